@@ -1,0 +1,334 @@
+//! The PromptSales router: a custom build of Hive Router (`hive-router` 0.2.19) with
+//! the PromptSales plugins and its default configuration (`router/router.yaml`).
+//!
+//! [`run`] starts the router from a plain synchronous `main` (it starts its own ntex
+//! runtime, so it must not be called from inside a tokio runtime).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use hive_router::error::RouterInitError;
+use hive_router::ntex::rt::{DefaultRuntime, System};
+use hive_router::{PluginRegistry, init_rustls_crypto_provider, router_entrypoint};
+
+pub use hive_router;
+
+/// The default router configuration (`router/router.yaml`), embedded in the crate.
+pub const DEFAULT_CONFIG: &str = include_str!("../router.yaml");
+
+/// Environment variable Hive Router reads the path of its config file from.
+pub const CONFIG_PATH_ENV: &str = "ROUTER_CONFIG_FILE_PATH";
+
+/// Environment variable the default config reads the supergraph file path from.
+pub const SUPERGRAPH_ENV: &str = "PROMPTSALES_SUPERGRAPH";
+
+/// Supergraph file used by the default config when none is given (relative to the current directory).
+pub const DEFAULT_SUPERGRAPH_PATH: &str = "schema/supergraph.graphql";
+
+/// The registry of the PromptSales router plugins.
+pub fn plugins() -> PluginRegistry {
+    // The PromptSales plugins are registered here, e.g.
+    // `PluginRegistry::new().register::<RedisApqPlugin>()`: Redis automatic persisted
+    // queries, the Redis response cache (and its invalidation), Redis rate limits.
+    PluginRegistry::new()
+}
+
+/// What [`run`] starts the router with; `Default` gives the embedded config and the default supergraph.
+#[derive(Debug, Clone, Default)]
+pub struct RouterOptions {
+    /// Router config file (YAML/JSON); `None`: `$ROUTER_CONFIG_FILE_PATH` if set, else [`DEFAULT_CONFIG`].
+    pub config_path: Option<PathBuf>,
+    /// Supergraph file, exported as an absolute `$PROMPTSALES_SUPERGRAPH`; `None`: that variable, else [`DEFAULT_SUPERGRAPH_PATH`] with the default config.
+    pub supergraph_path: Option<PathBuf>,
+}
+
+/// Why the router could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RouterError {
+    /// The current directory (the base of relative paths) cannot be read.
+    #[error("cannot read the current directory: {0}")]
+    CurrentDir(#[source] std::io::Error),
+    /// The given router config file does not exist.
+    #[error("router config file {} not found", .0.display())]
+    ConfigNotFound(PathBuf),
+    /// The supergraph file does not exist.
+    #[error(
+        "supergraph file {} not found; compose it first (`node tools/compose/compose.mjs`)",
+        .0.display()
+    )]
+    SupergraphNotFound(PathBuf),
+    /// The embedded config could not be written to a temporary file.
+    #[error("cannot write the embedded router config to a temporary file: {0}")]
+    WriteConfig(#[source] std::io::Error),
+    /// `run` was called from inside a tokio runtime.
+    #[error(
+        "the router must be started outside of any tokio runtime (it runs its own ntex runtime)"
+    )]
+    InsideRuntime,
+    /// Hive Router failed to load its config, the supergraph, or to serve.
+    #[error(transparent)]
+    Router(#[from] RouterInitError),
+}
+
+/// Starts the router and blocks until it stops (Ctrl-C / SIGTERM, or an error).
+///
+/// Sets `ROUTER_CONFIG_FILE_PATH` and `PROMPTSALES_SUPERGRAPH` for Hive Router, so call it
+/// from the main thread before any other thread is started, and outside of any tokio runtime.
+pub fn run(opts: RouterOptions) -> Result<(), RouterError> {
+    if hive_router::tokio::runtime::Handle::try_current().is_ok() {
+        return Err(RouterError::InsideRuntime);
+    }
+    let cwd = std::env::current_dir().map_err(RouterError::CurrentDir)?;
+
+    // The config: the given file, else Hive Router's own variable, else the embedded one
+    // written to a temporary file (kept, and deleted, by `embedded` when the router stops).
+    let config_path = opts
+        .config_path
+        .clone()
+        .or_else(|| non_empty_env(CONFIG_PATH_ENV).map(PathBuf::from))
+        .map(|path| absolute(&cwd, &path));
+    let (config_path, embedded) = match config_path {
+        Some(path) => {
+            if !path.is_file() {
+                return Err(RouterError::ConfigNotFound(path));
+            }
+            (path, None)
+        }
+        None => {
+            let file = write_embedded_config().map_err(RouterError::WriteConfig)?;
+            (file.path().to_path_buf(), Some(file))
+        }
+    };
+
+    // The supergraph: relative paths are taken from the current directory, not from the
+    // config file's folder (which, for the embedded config, is a temporary folder).
+    let supergraph = opts
+        .supergraph_path
+        .clone()
+        .or_else(|| non_empty_env(SUPERGRAPH_ENV).map(PathBuf::from))
+        .or_else(|| {
+            embedded
+                .as_ref()
+                .map(|_| PathBuf::from(DEFAULT_SUPERGRAPH_PATH))
+        })
+        .map(|path| absolute(&cwd, &path));
+    if let Some(path) = &supergraph
+        && !path.is_file()
+    {
+        return Err(RouterError::SupergraphNotFound(path.clone()));
+    }
+
+    // SAFETY: documented precondition of `run`: called from the main thread before other
+    // threads exist, so nothing reads the environment concurrently.
+    unsafe {
+        std::env::set_var(CONFIG_PATH_ENV, &config_path);
+        if let Some(path) = &supergraph {
+            std::env::set_var(SUPERGRAPH_ENV, path);
+        }
+    }
+
+    init_rustls_crypto_provider();
+
+    // What `#[hive_router::main]` (`#[ntex::main]`) expands to.
+    System::build()
+        .name("promptsales-router")
+        .build(DefaultRuntime)
+        .block_on(async move { router_entrypoint(plugins()).await })?;
+    Ok(())
+}
+
+/// `path` made absolute against `base` (lexically; the file need not exist).
+fn absolute(base: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    }
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}
+
+/// Writes [`DEFAULT_CONFIG`] to a temporary `.yaml` file (the extension tells Hive Router the format).
+fn write_embedded_config() -> std::io::Result<tempfile::NamedTempFile> {
+    let mut file = tempfile::Builder::new()
+        .prefix("promptsales-router-")
+        .suffix(".yaml")
+        .tempfile()?;
+    file.write_all(DEFAULT_CONFIG.as_bytes())?;
+    file.flush()?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hive_router::config::{
+        HiveRouterConfig, override_subgraph_urls::UrlOrExpression, parse_yaml_config,
+        supergraph::SupergraphSource, traffic_shaping::DurationOrExpression,
+    };
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    /// Tests here change the process environment: one at a time.
+    static ENV: Mutex<()> = Mutex::new(());
+
+    const VARS: &[&str] = &[
+        SUPERGRAPH_ENV,
+        "PROMPTSALES_SUPERGRAPH_POLL_INTERVAL",
+        "PROMPTSALES_ROUTER_HOST",
+        "PROMPTSALES_ROUTER_PORT",
+        "PROMPTSALES_ROUTER_LABORATORY",
+        "PROMPTSALES_ROUTER_LOG_LEVEL",
+        "PROMPTSALES_ROUTER_MASK_ERRORS",
+        "PROMPTSALES_SUBGRAPH_TIMEOUT",
+        "PROMPTSALES_SALES_URL",
+        "PROMPTSALES_ADS_URL",
+        "PROMPTSALES_CRM_URL",
+        "PROMPTSALES_CONTENT_URL",
+    ];
+
+    /// Parses the embedded config with only `vars` set (plus a supergraph file that exists).
+    fn parse_with(vars: &[(&str, &str)]) -> HiveRouterConfig {
+        let _guard = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let supergraph = tempfile::NamedTempFile::new().unwrap();
+        unsafe {
+            for var in VARS {
+                std::env::remove_var(var);
+            }
+            std::env::set_var(SUPERGRAPH_ENV, supergraph.path());
+            for (name, value) in vars {
+                std::env::set_var(name, value);
+            }
+        }
+        let parsed = parse_yaml_config(DEFAULT_CONFIG.to_string());
+        unsafe {
+            for var in VARS {
+                std::env::remove_var(var);
+            }
+        }
+        parsed.expect("the embedded router.yaml parses")
+    }
+
+    fn subgraph_url(config: &HiveRouterConfig, name: &str) -> String {
+        match config.override_subgraph_urls.get_subgraph_url(name) {
+            Some(UrlOrExpression::Url(url)) => url.clone(),
+            other => panic!("no static URL override for {name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn embedded_config_parses_with_defaults() {
+        let config = parse_with(&[]);
+        assert_eq!(config.address(), "127.0.0.1:4000");
+        assert_eq!(config.graphql_path(), "/graphql");
+        assert!(config.laboratory.enabled);
+        assert!(
+            !config.error_masking.enabled,
+            "subgraph errors pass through in dev"
+        );
+        for (name, port) in [
+            ("sales", 4001),
+            ("ads", 4002),
+            ("crm", 4003),
+            ("content", 4004),
+        ] {
+            assert_eq!(
+                subgraph_url(&config, name),
+                format!("http://127.0.0.1:{port}/graphql")
+            );
+        }
+        match &config.supergraph {
+            SupergraphSource::File {
+                path,
+                poll_interval,
+            } => {
+                assert!(path.is_some());
+                assert_eq!(*poll_interval, Some(Duration::from_secs(2)));
+            }
+            other => panic!("expected a file supergraph source, got {other:?}"),
+        }
+        assert!(matches!(
+            config.traffic_shaping.all.request_timeout,
+            DurationOrExpression::Duration(d) if d == Duration::from_secs(10)
+        ));
+        assert_eq!(config.websocket_path(), Some("/graphql"));
+        assert!(config.subscriptions.enabled);
+        let ws = config
+            .subscriptions
+            .websocket
+            .as_ref()
+            .expect("subgraph websockets");
+        assert_eq!(
+            ws.all
+                .as_ref()
+                .and_then(|all| all.path.as_ref())
+                .map(|p| p.as_str()),
+            Some("/graphql")
+        );
+        let rules = config
+            .headers
+            .all
+            .as_ref()
+            .and_then(|all| all.request.as_ref());
+        assert_eq!(rules.map(Vec::len), Some(2), "header propagation rules");
+    }
+
+    #[test]
+    fn embedded_config_reads_the_promptsales_env() {
+        let config = parse_with(&[
+            ("PROMPTSALES_ROUTER_HOST", "0.0.0.0"),
+            ("PROMPTSALES_ROUTER_PORT", "4100"),
+            ("PROMPTSALES_ROUTER_MASK_ERRORS", "true"),
+            ("PROMPTSALES_SUBGRAPH_TIMEOUT", "3s"),
+            ("PROMPTSALES_SALES_URL", "http://sales:8080/graphql"),
+            ("PROMPTSALES_CONTENT_URL", "http://content:8080/graphql"),
+        ]);
+        assert_eq!(config.address(), "0.0.0.0:4100");
+        assert!(config.error_masking.enabled);
+        assert_eq!(subgraph_url(&config, "sales"), "http://sales:8080/graphql");
+        assert_eq!(
+            subgraph_url(&config, "ads"),
+            "http://127.0.0.1:4002/graphql"
+        );
+        assert_eq!(
+            subgraph_url(&config, "content"),
+            "http://content:8080/graphql"
+        );
+        assert!(matches!(
+            config.traffic_shaping.all.request_timeout,
+            DurationOrExpression::Duration(d) if d == Duration::from_secs(3)
+        ));
+    }
+
+    #[test]
+    fn relative_paths_are_taken_from_the_base() {
+        let base = Path::new("/work/here");
+        assert_eq!(
+            absolute(base, Path::new("schema/s.graphql")),
+            base.join("schema/s.graphql")
+        );
+        assert_eq!(
+            absolute(base, Path::new("/abs/s.graphql")),
+            PathBuf::from("/abs/s.graphql")
+        );
+    }
+
+    #[test]
+    fn embedded_config_is_written_as_yaml() {
+        let file = write_embedded_config().unwrap();
+        assert!(file.path().extension().is_some_and(|ext| ext == "yaml"));
+        assert_eq!(
+            std::fs::read_to_string(file.path()).unwrap(),
+            DEFAULT_CONFIG
+        );
+    }
+
+    #[test]
+    fn plugins_registry_builds() {
+        let _registry = plugins();
+    }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The test command (README): installs what the tests need when it is missing,
+# then builds once and runs every test of the workspace.
+#
+# PostgreSQL and Redis are real servers. When TEST_DATABASE_URL / TEST_REDIS_URL
+# are set they are used as given; otherwise a server already listening on the
+# default local port is used; otherwise the test harness starts throwaway
+# servers from the installed binaries (installed here with apt-get if absent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=""
+apt_install() {
+  if ! have apt-get; then
+    echo "missing $* and no apt-get to install it: install it and run again" >&2
+    exit 1
+  fi
+  [ -n "$apt_updated" ] || { as_root apt-get update -qq; apt_updated=1; }
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+pg_bin_present() { have initdb || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
+
+log "checking the tools the tests need"
+pg_bin_present || { log "installing PostgreSQL"; apt_install postgresql; }
+have redis-server || { log "installing Redis"; apt_install redis-server; }
+have node && have npm || { log "installing node and npm (for the composition check)"; apt_install nodejs npm; }
+have cargo || { echo "cargo is missing: install the Rust toolchain (rustup)" >&2; exit 1; }
+
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  # The machine's own server, when it runs, saves starting a throwaway one per test binary.
+  if have pg_isready && pg_isready -q -h 127.0.0.1 -p 5432 -U postgres 2>/dev/null; then
+    export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  elif have pg_ctlcluster && ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    log "starting the machine's PostgreSQL cluster"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start 2>/dev/null || true
+    if pg_isready -q -h 127.0.0.1 -p 5432 -U postgres 2>/dev/null; then
+      export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
+    fi
+  fi
+fi
+if [ -z "${TEST_REDIS_URL:-}" ] && have redis-cli && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  export TEST_REDIS_URL="redis://127.0.0.1:6379"
+fi
+echo "PostgreSQL: ${TEST_DATABASE_URL:-throwaway servers started by the test harness}"
+echo "Redis:      ${TEST_REDIS_URL:-throwaway servers started by the test harness}"
+
+log "installing the composer (tools/compose, pinned by its lockfile)"
+npm ci --prefix tools/compose --no-audit --no-fund --loglevel=error
+
+# CI builds from a fresh clone: incremental artifacts would only cost time and disk.
+export CARGO_INCREMENTAL=0
+export CARGO_TERM_COLOR=never
+
+log "building and running the tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --all-features --no-fail-fast --failure-output final
+else
+  cargo test --workspace --all-features --no-fail-fast
+fi

@@ -1,0 +1,80 @@
+//! The four subgraphs, by name, and what the command does with each.
+
+use promptsales_kit::ServiceConfig;
+
+/// One of the four subgraphs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Component {
+    /// The central portal (PostgreSQL in production).
+    Sales,
+    /// Ad execution.
+    Ads,
+    /// Customers and leads.
+    Crm,
+    /// Content and AI.
+    Content,
+}
+
+/// Every subgraph, in start order.
+pub const ALL: [Component; 4] = [Component::Sales, Component::Ads, Component::Crm, Component::Content];
+
+/// The named subgraphs, or all of them when none is named.
+pub fn or_all(names: Vec<Component>) -> Vec<Component> {
+    if names.is_empty() { ALL.to_vec() } else { names }
+}
+
+impl Component {
+    /// Its name, as in ports, env vars and schema files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sales => promptsales_sales::NAME,
+            Self::Ads => promptsales_ads::NAME,
+            Self::Crm => promptsales_crm::NAME,
+            Self::Content => promptsales_content::NAME,
+        }
+    }
+
+    /// Its Federation v2 SDL.
+    pub fn sdl(self) -> String {
+        match self {
+            Self::Sales => promptsales_sales::schema_sdl(),
+            Self::Ads => promptsales_ads::schema_sdl(),
+            Self::Crm => promptsales_crm::schema_sdl(),
+            Self::Content => promptsales_content::schema_sdl(),
+        }
+    }
+
+    /// Its configuration from the environment.
+    pub fn config(self) -> anyhow::Result<ServiceConfig> {
+        Ok(ServiceConfig::from_env(self.name())?)
+    }
+
+    /// Opens (and migrates) its store, then seeds the demo data when `seed` and the store lacks it.
+    /// Returns whether demo rows were written.
+    pub async fn prepare_store(self, seed: bool) -> anyhow::Result<bool> {
+        let url = self.config()?.database_url;
+        macro_rules! prepare {
+            ($krate:ident) => {{
+                let (store, _db) = $krate::open_store(&url).await?;
+                if seed { $krate::seed_demo(store.as_ref()).await } else { Ok(false) }
+            }};
+        }
+        match self {
+            Self::Sales => prepare!(promptsales_sales),
+            Self::Ads => prepare!(promptsales_ads),
+            Self::Crm => prepare!(promptsales_crm),
+            Self::Content => prepare!(promptsales_content),
+        }
+    }
+}
+
+/// Runs one subgraph until it is told to stop.
+pub async fn run_subgraph(component: Component) -> anyhow::Result<()> {
+    let config = component.config()?;
+    match component {
+        Component::Sales => promptsales_sales::run(config).await,
+        Component::Ads => promptsales_ads::run(config).await,
+        Component::Crm => promptsales_crm::run(config).await,
+        Component::Content => promptsales_content::run(config).await,
+    }
+}

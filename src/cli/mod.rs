@@ -1,0 +1,102 @@
+//! Subcommands of `promptsales`.
+
+mod components;
+mod schema;
+mod stores;
+mod up;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use components::Component;
+
+/// PromptSales: the AI-driven marketing and sales platform.
+#[derive(Debug, Parser)]
+#[command(name = "promptsales", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Starts the four subgraphs and the router on the embedded default (SQLite in the data folder), with demo data.
+    Up {
+        /// Do not load the demo data into empty stores.
+        #[arg(long)]
+        no_seed: bool,
+    },
+    /// Runs one subgraph (sales, ads, crm or content), configured from the environment.
+    Subgraph {
+        /// Which subgraph.
+        name: Component,
+    },
+    /// Runs the router (Hive Router with the PromptSales plugins).
+    Router {
+        /// A router config file instead of the embedded default.
+        #[arg(long, env = "ROUTER_CONFIG_FILE_PATH")]
+        config: Option<PathBuf>,
+        /// The supergraph SDL file.
+        #[arg(long, env = "PROMPTSALES_SUPERGRAPH")]
+        supergraph: Option<PathBuf>,
+    },
+    /// Applies pending migrations to the stores (all, or the ones named).
+    Migrate {
+        /// Subgraphs whose stores to migrate; all when none is named.
+        names: Vec<Component>,
+    },
+    /// Loads the demo data into the stores that do not have it yet.
+    Seed {
+        /// Subgraphs whose stores to seed; all when none is named.
+        names: Vec<Component>,
+    },
+    /// Writes each subgraph's SDL to `schema/<name>.graphql`.
+    ExportSchema {
+        /// The folder to write into.
+        #[arg(long, default_value = "schema")]
+        dir: PathBuf,
+    },
+    /// Exports the SDLs and composes `schema/supergraph.graphql` (needs node and npm).
+    Compose {
+        /// The folder holding the SDLs and the supergraph.
+        #[arg(long, default_value = "schema")]
+        dir: PathBuf,
+        /// Only check that the committed files are current; change nothing.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+impl Cli {
+    /// Runs the chosen subcommand.
+    pub fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            // The router runs on its own (ntex) runtime; everything else on tokio.
+            Command::Router { config, supergraph } => {
+                promptsales_kit::telemetry::init();
+                promptsales_router::run(promptsales_router::RouterOptions {
+                    config_path: config,
+                    supergraph_path: supergraph,
+                })?;
+                Ok(())
+            }
+            Command::Up { no_seed } => up::run(!no_seed),
+            Command::Subgraph { name } => tokio_main(async move {
+                promptsales_kit::telemetry::init();
+                components::run_subgraph(name).await
+            }),
+            Command::Migrate { names } => tokio_main(stores::migrate(components::or_all(names))),
+            Command::Seed { names } => tokio_main(stores::seed(components::or_all(names))),
+            Command::ExportSchema { dir } => schema::export(&dir),
+            Command::Compose { dir, check } => schema::compose(&dir, check),
+        }
+    }
+}
+
+fn tokio_main<F: std::future::Future<Output = anyhow::Result<()>>>(future: F) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(future)
+}

@@ -1,0 +1,25 @@
+//! `promptsales migrate` and `promptsales seed`.
+
+use super::Component;
+
+/// Applies pending migrations to each named store.
+pub async fn migrate(components: Vec<Component>) -> anyhow::Result<()> {
+    for component in components {
+        component.prepare_store(false).await?;
+        println!("{}: migrated", component.name());
+    }
+    Ok(())
+}
+
+/// Loads the demo data into each named store that lacks it.
+pub async fn seed(components: Vec<Component>) -> anyhow::Result<()> {
+    for component in components {
+        let wrote = component.prepare_store(true).await?;
+        println!(
+            "{}: {}",
+            component.name(),
+            if wrote { "demo data loaded" } else { "demo data already present" }
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! `promptsales up`: the whole platform on the embedded default.
+//!
+//! Each component runs as a child process of this same binary, exactly as
+//! it is deployed (`promptsales subgraph <name>`, `promptsales router`), so
+//! `up` exercises the deployment shape, and a crash in one component shows
+//! up as a dead child instead of taking the others down.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tokio::process::{Child, Command};
+
+use super::components::ALL;
+
+/// How long a component may take to become ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The example shown when the platform is up (the README's cross-subgraph query).
+pub const EXAMPLE_QUERY: &str = include_str!("../../docs/example-query.graphql");
+
+struct Running {
+    name: &'static str,
+    child: Child,
+}
+
+/// Runs the platform until Ctrl-C or SIGTERM, or until a component dies.
+pub fn run(seed: bool) -> anyhow::Result<()> {
+    super::tokio_main(async move {
+        promptsales_kit::telemetry::init();
+        let data_dir = absolute(promptsales_kit::config::data_dir())?;
+        std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+        // The children inherit this, so every store resolves to the same folder.
+        // SAFETY: single-threaded at this point of start-up as far as env access goes: nothing else reads the environment concurrently.
+        unsafe { std::env::set_var("PROMPTSALES_DATA_DIR", &data_dir) };
+
+        for component in ALL {
+            let wrote = component
+                .prepare_store(seed)
+                .await
+                .with_context(|| format!("preparing the {} store", component.name()))?;
+            if wrote {
+                println!("{}: demo data loaded", component.name());
+            }
+        }
+
+        let exe = std::env::current_exe().context("finding the promptsales binary")?;
+        let mut running = Vec::new();
+        let mut router_env = Vec::new();
+        for component in ALL {
+            let config = component.config()?;
+            let url = format!("http://{}/graphql", reachable(config.listen));
+            router_env.push((format!("PROMPTSALES_{}_URL", component.name().to_ascii_uppercase()), url));
+            let child = Command::new(&exe)
+                .args(["subgraph", component.name()])
+                .stdin(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .with_context(|| format!("starting the {} subgraph", component.name()))?;
+            running.push(Running { name: component.name(), child });
+        }
+        let result = supervise(&exe, router_env, &mut running).await;
+        stop_all(&mut running).await;
+        result
+    })
+}
+
+async fn supervise(
+    exe: &std::path::Path,
+    router_env: Vec<(String, String)>,
+    running: &mut Vec<Running>,
+) -> anyhow::Result<()> {
+    for component in ALL {
+        let config = component.config()?;
+        let url = format!("http://{}/health/ready", reachable(config.listen));
+        wait_ready(component.name(), &url, running).await?;
+    }
+    let router_port: u16 = std::env::var("PROMPTSALES_ROUTER_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(4000);
+    let child = Command::new(exe)
+        .arg("router")
+        .envs(router_env)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the router")?;
+    running.push(Running { name: "router", child });
+    let router = format!("http://127.0.0.1:{router_port}");
+    wait_ready("router", &format!("{router}/health"), running).await?;
+
+    println!();
+    println!("PromptSales is up.");
+    println!("  GraphiQL and GraphQL: {router}/graphql");
+    println!("  subgraphs: sales :4001, ads :4002, crm :4003, content :4004 (each at /graphql)");
+    println!();
+    println!("Try this query in GraphiQL:");
+    println!();
+    println!("{EXAMPLE_QUERY}");
+    println!("Press Ctrl-C to stop.");
+
+    let stop = promptsales_kit::server::shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => return Ok(()),
+            () = tokio::time::sleep(Duration::from_millis(500)) => {
+                if let Some(name) = exited(running) {
+                    bail!("the {name} component stopped unexpectedly; stopping the others");
+                }
+            }
+        }
+    }
+}
+
+/// The first component whose process has ended.
+fn exited(running: &mut [Running]) -> Option<&'static str> {
+    running
+        .iter_mut()
+        .find(|r| matches!(r.child.try_wait(), Ok(Some(_))))
+        .map(|r| r.name)
+}
+
+async fn wait_ready(name: &str, url: &str, running: &mut [Running]) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Ok(response) = client.get(url).timeout(Duration::from_secs(2)).send().await {
+            if response.status().is_success() {
+                return Ok(());
+            }
+        }
+        if let Some(dead) = exited(running) {
+            bail!("the {dead} component stopped while starting (see its log above)");
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("{name} did not become ready at {url} within {READY_TIMEOUT:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Asks every child to stop (SIGTERM, so they drain), then kills what is left.
+async fn stop_all(running: &mut [Running]) {
+    for r in running.iter() {
+        if let Some(pid) = r.child.id() {
+            // SAFETY: kill(2) on a pid we spawned and still own; no memory is involved.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGTERM);
+            }
+        }
+    }
+    for r in running.iter_mut() {
+        if tokio::time::timeout(Duration::from_secs(10), r.child.wait()).await.is_err() {
+            let _ = r.child.kill().await;
+        }
+    }
+}
+
+/// An address a client can dial: a wildcard bind is reached on loopback.
+fn reachable(listen: SocketAddr) -> SocketAddr {
+    if listen.ip().is_unspecified() {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), listen.port())
+    } else {
+        listen
+    }
+}
+
+fn absolute(path: PathBuf) -> anyhow::Result<PathBuf> {
+    if path.is_absolute() {
+        Ok(path)
+    } else {
+        Ok(std::env::current_dir()?.join(path))
+    }
+}

@@ -1,0 +1,265 @@
+//! The skeleton of the demo dataset that every subgraph seeds its part of.
+//!
+//! Stores are separate, so coherence across them comes from one
+//! deterministic plan: the same organizations, users and campaigns (same
+//! ids) everywhere, and each subgraph derives its own rows (ads, leads,
+//! assets) from them with [`DemoRng`] seeded by the campaign id.
+
+use chrono::{Duration, NaiveDate};
+use uuid::Uuid;
+
+use crate::money::Decimal4;
+
+/// A deterministic UUID v7 for demo row `n` of kind `kind` (time-ordered within a kind).
+pub fn demo_id(kind: u8, n: u32) -> Uuid {
+    // 2026-01-01T00:00:00Z, one millisecond apart, so ids sort in creation order.
+    let millis = 1_767_225_600_000u64 + u64::from(kind) * 1_000_000 + u64::from(n);
+    let mut random = [0u8; 10];
+    random[0] = kind;
+    random[1..5].copy_from_slice(&n.to_be_bytes());
+    random[5..].copy_from_slice(b"promp");
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+}
+
+/// Kinds of demo ids, so that each subgraph's ids never collide.
+pub mod kind {
+    /// Organizations.
+    pub const ORGANIZATION: u8 = 1;
+    /// Users.
+    pub const USER: u8 = 2;
+    /// Campaigns.
+    pub const CAMPAIGN: u8 = 3;
+    /// Products.
+    pub const PRODUCT: u8 = 4;
+    /// Ads (ads subgraph).
+    pub const AD: u8 = 10;
+    /// Customers (crm).
+    pub const CUSTOMER: u8 = 20;
+    /// Leads (crm).
+    pub const LEAD: u8 = 21;
+    /// Sales (crm).
+    pub const SALE: u8 = 22;
+    /// Media assets (content).
+    pub const ASSET: u8 = 30;
+}
+
+/// A small deterministic random generator (SplitMix64) for demo figures.
+#[derive(Debug, Clone)]
+pub struct DemoRng(u64);
+
+impl DemoRng {
+    /// A generator seeded from an id, so the same campaign always gets the same figures.
+    pub fn for_id(id: Uuid) -> Self {
+        let (hi, lo) = id.as_u64_pair();
+        Self(hi ^ lo.rotate_left(17))
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `low..=high`.
+    pub fn range(&mut self, low: i64, high: i64) -> i64 {
+        let span = (high - low + 1).max(1) as u64;
+        low + (self.next_u64() % span) as i64
+    }
+
+    /// One of `items`.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next_u64() % items.len() as u64) as usize]
+    }
+}
+
+/// A demo organization (a client of the agency).
+#[derive(Debug, Clone)]
+pub struct DemoOrganization {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: &'static str,
+    /// Its industry.
+    pub industry: &'static str,
+    /// ISO 3166-1 alpha-2 country.
+    pub country: &'static str,
+    /// ISO 4217 currency of its budgets.
+    pub currency: &'static str,
+}
+
+/// A demo user.
+#[derive(Debug, Clone)]
+pub struct DemoUser {
+    /// Its id.
+    pub id: Uuid,
+    /// Its organization.
+    pub organization_id: Uuid,
+    /// Its e-mail.
+    pub email: String,
+    /// Its name.
+    pub name: String,
+    /// `admin`, `marketer`, `sales_agent` or `customer`.
+    pub user_type: &'static str,
+}
+
+/// A demo campaign.
+#[derive(Debug, Clone)]
+pub struct DemoCampaign {
+    /// Its id.
+    pub id: Uuid,
+    /// Its organization.
+    pub organization_id: Uuid,
+    /// The marketer who owns it.
+    pub owner_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its key message.
+    pub key_message: String,
+    /// `draft`, `active`, `paused` or `completed` (lower case, as the sales subgraph stores it).
+    pub status: &'static str,
+    /// Total budget.
+    pub budget_total: Decimal4,
+    /// Budget currency.
+    pub currency: &'static str,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day.
+    pub end_date: NaiveDate,
+    /// Channels it runs on (ads subgraph channel codes).
+    pub channels: Vec<&'static str>,
+    /// Target countries (ISO 3166-1 alpha-2).
+    pub countries: Vec<&'static str>,
+}
+
+/// The whole demo skeleton.
+#[derive(Debug, Clone)]
+pub struct DemoPlan {
+    /// Two organizations.
+    pub organizations: Vec<DemoOrganization>,
+    /// A few users of each type per organization.
+    pub users: Vec<DemoUser>,
+    /// Ten campaigns, five per organization.
+    pub campaigns: Vec<DemoCampaign>,
+}
+
+impl DemoPlan {
+    /// The users of one type in one organization.
+    pub fn users_of(&self, organization_id: Uuid, user_type: &str) -> Vec<&DemoUser> {
+        self.users
+            .iter()
+            .filter(|u| u.organization_id == organization_id && u.user_type == user_type)
+            .collect()
+    }
+}
+
+/// The demo plan: always the same.
+pub fn demo_plan() -> DemoPlan {
+    let organizations = vec![
+        DemoOrganization {
+            id: demo_id(kind::ORGANIZATION, 1),
+            name: "Aurora Outdoor Gear",
+            industry: "retail",
+            country: "ES",
+            currency: "EUR",
+        },
+        DemoOrganization {
+            id: demo_id(kind::ORGANIZATION, 2),
+            name: "Nimbus Cloud Software",
+            industry: "software",
+            country: "US",
+            currency: "USD",
+        },
+    ];
+    let mut users = Vec::new();
+    let people = [
+        ("admin", ["Ana Admin", "Alex Admin"]),
+        ("marketer", ["Maria Marketer", "Marco Marketer"]),
+        ("sales_agent", ["Sofia Sales", "Sam Sales"]),
+        ("customer", ["Carla Client", "Chris Client"]),
+    ];
+    let mut n = 0;
+    for (oi, org) in organizations.iter().enumerate() {
+        let domain = if oi == 0 { "aurora.example" } else { "nimbus.example" };
+        for (user_type, names) in people {
+            let name = names[oi];
+            n += 1;
+            users.push(DemoUser {
+                id: demo_id(kind::USER, n),
+                organization_id: org.id,
+                email: format!("{}@{domain}", name.to_lowercase().replace(' ', ".")),
+                name: name.to_string(),
+                user_type,
+            });
+        }
+    }
+    let themes = [
+        ("Winter Summit", "Gear that keeps climbing when the weather does not", vec!["instagram", "facebook", "google"], vec!["ES", "FR"]),
+        ("Trail Running Spring", "Lighter shoes, longer trails", vec!["instagram", "tiktok"], vec!["ES", "PT"]),
+        ("Family Camping", "Everything for the first night under the stars", vec!["facebook", "email"], vec!["ES"]),
+        ("Black Friday Outdoor", "The year's best prices on the gear you love", vec!["google", "facebook", "email", "sms"], vec!["ES", "FR", "IT"]),
+        ("Eco Collection", "Recycled materials, same toughness", vec!["instagram", "youtube"], vec!["ES", "DE"]),
+        ("Cloud Cost Cutter", "Cut your cloud bill by 30% in a quarter", vec!["linkedin", "google"], vec!["US", "CA"]),
+        ("DevOps Summit Webinar", "Ship twice as often with half the incidents", vec!["linkedin", "email"], vec!["US"]),
+        ("Startup Credits", "Free credits for your first year", vec!["google", "email"], vec!["US", "GB"]),
+        ("Enterprise Security", "Zero-trust for every workload", vec!["linkedin", "youtube"], vec!["US", "DE"]),
+        ("AI Assistant Launch", "Your ops copilot, in every terminal", vec!["linkedin", "google", "email"], vec!["US", "GB", "CA"]),
+    ];
+    let statuses = ["active", "active", "completed", "paused", "draft"];
+    let base = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap_or_default();
+    let campaigns = themes
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, message, channels, countries))| {
+            let org = &organizations[i / 5];
+            let owner = users
+                .iter()
+                .find(|u| u.organization_id == org.id && u.user_type == "marketer")
+                .map(|u| u.id)
+                .unwrap_or(org.id);
+            let start = base + Duration::days(10 * i as i64);
+            DemoCampaign {
+                id: demo_id(kind::CAMPAIGN, i as u32 + 1),
+                organization_id: org.id,
+                owner_id: owner,
+                name: name.to_string(),
+                key_message: message.to_string(),
+                status: statuses[i % 5],
+                budget_total: Decimal4::from_units(5_000 + 2_500 * i as i64),
+                currency: org.currency,
+                start_date: start,
+                end_date: start + Duration::days(60),
+                channels,
+                countries,
+            }
+        })
+        .collect();
+    DemoPlan {
+        organizations,
+        users,
+        campaigns,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_is_deterministic_and_coherent() {
+        let a = demo_plan();
+        let b = demo_plan();
+        assert_eq!(a.campaigns.len(), 10);
+        assert_eq!(a.organizations.len(), 2);
+        assert_eq!(a.campaigns[3].id, b.campaigns[3].id);
+        for c in &a.campaigns {
+            assert!(a.organizations.iter().any(|o| o.id == c.organization_id));
+            assert!(c.end_date >= c.start_date);
+            assert!(!c.channels.is_empty());
+        }
+        assert!(demo_id(kind::CAMPAIGN, 1) < demo_id(kind::CAMPAIGN, 2));
+        assert_eq!(DemoRng::for_id(a.campaigns[0].id).next_u64(), DemoRng::for_id(b.campaigns[0].id).next_u64());
+    }
+}

@@ -1,0 +1,149 @@
+//! Errors that reach clients, each with a stable `extensions.code`.
+
+use async_graphql::ErrorExtensions;
+
+/// Stable codes of `extensions.code`, shared by every subgraph.
+pub mod codes {
+    /// The input is invalid (a field, an id, a range).
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    /// The thing asked for does not exist (or is not visible to the caller).
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    /// No valid identity.
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    /// An identity without the role.
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    /// A concurrent change won, or a uniqueness rule was hit.
+    pub const CONFLICT: &str = "CONFLICT";
+    /// The query text does not parse.
+    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    /// The query does not fit the schema.
+    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    /// Something failed on our side; details are in the logs, not in the response.
+    pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+}
+
+/// An error a resolver returns to a client.
+///
+/// It deliberately has no `Display`: async-graphql converts any `Display`
+/// type into an error without a code, so `?` must go through our `From`.
+#[derive(Debug)]
+pub enum ApiError {
+    /// Invalid input, naming the offending field.
+    BadInput {
+        /// The input field at fault (`input.endDate`).
+        field: String,
+        /// What a person should change.
+        message: String,
+    },
+    /// No such entity for this caller.
+    NotFound {
+        /// The entity type.
+        entity: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// A uniqueness rule or a concurrent change.
+    Conflict(String),
+    /// No valid identity.
+    Unauthenticated(String),
+    /// The caller lacks the role.
+    Forbidden(String),
+    /// A store failure; the cause is logged, never sent.
+    Internal(StoreError),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        Self::Internal(err)
+    }
+}
+
+/// Shorthand for resolver results.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// A bad-input error on `field`.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A not-found error.
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        Self::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+
+    /// The message a person reads.
+    pub fn message(&self) -> String {
+        match self {
+            Self::BadInput { message, .. } => message.clone(),
+            Self::NotFound { entity, id } => format!("{entity} {id} was not found"),
+            Self::Conflict(m) | Self::Unauthenticated(m) | Self::Forbidden(m) => m.clone(),
+            Self::Internal(_) => "internal error".to_string(),
+        }
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadInput { .. } => codes::BAD_USER_INPUT,
+            Self::NotFound { .. } => codes::NOT_FOUND,
+            Self::Conflict(_) => codes::CONFLICT,
+            Self::Unauthenticated(_) => codes::UNAUTHENTICATED,
+            Self::Forbidden(_) => codes::FORBIDDEN,
+            Self::Internal(_) => codes::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        if let ApiError::Internal(cause) = &err {
+            tracing::error!(error = %cause, "store failure");
+        }
+        let code = err.code();
+        let field = match &err {
+            ApiError::BadInput { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(field) = &field {
+                ext.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+/// A failure of a store adapter.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database driver failed.
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    /// A row holds a value the domain cannot accept (a corrupt or foreign row).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_carries_its_code_and_internal_details_stay_private() {
+        let err: async_graphql::Error = ApiError::bad_input("input.budget", "must be >= 0").into();
+        let ext = err.extensions.expect("extensions");
+        assert_eq!(ext.get("code"), Some(&async_graphql::Value::from("BAD_USER_INPUT")));
+        assert_eq!(ext.get("field"), Some(&async_graphql::Value::from("input.budget")));
+
+        let err: async_graphql::Error =
+            ApiError::Internal(StoreError::Corrupt("password=hunter2".into())).into();
+        assert_eq!(err.message, "internal error");
+    }
+}

@@ -1,0 +1,25 @@
+//! What every PromptSales subgraph shares: server bootstrap, configuration,
+//! request context, errors, ids, money, pagination, health and metrics.
+
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod extension;
+pub mod ids;
+pub mod metrics;
+pub mod money;
+pub mod pagination;
+pub mod sdl;
+pub mod server;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use config::ServiceConfig;
+pub use context::{RequestContext, Role, Subsystem};
+pub use error::{ApiError, ApiResult, StoreError};
+pub use ids::{new_id, parse_id};
+pub use money::{Decimal4, Money};
+pub use pagination::{Page, PageRequest};

@@ -1,0 +1,250 @@
+//! The HTTP server every subgraph runs: GraphQL over GET, POST and
+//! WebSocket (`graphql-transport-ws`) at `/graphql`, liveness at
+//! `/health/live`, readiness at `/health/ready`, metrics at `/metrics`.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::{Data, ObjectType, Schema, ServerError, SubscriptionType};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::{FromRequest, FromRequestParts, Request, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures::future::BoxFuture;
+use tracing::Instrument;
+
+use crate::context::RequestContext;
+use crate::metrics::Metrics;
+
+/// Adds per-request data (dataloaders, the context's derived values) for a request.
+pub type RequestDataHook = Arc<dyn Fn(&RequestContext, &mut Data) + Send + Sync>;
+/// Checks that the service can serve (its store answers).
+pub type ReadinessCheck = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
+
+/// A subgraph ready to be served.
+pub struct SubgraphApp<Q, M, S> {
+    /// The subgraph's name (for logs and metrics).
+    pub name: &'static str,
+    /// Its executable schema.
+    pub schema: Schema<Q, M, S>,
+    /// Per-request data.
+    pub request_data: RequestDataHook,
+    /// Readiness probe.
+    pub readiness: ReadinessCheck,
+}
+
+struct AppState<Q, M, S> {
+    app: SubgraphApp<Q, M, S>,
+    metrics: Metrics,
+}
+
+/// The axum router of a subgraph.
+pub fn router<Q, M, S>(app: SubgraphApp<Q, M, S>) -> Result<axum::Router, prometheus::Error>
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let metrics = Metrics::new(app.name)?;
+    let state = Arc::new(AppState { app, metrics });
+    Ok(axum::Router::new()
+        .route("/graphql", get(graphql_get::<Q, M, S>).post(graphql_post::<Q, M, S>))
+        .route("/health/live", get(|| async { "ok" }))
+        .route("/health/ready", get(ready::<Q, M, S>))
+        .route("/metrics", get(metrics_text::<Q, M, S>))
+        .with_state(state))
+}
+
+/// Serves `router` on `listen` until `shutdown` completes, then drains in-flight requests.
+pub async fn serve(
+    listen: SocketAddr,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    serve_on(listener, router, shutdown).await
+}
+
+/// Serves `router` on an already bound listener (tests bind port 0 first).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => futures::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = futures::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn request_error(message: String, code: &str) -> async_graphql::Response {
+    let mut error = ServerError::new(message, None);
+    crate::extension::ensure_code(&mut error, code);
+    async_graphql::Response::from_errors(vec![error])
+}
+
+async fn graphql_get<Q, M, S>(State(state): State<Arc<AppState<Q, M, S>>>, req: Request) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let is_upgrade = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if is_upgrade {
+        return websocket(state, req).await;
+    }
+    graphql_http(state, req).await
+}
+
+async fn graphql_post<Q, M, S>(State(state): State<Arc<AppState<Q, M, S>>>, req: Request) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    graphql_http(state, req).await
+}
+
+async fn graphql_http<Q, M, S>(state: Arc<AppState<Q, M, S>>, req: Request) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let started = Instant::now();
+    let headers = req.headers().clone();
+    let response = match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(req, &()).await {
+        Err(rejection) => {
+            // A body that is not a GraphQL request still gets a GraphQL error, with a code.
+            let response = request_error(format!("not a GraphQL request: {}", rejection.0), "BAD_REQUEST");
+            return (StatusCode::BAD_REQUEST, GraphQLResponse::from(response)).into_response();
+        }
+        Ok(request) => execute(&state, &headers, request.into_inner()).await,
+    };
+    state
+        .metrics
+        .observe(response.errors.is_empty(), started.elapsed().as_secs_f64());
+    GraphQLResponse::from(response).into_response()
+}
+
+async fn execute<Q, M, S>(
+    state: &AppState<Q, M, S>,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> async_graphql::Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let context = match RequestContext::from_headers(headers) {
+        Ok(c) => c,
+        Err(e) => return request_error(e.message(), e.code()),
+    };
+    execute_as(&state.app, context, request).await
+}
+
+/// Executes `request` on `app` as the identity `context` (what the HTTP handler does, and what tests call).
+pub async fn execute_as<Q, M, S>(
+    app: &SubgraphApp<Q, M, S>,
+    context: RequestContext,
+    mut request: async_graphql::Request,
+) -> async_graphql::Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let span = tracing::info_span!(
+        "graphql",
+        service = app.name,
+        operation = request.operation_name.as_deref().unwrap_or(""),
+        organization = ?context.organization,
+    );
+    (app.request_data)(&context, &mut request.data);
+    request.data.insert(context);
+    app.schema.execute(request).instrument(span).await
+}
+
+async fn websocket<Q, M, S>(state: Arc<AppState<Q, M, S>>, req: Request) -> Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    let (mut parts, _body) = req.into_parts();
+    let context = match RequestContext::from_headers(&parts.headers) {
+        Ok(c) => c,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.message()).into_response(),
+    };
+    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
+        Ok(p) => p,
+        Err(status) => return status.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(u) => u,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let schema = state.app.schema.clone();
+    let mut data = Data::default();
+    (state.app.request_data)(&context, &mut data);
+    data.insert(context);
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| GraphQLWebSocket::new(socket, schema, protocol).with_data(data).serve())
+}
+
+async fn ready<Q, M, S>(State(state): State<Arc<AppState<Q, M, S>>>) -> Response {
+    match (state.app.readiness)().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(reason) => {
+            tracing::warn!(%reason, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "not ready").into_response()
+        }
+    }
+}
+
+async fn metrics_text<Q, M, S>(State(state): State<Arc<AppState<Q, M, S>>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// The readiness check of a sea-orm store: a ping.
+pub fn db_readiness(db: sea_orm::DatabaseConnection) -> ReadinessCheck {
+    Arc::new(move || {
+        let db = db.clone();
+        Box::pin(async move { db.ping().await.map_err(|e| e.to_string()) })
+    })
+}
+

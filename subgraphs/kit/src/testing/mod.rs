@@ -1,0 +1,24 @@
+//! Test harness: real PostgreSQL and Redis servers for tests, never mocks.
+//!
+//! Each server is the one named by `TEST_DATABASE_URL` / `TEST_REDIS_URL` when
+//! set, and otherwise a throwaway instance started from the installed binaries
+//! on a free port in a temporary folder. Throwaway servers are owned by a small
+//! shell watchdog reading a pipe from the test process: when the test process
+//! exits (even by `SIGKILL`) the pipe closes and the watchdog stops the server
+//! and deletes its folder, so nothing outlives `cargo test`.
+//!
+//! Isolation between tests running in parallel:
+//! - PostgreSQL: [`TestPostgres::fresh_database`] creates a new, uniquely named
+//!   empty database per call.
+//! - Redis: [`TestRedis::fresh_prefix`] hands out a unique key prefix per call;
+//!   tests share one logical database and must never `FLUSHDB`/`FLUSHALL`.
+//!   Tests that need to stop Redis use [`throwaway_redis`], a private instance.
+
+pub mod ports;
+pub mod postgres;
+mod process;
+pub mod redis;
+
+pub use ports::free_port;
+pub use postgres::{TestPostgres, postgres, try_postgres};
+pub use redis::{OwnedRedis, TestRedis, redis, throwaway_redis, try_redis};

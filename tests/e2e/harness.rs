@@ -1,0 +1,160 @@
+//! The graph under test: four subgraphs on PostgreSQL and the router.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use promptsales_kit::testing::free_port;
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `promptsales` binary under test.
+pub fn promptsales_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_promptsales")
+}
+
+/// A subgraph served from this process on a free port.
+pub struct ServedSubgraph {
+    /// Its GraphQL URL.
+    pub url: String,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ServedSubgraph {
+    /// Serves `router` on a free loopback port.
+    pub async fn start(router: axum::Router) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = promptsales_kit::server::serve_on(listener, router, shutdown).await {
+                eprintln!("subgraph server failed: {e}");
+            }
+        });
+        Ok(Self {
+            url: format!("http://127.0.0.1:{port}/graphql"),
+            stop,
+            task,
+        })
+    }
+
+    /// Stops serving and waits for in-flight requests.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// The router, a child process of the test.
+pub struct Router {
+    /// Its GraphQL endpoint.
+    pub url: String,
+    child: Child,
+    client: reqwest::Client,
+}
+
+impl Router {
+    /// Starts `promptsales router` over the committed supergraph, pointed at the given subgraph URLs
+    /// (`[sales, ads, crm, content]`).
+    pub async fn start(subgraph_urls: [&str; 4]) -> anyhow::Result<Self> {
+        let port = free_port();
+        let mut command = Command::new(promptsales_bin());
+        command
+            .arg("router")
+            .env("PROMPTSALES_ROUTER_PORT", port.to_string())
+            .env("PROMPTSALES_SUPERGRAPH", repo_root().join("schema/supergraph.graphql"))
+            .env("PROMPTSALES_ROUTER_LOG_LEVEL", "warn")
+            .env_remove("ROUTER_CONFIG_FILE_PATH")
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        for (name, url) in ["SALES", "ADS", "CRM", "CONTENT"].iter().zip(subgraph_urls) {
+            command.env(format!("PROMPTSALES_{name}_URL"), url);
+        }
+        let child = command.spawn().context("starting the router")?;
+        let mut router = Self {
+            url: format!("http://127.0.0.1:{port}/graphql"),
+            child,
+            client: reqwest::Client::new(),
+        };
+        router.wait_ready(&format!("http://127.0.0.1:{port}/health")).await?;
+        Ok(router)
+    }
+
+    async fn wait_ready(&mut self, health: &str) -> anyhow::Result<()> {
+        wait_for_http(&self.client, health, &mut self.child, "router").await
+    }
+
+    /// Posts a GraphQL operation with the given headers and returns the JSON response.
+    pub async fn post(&self, query: &str, variables: Value, headers: &[(&str, String)]) -> anyhow::Result<Value> {
+        post_graphql(&self.client, &self.url, query, variables, headers).await
+    }
+}
+
+/// Polls `url` until it answers 2xx; fails early if `child` dies.
+pub async fn wait_for_http(client: &reqwest::Client, url: &str, child: &mut Child, what: &str) -> anyhow::Result<()> {
+    for _ in 0..600 {
+        if let Ok(r) = client.get(url).timeout(Duration::from_secs(2)).send().await {
+            if r.status().is_success() {
+                return Ok(());
+            }
+        }
+        if let Some(status) = child.try_wait()? {
+            bail!("{what} exited with {status} before becoming ready");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!("{what} did not become ready at {url}")
+}
+
+/// Posts a GraphQL operation and returns the JSON body.
+pub async fn post_graphql(
+    client: &reqwest::Client,
+    url: &str,
+    query: &str,
+    variables: Value,
+    headers: &[(&str, String)],
+) -> anyhow::Result<Value> {
+    let mut request = client
+        .post(url)
+        .header("accept", "application/graphql-response+json, application/json")
+        .json(&json!({ "query": query, "variables": variables }));
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let body = response.text().await?;
+    serde_json::from_str(&body).with_context(|| format!("HTTP {status}: not JSON: {body}"))
+}
+
+/// The `extensions.code` of every error of a response.
+pub fn error_codes(response: &Value) -> Vec<String> {
+    response["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["extensions"]["code"].as_str().unwrap_or("<none>").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts a response has no errors and returns its data.
+pub fn data(response: &Value) -> &Value {
+    assert!(
+        response.get("errors").is_none_or(|e| e.as_array().is_some_and(|a| a.is_empty())),
+        "unexpected errors: {response:#}"
+    );
+    &response["data"]
+}
