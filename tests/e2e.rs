@@ -4,6 +4,7 @@
 //! router is the real `promptsales router` binary, a child process.
 
 mod e2e {
+    pub mod fixture;
     pub mod harness;
 
     mod bad_input;

@@ -25,12 +25,13 @@ pub const SUPERGRAPH_ENV: &str = "PROMPTSALES_SUPERGRAPH";
 /// Supergraph file used by the default config when none is given (relative to the current directory).
 pub const DEFAULT_SUPERGRAPH_PATH: &str = "schema/supergraph.graphql";
 
-/// The registry of the PromptSales router plugins.
+pub mod error_codes;
+
+/// The registry of the PromptSales router plugins (each also enabled in `router.yaml`'s `plugins`).
 pub fn plugins() -> PluginRegistry {
-    // The PromptSales plugins are registered here, e.g.
-    // `PluginRegistry::new().register::<RedisApqPlugin>()`: Redis automatic persisted
-    // queries, the Redis response cache (and its invalidation), Redis rate limits.
-    PluginRegistry::new()
+    // Next come the Redis plugins: automatic persisted queries, the response
+    // cache and its invalidation, rate limits.
+    PluginRegistry::new().register::<error_codes::ErrorCodesPlugin>()
 }
 
 /// What [`run`] starts the router with; `Default` gives the embedded config and the default supergraph.

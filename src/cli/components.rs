@@ -16,11 +16,20 @@ pub enum Component {
 }
 
 /// Every subgraph, in start order.
-pub const ALL: [Component; 4] = [Component::Sales, Component::Ads, Component::Crm, Component::Content];
+pub const ALL: [Component; 4] = [
+    Component::Sales,
+    Component::Ads,
+    Component::Crm,
+    Component::Content,
+];
 
 /// The named subgraphs, or all of them when none is named.
 pub fn or_all(names: Vec<Component>) -> Vec<Component> {
-    if names.is_empty() { ALL.to_vec() } else { names }
+    if names.is_empty() {
+        ALL.to_vec()
+    } else {
+        names
+    }
 }
 
 impl Component {
@@ -56,7 +65,11 @@ impl Component {
         macro_rules! prepare {
             ($krate:ident) => {{
                 let (store, _db) = $krate::open_store(&url).await?;
-                if seed { $krate::seed_demo(store.as_ref()).await } else { Ok(false) }
+                if seed {
+                    $krate::seed_demo(store.as_ref()).await
+                } else {
+                    Ok(false)
+                }
             }};
         }
         match self {

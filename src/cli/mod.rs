@@ -73,13 +73,14 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
             // The router runs on its own (ntex) runtime; everything else on tokio.
+            // The router installs its own logging (from its config), so no kit telemetry here.
             Command::Router { config, supergraph } => {
-                promptsales_kit::telemetry::init();
+                // RouterError holds hive-router's non-Send errors; its message is what matters here.
                 promptsales_router::run(promptsales_router::RouterOptions {
                     config_path: config,
                     supergraph_path: supergraph,
-                })?;
-                Ok(())
+                })
+                .map_err(|e| anyhow::anyhow!("router: {e}"))
             }
             Command::Up { no_seed } => up::run(!no_seed),
             Command::Subgraph { name } => tokio_main(async move {
@@ -94,7 +95,9 @@ impl Cli {
     }
 }
 
-fn tokio_main<F: std::future::Future<Output = anyhow::Result<()>>>(future: F) -> anyhow::Result<()> {
+fn tokio_main<F: std::future::Future<Output = anyhow::Result<()>>>(
+    future: F,
+) -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?

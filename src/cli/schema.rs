@@ -12,7 +12,8 @@ pub fn export(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     for component in ALL {
         let path = dir.join(format!("{}.graphql", component.name()));
-        std::fs::write(&path, component.sdl()).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, component.sdl())
+            .with_context(|| format!("writing {}", path.display()))?;
         println!("wrote {}", path.display());
     }
     Ok(())
@@ -52,11 +53,15 @@ pub fn compose(dir: &Path, check: bool) -> anyhow::Result<()> {
         }
     }
     let mut node = Command::new("node");
-    node.arg(tool.join("compose.mjs")).arg("--schema-dir").arg(dir);
+    node.arg(tool.join("compose.mjs"))
+        .arg("--schema-dir")
+        .arg(dir);
     if check {
         node.arg("--check");
     }
-    let status = node.status().context("running node (composition needs node)")?;
+    let status = node
+        .status()
+        .context("running node (composition needs node)")?;
     if !status.success() {
         bail!("composition failed");
     }

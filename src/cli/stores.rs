@@ -18,7 +18,11 @@ pub async fn seed(components: Vec<Component>) -> anyhow::Result<()> {
         println!(
             "{}: {}",
             component.name(),
-            if wrote { "demo data loaded" } else { "demo data already present" }
+            if wrote {
+                "demo data loaded"
+            } else {
+                "demo data already present"
+            }
         );
     }
     Ok(())

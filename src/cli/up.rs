@@ -30,8 +30,11 @@ struct Running {
 pub fn run(seed: bool) -> anyhow::Result<()> {
     super::tokio_main(async move {
         promptsales_kit::telemetry::init();
+        // Registered first: a Ctrl-C during start-up still stops the children cleanly.
+        let stop = promptsales_kit::server::shutdown_signal();
         let data_dir = absolute(promptsales_kit::config::data_dir())?;
-        std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("creating {}", data_dir.display()))?;
         // The children inherit this, so every store resolves to the same folder.
         // SAFETY: single-threaded at this point of start-up as far as env access goes: nothing else reads the environment concurrently.
         unsafe { std::env::set_var("PROMPTSALES_DATA_DIR", &data_dir) };
@@ -52,16 +55,22 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
         for component in ALL {
             let config = component.config()?;
             let url = format!("http://{}/graphql", reachable(config.listen));
-            router_env.push((format!("PROMPTSALES_{}_URL", component.name().to_ascii_uppercase()), url));
-            let child = Command::new(&exe)
-                .args(["subgraph", component.name()])
-                .stdin(Stdio::null())
-                .kill_on_drop(true)
-                .spawn()
-                .with_context(|| format!("starting the {} subgraph", component.name()))?;
-            running.push(Running { name: component.name(), child });
+            router_env.push((
+                format!("PROMPTSALES_{}_URL", component.name().to_ascii_uppercase()),
+                url,
+            ));
+            let child =
+                with_parent_death_signal(Command::new(&exe).args(["subgraph", component.name()]))
+                    .stdin(Stdio::null())
+                    .kill_on_drop(true)
+                    .spawn()
+                    .with_context(|| format!("starting the {} subgraph", component.name()))?;
+            running.push(Running {
+                name: component.name(),
+                child,
+            });
         }
-        let result = supervise(&exe, router_env, &mut running).await;
+        let result = supervise(&exe, router_env, &mut running, stop).await;
         stop_all(&mut running).await;
         result
     })
@@ -71,26 +80,31 @@ async fn supervise(
     exe: &std::path::Path,
     router_env: Vec<(String, String)>,
     running: &mut Vec<Running>,
+    stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     for component in ALL {
         let config = component.config()?;
         let url = format!("http://{}/health/ready", reachable(config.listen));
         wait_ready(component.name(), &url, running).await?;
     }
+    // A Ctrl-C while waiting above is honoured once the wait ends; start-up is short.
     let router_port: u16 = std::env::var("PROMPTSALES_ROUTER_PORT")
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(4000);
-    let child = Command::new(exe)
-        .arg("router")
+    let child = with_parent_death_signal(Command::new(exe).arg("router"))
         .envs(router_env)
         .stdin(Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .context("starting the router")?;
-    running.push(Running { name: "router", child });
+    running.push(Running {
+        name: "router",
+        child,
+    });
     let router = format!("http://127.0.0.1:{router_port}");
-    wait_ready("router", &format!("{router}/health"), running).await?;
+    // `/health` answers before the supergraph is loaded; `/readiness` once it can serve.
+    wait_ready("router", &format!("{router}/readiness"), running).await?;
 
     println!();
     println!("PromptSales is up.");
@@ -102,7 +116,6 @@ async fn supervise(
     println!("{EXAMPLE_QUERY}");
     println!("Press Ctrl-C to stop.");
 
-    let stop = promptsales_kit::server::shutdown_signal();
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -120,8 +133,7 @@ async fn supervise(
 fn exited(running: &mut [Running]) -> Option<&'static str> {
     running
         .iter_mut()
-        .find(|r| matches!(r.child.try_wait(), Ok(Some(_))))
-        .map(|r| r.name)
+        .find_map(|r| matches!(r.child.try_wait(), Ok(Some(_))).then_some(r.name))
 }
 
 async fn wait_ready(name: &str, url: &str, running: &mut [Running]) -> anyhow::Result<()> {
@@ -154,10 +166,31 @@ async fn stop_all(running: &mut [Running]) {
         }
     }
     for r in running.iter_mut() {
-        if tokio::time::timeout(Duration::from_secs(10), r.child.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), r.child.wait())
+            .await
+            .is_err()
+        {
             let _ = r.child.kill().await;
         }
     }
+}
+
+/// Makes the child receive SIGTERM when `up` dies, however it dies (even SIGKILL),
+/// so no component outlives the command that started it. The signal follows the
+/// spawning *thread*: `up` spawns from `block_on`, on the main thread, which lives
+/// as long as the process.
+fn with_parent_death_signal(command: &mut Command) -> &mut Command {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(2) is async-signal-safe and touches only the child being set up.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command
 }
 
 /// An address a client can dial: a wildcard bind is reached on loopback.

@@ -19,11 +19,10 @@ pub fn promptsales_bin() -> &'static str {
     env!("CARGO_BIN_EXE_promptsales")
 }
 
-/// A subgraph served from this process on a free port.
+/// A subgraph served from this process on a free port; it stops when dropped.
 pub struct ServedSubgraph {
     /// Its GraphQL URL.
     pub url: String,
-    stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -32,26 +31,22 @@ impl ServedSubgraph {
     pub async fn start(router: axum::Router) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
-        let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            if let Err(e) = promptsales_kit::server::serve_on(listener, router, shutdown).await {
+            let never = futures::future::pending::<()>();
+            if let Err(e) = promptsales_kit::server::serve_on(listener, router, never).await {
                 eprintln!("subgraph server failed: {e}");
             }
         });
         Ok(Self {
             url: format!("http://127.0.0.1:{port}/graphql"),
-            stop,
             task,
         })
     }
+}
 
-    /// Stops serving and waits for in-flight requests.
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.task.await;
+impl Drop for ServedSubgraph {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
@@ -72,7 +67,10 @@ impl Router {
         command
             .arg("router")
             .env("PROMPTSALES_ROUTER_PORT", port.to_string())
-            .env("PROMPTSALES_SUPERGRAPH", repo_root().join("schema/supergraph.graphql"))
+            .env(
+                "PROMPTSALES_SUPERGRAPH",
+                repo_root().join("schema/supergraph.graphql"),
+            )
             .env("PROMPTSALES_ROUTER_LOG_LEVEL", "warn")
             .env_remove("ROUTER_CONFIG_FILE_PATH")
             .stdin(Stdio::null())
@@ -86,7 +84,10 @@ impl Router {
             child,
             client: reqwest::Client::new(),
         };
-        router.wait_ready(&format!("http://127.0.0.1:{port}/health")).await?;
+        // `/health` answers before the supergraph is loaded; `/readiness` once it can serve.
+        router
+            .wait_ready(&format!("http://127.0.0.1:{port}/readiness"))
+            .await?;
         Ok(router)
     }
 
@@ -95,13 +96,23 @@ impl Router {
     }
 
     /// Posts a GraphQL operation with the given headers and returns the JSON response.
-    pub async fn post(&self, query: &str, variables: Value, headers: &[(&str, String)]) -> anyhow::Result<Value> {
+    pub async fn post(
+        &self,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, String)],
+    ) -> anyhow::Result<Value> {
         post_graphql(&self.client, &self.url, query, variables, headers).await
     }
 }
 
 /// Polls `url` until it answers 2xx; fails early if `child` dies.
-pub async fn wait_for_http(client: &reqwest::Client, url: &str, child: &mut Child, what: &str) -> anyhow::Result<()> {
+pub async fn wait_for_http(
+    client: &reqwest::Client,
+    url: &str,
+    child: &mut Child,
+    what: &str,
+) -> anyhow::Result<()> {
     for _ in 0..600 {
         if let Ok(r) = client.get(url).timeout(Duration::from_secs(2)).send().await {
             if r.status().is_success() {
@@ -126,7 +137,10 @@ pub async fn post_graphql(
 ) -> anyhow::Result<Value> {
     let mut request = client
         .post(url)
-        .header("accept", "application/graphql-response+json, application/json")
+        .header(
+            "accept",
+            "application/graphql-response+json, application/json",
+        )
         .json(&json!({ "query": query, "variables": variables }));
     for (name, value) in headers {
         request = request.header(*name, value);
@@ -144,7 +158,12 @@ pub fn error_codes(response: &Value) -> Vec<String> {
         .map(|errors| {
             errors
                 .iter()
-                .map(|e| e["extensions"]["code"].as_str().unwrap_or("<none>").to_string())
+                .map(|e| {
+                    e["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_string()
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -153,7 +172,9 @@ pub fn error_codes(response: &Value) -> Vec<String> {
 /// Asserts a response has no errors and returns its data.
 pub fn data(response: &Value) -> &Value {
     assert!(
-        response.get("errors").is_none_or(|e| e.as_array().is_some_and(|a| a.is_empty())),
+        response
+            .get("errors")
+            .is_none_or(|e| e.as_array().is_some_and(|a| a.is_empty())),
         "unexpected errors: {response:#}"
     );
     &response["data"]

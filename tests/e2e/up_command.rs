@@ -4,6 +4,7 @@ use std::process::Stdio;
 
 use promptsales_kit::testing::free_port;
 use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 use super::harness::{data, post_graphql, promptsales_bin, repo_root, wait_for_http};
@@ -32,19 +33,48 @@ async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
     let mut child = command.spawn().expect("starting promptsales up");
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{router_port}");
-    wait_for_http(&client, &format!("{base}/health"), &mut child, "promptsales up")
-        .await
-        .expect("the platform comes up");
+    // `up` says it is up only once every component is ready: wait for its word, as a person would.
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let banner = tokio::time::timeout(std::time::Duration::from_secs(180), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("PromptSales is up") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        banner.ok(),
+        Some(true),
+        "promptsales up never said it was up"
+    );
+    // Keep draining its output so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    assert!(
+        wait_for_http(&client, &format!("{base}/readiness"), &mut child, "router")
+            .await
+            .is_ok()
+    );
 
     let query = include_str!("../../docs/example-query.graphql");
     let response = post_graphql(&client, &format!("{base}/graphql"), query, json!({}), &[])
         .await
         .expect("query");
-    let organizations = data(&response)["organizations"]["edges"].as_array().expect("organizations").clone();
+    let organizations = data(&response)["organizations"]["edges"]
+        .as_array()
+        .expect("organizations")
+        .clone();
     assert_eq!(organizations.len(), 2, "{response:#}");
     let campaigns: Vec<_> = organizations
         .iter()
-        .flat_map(|o| o["node"]["campaigns"]["edges"].as_array().cloned().unwrap_or_default())
+        .flat_map(|o| {
+            o["node"]["campaigns"]["edges"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
         .collect();
     assert_eq!(campaigns.len(), 10, "ten demo campaigns");
     // Every store answered for the demo campaigns: ads spend, leads and assets are all there.
@@ -53,9 +83,21 @@ async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
         .find(|c| c["node"]["status"] == "ACTIVE")
         .expect("an active demo campaign");
     let node = &active["node"];
-    assert!(node["adTotals"]["impressions"].as_i64().unwrap_or(0) > 0, "{node:#}");
-    assert!(node["leadFunnel"]["total"].as_i64().unwrap_or(0) > 0, "{node:#}");
-    assert!(!node["assets"]["edges"].as_array().expect("assets").is_empty(), "{node:#}");
+    assert!(
+        node["adTotals"]["impressions"].as_i64().unwrap_or(0) > 0,
+        "{node:#}"
+    );
+    assert!(
+        node["leadFunnel"]["total"].as_i64().unwrap_or(0) > 0,
+        "{node:#}"
+    );
+    assert!(
+        !node["assets"]["edges"]
+            .as_array()
+            .expect("assets")
+            .is_empty(),
+        "{node:#}"
+    );
 
     // Ctrl-C (SIGTERM here) stops every component and `up` exits cleanly.
     let pid = child.id().expect("pid");

@@ -68,19 +68,23 @@ impl ServiceConfig {
         let host_var = format!("PROMPTSALES_{upper}_HOST");
         let port_var = format!("PROMPTSALES_{upper}_PORT");
         let host: IpAddr = match std::env::var(&host_var) {
-            Ok(v) => v.parse().map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
-                name: host_var.clone(),
-                value: v.clone(),
-                reason: e.to_string(),
-            })?,
+            Ok(v) => v
+                .parse()
+                .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
+                    name: host_var.clone(),
+                    value: v.clone(),
+                    reason: e.to_string(),
+                })?,
             Err(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
         };
         let port: u16 = match std::env::var(&port_var) {
-            Ok(v) => v.parse().map_err(|e: std::num::ParseIntError| ConfigError::Invalid {
-                name: port_var.clone(),
-                value: v.clone(),
-                reason: e.to_string(),
-            })?,
+            Ok(v) => v
+                .parse()
+                .map_err(|e: std::num::ParseIntError| ConfigError::Invalid {
+                    name: port_var.clone(),
+                    value: v.clone(),
+                    reason: e.to_string(),
+                })?,
             Err(_) => default_port(name),
         };
         let database_url = std::env::var(format!("PROMPTSALES_{upper}_DATABASE_URL"))

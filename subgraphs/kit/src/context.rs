@@ -123,9 +123,9 @@ impl RequestContext {
             headers
                 .get(name)
                 .map(|v| {
-                    v.to_str()
-                        .map(str::trim)
-                        .map_err(|_| ApiError::bad_input(name, format!("header {name} is not text")))
+                    v.to_str().map(str::trim).map_err(|_| {
+                        ApiError::bad_input(name, format!("header {name} is not text"))
+                    })
                 })
                 .transpose()
         };
@@ -133,8 +133,9 @@ impl RequestContext {
             text(name)?
                 .filter(|v| !v.is_empty())
                 .map(|v| {
-                    Uuid::parse_str(v)
-                        .map_err(|_| ApiError::bad_input(name, format!("header {name} must be a UUID")))
+                    Uuid::parse_str(v).map_err(|_| {
+                        ApiError::bad_input(name, format!("header {name} must be a UUID"))
+                    })
                 })
                 .transpose()
         };
@@ -179,8 +180,14 @@ mod tests {
     fn reads_tenant_user_and_the_highest_role_per_subsystem() {
         let org = Uuid::now_v7();
         let mut headers = HeaderMap::new();
-        headers.insert(ORGANIZATION_HEADER, HeaderValue::from_str(&org.to_string()).unwrap());
-        headers.insert(ROLES_HEADER, HeaderValue::from_static("sales:read, sales:admin,ads:write"));
+        headers.insert(
+            ORGANIZATION_HEADER,
+            HeaderValue::from_str(&org.to_string()).unwrap(),
+        );
+        headers.insert(
+            ROLES_HEADER,
+            HeaderValue::from_static("sales:read, sales:admin,ads:write"),
+        );
         let ctx = RequestContext::from_headers(&headers).unwrap();
         assert_eq!(ctx.scope(), TenantScope::Organization(org));
         assert_eq!(ctx.roles.get(&Subsystem::Sales), Some(&Role::Admin));
@@ -192,7 +199,10 @@ mod tests {
     fn refuses_malformed_identity_headers() {
         let mut headers = HeaderMap::new();
         headers.insert(ORGANIZATION_HEADER, HeaderValue::from_static("acme"));
-        assert_eq!(RequestContext::from_headers(&headers).unwrap_err().code(), "BAD_USER_INPUT");
+        assert_eq!(
+            RequestContext::from_headers(&headers).unwrap_err().code(),
+            "BAD_USER_INPUT"
+        );
         let mut headers = HeaderMap::new();
         headers.insert(ROLES_HEADER, HeaderValue::from_static("sales:root"));
         assert!(RequestContext::from_headers(&headers).is_err());

@@ -182,7 +182,11 @@ pub fn demo_plan() -> DemoPlan {
     ];
     let mut n = 0;
     for (oi, org) in organizations.iter().enumerate() {
-        let domain = if oi == 0 { "aurora.example" } else { "nimbus.example" };
+        let domain = if oi == 0 {
+            "aurora.example"
+        } else {
+            "nimbus.example"
+        };
         for (user_type, names) in people {
             let name = names[oi];
             n += 1;
@@ -196,16 +200,66 @@ pub fn demo_plan() -> DemoPlan {
         }
     }
     let themes = [
-        ("Winter Summit", "Gear that keeps climbing when the weather does not", vec!["instagram", "facebook", "google"], vec!["ES", "FR"]),
-        ("Trail Running Spring", "Lighter shoes, longer trails", vec!["instagram", "tiktok"], vec!["ES", "PT"]),
-        ("Family Camping", "Everything for the first night under the stars", vec!["facebook", "email"], vec!["ES"]),
-        ("Black Friday Outdoor", "The year's best prices on the gear you love", vec!["google", "facebook", "email", "sms"], vec!["ES", "FR", "IT"]),
-        ("Eco Collection", "Recycled materials, same toughness", vec!["instagram", "youtube"], vec!["ES", "DE"]),
-        ("Cloud Cost Cutter", "Cut your cloud bill by 30% in a quarter", vec!["linkedin", "google"], vec!["US", "CA"]),
-        ("DevOps Summit Webinar", "Ship twice as often with half the incidents", vec!["linkedin", "email"], vec!["US"]),
-        ("Startup Credits", "Free credits for your first year", vec!["google", "email"], vec!["US", "GB"]),
-        ("Enterprise Security", "Zero-trust for every workload", vec!["linkedin", "youtube"], vec!["US", "DE"]),
-        ("AI Assistant Launch", "Your ops copilot, in every terminal", vec!["linkedin", "google", "email"], vec!["US", "GB", "CA"]),
+        (
+            "Winter Summit",
+            "Gear that keeps climbing when the weather does not",
+            vec!["instagram", "facebook", "google"],
+            vec!["ES", "FR"],
+        ),
+        (
+            "Trail Running Spring",
+            "Lighter shoes, longer trails",
+            vec!["instagram", "tiktok"],
+            vec!["ES", "PT"],
+        ),
+        (
+            "Family Camping",
+            "Everything for the first night under the stars",
+            vec!["facebook", "email"],
+            vec!["ES"],
+        ),
+        (
+            "Black Friday Outdoor",
+            "The year's best prices on the gear you love",
+            vec!["google", "facebook", "email", "sms"],
+            vec!["ES", "FR", "IT"],
+        ),
+        (
+            "Eco Collection",
+            "Recycled materials, same toughness",
+            vec!["instagram", "youtube"],
+            vec!["ES", "DE"],
+        ),
+        (
+            "Cloud Cost Cutter",
+            "Cut your cloud bill by 30% in a quarter",
+            vec!["linkedin", "google"],
+            vec!["US", "CA"],
+        ),
+        (
+            "DevOps Summit Webinar",
+            "Ship twice as often with half the incidents",
+            vec!["linkedin", "email"],
+            vec!["US"],
+        ),
+        (
+            "Startup Credits",
+            "Free credits for your first year",
+            vec!["google", "email"],
+            vec!["US", "GB"],
+        ),
+        (
+            "Enterprise Security",
+            "Zero-trust for every workload",
+            vec!["linkedin", "youtube"],
+            vec!["US", "DE"],
+        ),
+        (
+            "AI Assistant Launch",
+            "Your ops copilot, in every terminal",
+            vec!["linkedin", "google", "email"],
+            vec!["US", "GB", "CA"],
+        ),
     ];
     let statuses = ["active", "active", "completed", "paused", "draft"];
     let base = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap_or_default();
@@ -260,6 +314,9 @@ mod tests {
             assert!(!c.channels.is_empty());
         }
         assert!(demo_id(kind::CAMPAIGN, 1) < demo_id(kind::CAMPAIGN, 2));
-        assert_eq!(DemoRng::for_id(a.campaigns[0].id).next_u64(), DemoRng::for_id(b.campaigns[0].id).next_u64());
+        assert_eq!(
+            DemoRng::for_id(a.campaigns[0].id).next_u64(),
+            DemoRng::for_id(b.campaigns[0].id).next_u64()
+        );
     }
 }

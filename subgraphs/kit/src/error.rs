@@ -139,8 +139,14 @@ mod tests {
     fn every_error_carries_its_code_and_internal_details_stay_private() {
         let err: async_graphql::Error = ApiError::bad_input("input.budget", "must be >= 0").into();
         let ext = err.extensions.expect("extensions");
-        assert_eq!(ext.get("code"), Some(&async_graphql::Value::from("BAD_USER_INPUT")));
-        assert_eq!(ext.get("field"), Some(&async_graphql::Value::from("input.budget")));
+        assert_eq!(
+            ext.get("code"),
+            Some(&async_graphql::Value::from("BAD_USER_INPUT"))
+        );
+        assert_eq!(
+            ext.get("field"),
+            Some(&async_graphql::Value::from("input.budget"))
+        );
 
         let err: async_graphql::Error =
             ApiError::Internal(StoreError::Corrupt("password=hunter2".into())).into();

@@ -12,8 +12,12 @@ pub fn new_id() -> Uuid {
 
 /// Parses a GraphQL `ID` argument, naming the argument when it is not a UUID.
 pub fn parse_id(field: &str, id: &ID) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| ApiError::bad_input(field, format!("{field} must be a UUID, got {:?}", id.as_str())))
+    Uuid::parse_str(id.as_str()).map_err(|_| {
+        ApiError::bad_input(
+            field,
+            format!("{field} must be a UUID, got {:?}", id.as_str()),
+        )
+    })
 }
 
 /// Parses a list of ids, naming the first bad one.

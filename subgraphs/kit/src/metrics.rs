@@ -1,6 +1,8 @@
 //! Prometheus metrics of a subgraph, served at `/metrics`.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 
 /// The metrics one service records.
 #[derive(Clone)]
@@ -20,9 +22,14 @@ impl Metrics {
             &["outcome"],
         )?;
         let duration = HistogramVec::new(
-            HistogramOpts::new("graphql_request_duration_seconds", "GraphQL request latency")
-                .const_label("service", service)
-                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
+            HistogramOpts::new(
+                "graphql_request_duration_seconds",
+                "GraphQL request latency",
+            )
+            .const_label("service", service)
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ]),
             &["outcome"],
         )?;
         registry.register(Box::new(requests.clone()))?;

@@ -21,7 +21,9 @@ pub struct Decimal4(pub i64);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecimalError {
     /// Not a plain decimal number.
-    #[error("{0:?} is not a decimal number (expected digits with an optional sign and point, e.g. \"1250.50\")")]
+    #[error(
+        "{0:?} is not a decimal number (expected digits with an optional sign and point, e.g. \"1250.50\")"
+    )]
     Syntax(String),
     /// More than four fractional digits: refused rather than silently rounded.
     #[error("{0:?} has more than 4 decimal places")]
@@ -61,7 +63,11 @@ impl Decimal4 {
             return None;
         }
         let (q, r) = (self.0 / count, self.0 % count);
-        let round = if 2 * r.abs() >= count.abs() { self.0.signum() * count.signum() } else { 0 };
+        let round = if 2 * r.abs() >= count.abs() {
+            self.0.signum() * count.signum()
+        } else {
+            0
+        };
         Some(Self(q + round))
     }
 
@@ -100,16 +106,28 @@ impl FromStr for Decimal4 {
             None => (digits, ""),
         };
         let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-        if (int_part.is_empty() && frac_part.is_empty()) || !all_digits(int_part) || !all_digits(frac_part) {
+        if (int_part.is_empty() && frac_part.is_empty())
+            || !all_digits(int_part)
+            || !all_digits(frac_part)
+        {
             return Err(DecimalError::Syntax(text.to_string()));
         }
         if frac_part.len() > 4 {
             return Err(DecimalError::Precision(text.to_string()));
         }
         let overflow = || DecimalError::Overflow(text.to_string());
-        let units: i64 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| overflow())? };
-        let frac: i64 = format!("{frac_part:0<4}").parse().map_err(|_| DecimalError::Syntax(text.to_string()))?;
-        let raw = units.checked_mul(SCALE).and_then(|v| v.checked_add(frac)).ok_or_else(overflow)?;
+        let units: i64 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().map_err(|_| overflow())?
+        };
+        let frac: i64 = format!("{frac_part:0<4}")
+            .parse()
+            .map_err(|_| DecimalError::Syntax(text.to_string()))?;
+        let raw = units
+            .checked_mul(SCALE)
+            .and_then(|v| v.checked_add(frac))
+            .ok_or_else(overflow)?;
         Ok(Self(if negative { -raw } else { raw }))
     }
 }
@@ -119,14 +137,19 @@ impl FromStr for Decimal4 {
 impl ScalarType for Decimal4 {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => s.parse().map_err(|e: DecimalError| InputValueError::custom(e.to_string())),
+            Value::String(s) => s
+                .parse()
+                .map_err(|e: DecimalError| InputValueError::custom(e.to_string())),
             Value::Number(n) if n.is_i64() => n
                 .as_i64()
                 .and_then(|units| units.checked_mul(SCALE))
                 .map(Self)
                 .ok_or_else(|| InputValueError::custom("the number is too large")),
             // A float literal is taken by its shortest text, which is what the client wrote.
-            Value::Number(n) => n.to_string().parse().map_err(|e: DecimalError| InputValueError::custom(e.to_string())),
+            Value::Number(n) => n
+                .to_string()
+                .parse()
+                .map_err(|e: DecimalError| InputValueError::custom(e.to_string())),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -157,11 +180,26 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_hold_exactly() {
-        assert!(matches!("1.23456".parse::<Decimal4>(), Err(DecimalError::Precision(_))));
-        assert!(matches!("12a".parse::<Decimal4>(), Err(DecimalError::Syntax(_))));
-        assert!(matches!("".parse::<Decimal4>(), Err(DecimalError::Syntax(_))));
-        assert!(matches!("1e5".parse::<Decimal4>(), Err(DecimalError::Syntax(_))));
-        assert!(matches!("99999999999999999999".parse::<Decimal4>(), Err(DecimalError::Overflow(_))));
+        assert!(matches!(
+            "1.23456".parse::<Decimal4>(),
+            Err(DecimalError::Precision(_))
+        ));
+        assert!(matches!(
+            "12a".parse::<Decimal4>(),
+            Err(DecimalError::Syntax(_))
+        ));
+        assert!(matches!(
+            "".parse::<Decimal4>(),
+            Err(DecimalError::Syntax(_))
+        ));
+        assert!(matches!(
+            "1e5".parse::<Decimal4>(),
+            Err(DecimalError::Syntax(_))
+        ));
+        assert!(matches!(
+            "99999999999999999999".parse::<Decimal4>(),
+            Err(DecimalError::Overflow(_))
+        ));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! cursor is simply the last id seen: keyset pagination that stays fast
 //! at any depth, unlike offsets.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::OutputType;
+use async_graphql::connection::{Connection, Edge, EmptyFields};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
@@ -72,7 +72,10 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, request: &PageRequest) -> Self {
         let has_next = rows.len() as u64 > request.first;
         rows.truncate(request.first as usize);
-        Self { items: rows, has_next }
+        Self {
+            items: rows,
+            has_next,
+        }
     }
 
     /// Maps the items.
@@ -120,7 +123,10 @@ mod tests {
 
     #[test]
     fn pages_are_validated_and_cursors_round_trip() {
-        assert_eq!(PageRequest::new(None, None).unwrap().first, DEFAULT_PAGE_SIZE);
+        assert_eq!(
+            PageRequest::new(None, None).unwrap().first,
+            DEFAULT_PAGE_SIZE
+        );
         assert!(PageRequest::new(Some(0), None).is_err());
         assert!(PageRequest::new(Some(101), None).is_err());
         assert!(PageRequest::new(Some(5), Some("nope!".into())).is_err());

@@ -1,6 +1,6 @@
 //! Export of a subgraph's SDL in the Federation v2 form the composer reads.
 
-use async_graphql::{ObjectType, Schema, SDLExportOptions, SubscriptionType};
+use async_graphql::{ObjectType, SDLExportOptions, Schema, SubscriptionType};
 
 /// The Federation v2 SDL of a schema, as committed in `schema/<name>.graphql`.
 pub fn federation_sdl<Q, M, S>(schema: &Schema<Q, M, S>) -> String

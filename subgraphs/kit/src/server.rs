@@ -52,7 +52,10 @@ where
     let metrics = Metrics::new(app.name)?;
     let state = Arc::new(AppState { app, metrics });
     Ok(axum::Router::new()
-        .route("/graphql", get(graphql_get::<Q, M, S>).post(graphql_post::<Q, M, S>))
+        .route(
+            "/graphql",
+            get(graphql_get::<Q, M, S>).post(graphql_post::<Q, M, S>),
+        )
         .route("/health/live", get(|| async { "ok" }))
         .route("/health/ready", get(ready::<Q, M, S>))
         .route("/metrics", get(metrics_text::<Q, M, S>))
@@ -75,30 +78,55 @@ pub async fn serve_on(
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that completes on Ctrl-C (SIGINT) or SIGTERM.
+///
+/// The handlers are registered when this is called, not when the future is
+/// first polled, so a signal that arrives in between is not lost (and does not
+/// kill the process with the default action). Call it inside a tokio runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => futures::future::pending::<()>().await,
-        }
+    let (mut term, mut int) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = futures::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => futures::future::pending::<()>().await,
+                }
+            };
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => futures::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = term => {},
+                () = int => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }
 
 fn request_error(message: String, code: &str) -> async_graphql::Response {
@@ -124,7 +152,10 @@ where
     graphql_http(state, req).await
 }
 
-async fn graphql_post<Q, M, S>(State(state): State<Arc<AppState<Q, M, S>>>, req: Request) -> Response
+async fn graphql_post<Q, M, S>(
+    State(state): State<Arc<AppState<Q, M, S>>>,
+    req: Request,
+) -> Response
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
@@ -141,14 +172,23 @@ where
 {
     let started = Instant::now();
     let headers = req.headers().clone();
-    let response = match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(req, &()).await {
-        Err(rejection) => {
-            // A body that is not a GraphQL request still gets a GraphQL error, with a code.
-            let response = request_error(format!("not a GraphQL request: {}", rejection.0), "BAD_REQUEST");
-            return (StatusCode::BAD_REQUEST, GraphQLResponse::from(response)).into_response();
-        }
-        Ok(request) => execute(&state, &headers, request.into_inner()).await,
-    };
+    let response =
+        match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
+            req,
+            &(),
+        )
+        .await
+        {
+            Err(rejection) => {
+                // A body that is not a GraphQL request still gets a GraphQL error, with a code.
+                let response = request_error(
+                    format!("not a GraphQL request: {}", rejection.0),
+                    "BAD_REQUEST",
+                );
+                return (StatusCode::BAD_REQUEST, GraphQLResponse::from(response)).into_response();
+            }
+            Ok(request) => execute(&state, &headers, request.into_inner()).await,
+        };
     state
         .metrics
         .observe(response.errors.is_empty(), started.elapsed().as_secs_f64());
@@ -219,7 +259,11 @@ where
     data.insert(context);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| GraphQLWebSocket::new(socket, schema, protocol).with_data(data).serve())
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .with_data(data)
+                .serve()
+        })
 }
 
 async fn ready<Q, M, S>(State(state): State<Arc<AppState<Q, M, S>>>) -> Response {
@@ -247,4 +291,3 @@ pub fn db_readiness(db: sea_orm::DatabaseConnection) -> ReadinessCheck {
         Box::pin(async move { db.ping().await.map_err(|e| e.to_string()) })
     })
 }
-

@@ -1,0 +1,21 @@
+//! Migrations of the content store (media assets and their campaign links).
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_init;
+
+/// The content store's migrator.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_init::Migration)]
+    }
+
+    // Each store has its own database, but a shared one (a single PostgreSQL
+    // for a small deployment) must not mix the four migrators' histories.
+    fn migration_table_name() -> DynIden {
+        Alias::new("content_seaql_migrations").into_iden()
+    }
+}

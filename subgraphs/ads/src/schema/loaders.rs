@@ -1,0 +1,243 @@
+//! DataLoaders, one per relation, made per request with the request's tenant scope.
+//!
+//! A loader gathers the keys every resolver asks for in one tick and reads
+//! them in one store call, so a page of 30 campaigns (or 30 `_entities`
+//! representations) costs the same number of statements as a page of 3.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use chrono::NaiveDate;
+use promptsales_kit::context::TenantScope;
+use promptsales_kit::error::codes;
+use promptsales_kit::{Page, PageRequest, StoreError};
+use uuid::Uuid;
+
+use crate::domain::Performance;
+use crate::store::{Ad, AdFilter, AdMetric, AdsStore, ChannelPerformance};
+
+/// A store failure shared by every resolver waiting on the batch (loader errors must be `Clone`).
+#[derive(Debug, Clone)]
+pub struct LoadError(Arc<StoreError>);
+
+impl From<StoreError> for LoadError {
+    fn from(err: StoreError) -> Self {
+        Self(Arc::new(err))
+    }
+}
+
+impl From<LoadError> for async_graphql::Error {
+    // Mirrors kit's `From<ApiError>` for `Internal`, which needs the error by value.
+    fn from(err: LoadError) -> Self {
+        use async_graphql::ErrorExtensions;
+        tracing::error!(error = %err.0, "store failure");
+        async_graphql::Error::new("internal error")
+            .extend_with(|_, ext| ext.set("code", codes::INTERNAL_SERVER_ERROR))
+    }
+}
+
+/// What every loader reads from: the store, within one request's scope.
+#[derive(Clone)]
+pub struct Source {
+    store: Arc<dyn AdsStore>,
+    scope: TenantScope,
+}
+
+/// Ads by id.
+pub struct AdLoader(Source);
+
+impl Loader<Uuid> for AdLoader {
+    type Value = Ad;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Ad>, LoadError> {
+        let ads = self.0.store.ads_by_id(self.0.scope, ids).await?;
+        Ok(ads.into_iter().map(|ad| (ad.id, ad)).collect())
+    }
+}
+
+/// Lifetime totals by ad id.
+pub struct AdTotalsLoader(Source);
+
+impl Loader<Uuid> for AdTotalsLoader {
+    type Value = Performance;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Performance>, LoadError> {
+        Ok(self.0.store.totals_of_ads(self.0.scope, ids).await?)
+    }
+}
+
+/// The days of one ad within a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AdDays {
+    /// The ad.
+    pub ad_id: Uuid,
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+}
+
+/// Daily metrics by ad and range; one read per distinct range (usually one).
+pub struct AdMetricsLoader(Source);
+
+impl Loader<AdDays> for AdMetricsLoader {
+    type Value = Vec<AdMetric>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[AdDays]) -> Result<HashMap<AdDays, Vec<AdMetric>>, LoadError> {
+        let mut ranges: HashMap<(NaiveDate, NaiveDate), Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            ranges
+                .entry((key.from, key.to))
+                .or_default()
+                .push(key.ad_id);
+        }
+        let mut out: HashMap<AdDays, Vec<AdMetric>> = HashMap::new();
+        for ((from, to), ad_ids) in ranges {
+            for day in self
+                .0
+                .store
+                .metrics_of_ads(self.0.scope, &ad_ids, from, to)
+                .await?
+            {
+                out.entry(AdDays {
+                    ad_id: day.ad_id,
+                    from,
+                    to,
+                })
+                .or_default()
+                .push(day);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One page of one campaign's ads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CampaignAds {
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// The filter (its campaign id unused).
+    pub filter: AdFilter,
+    /// Page size.
+    pub first: u64,
+    /// Cursor.
+    pub after: Option<Uuid>,
+}
+
+impl CampaignAds {
+    /// The key of `page` of `campaign_id`'s ads matching `filter`.
+    pub fn new(campaign_id: Uuid, filter: AdFilter, page: PageRequest) -> Self {
+        Self {
+            campaign_id,
+            filter,
+            first: page.first,
+            after: page.after,
+        }
+    }
+}
+
+/// Pages of campaigns' ads; one read per distinct (filter, page) (usually one).
+pub struct CampaignAdsLoader(Source);
+
+impl Loader<CampaignAds> for CampaignAdsLoader {
+    type Value = Page<Ad>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[CampaignAds],
+    ) -> Result<HashMap<CampaignAds, Page<Ad>>, LoadError> {
+        let mut groups: HashMap<(AdFilter, u64, Option<Uuid>), Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            groups
+                .entry((key.filter, key.first, key.after))
+                .or_default()
+                .push(key.campaign_id);
+        }
+        let mut out = HashMap::new();
+        for ((filter, first, after), campaign_ids) in groups {
+            let page = PageRequest { first, after };
+            let pages = self
+                .0
+                .store
+                .ads_of_campaigns(self.0.scope, &campaign_ids, &filter, &page)
+                .await?;
+            for (campaign_id, ads) in pages {
+                out.insert(CampaignAds::new(campaign_id, filter, page), ads);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Totals by campaign id.
+pub struct CampaignTotalsLoader(Source);
+
+impl Loader<Uuid> for CampaignTotalsLoader {
+    type Value = Performance;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Performance>, LoadError> {
+        Ok(self.0.store.totals_of_campaigns(self.0.scope, ids).await?)
+    }
+}
+
+/// Per-channel totals by campaign id.
+pub struct ChannelBreakdownLoader(Source);
+
+impl Loader<Uuid> for ChannelBreakdownLoader {
+    type Value = Vec<ChannelPerformance>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<ChannelPerformance>>, LoadError> {
+        let mut out: HashMap<Uuid, Vec<ChannelPerformance>> = HashMap::new();
+        for row in self
+            .0
+            .store
+            .channel_totals_of_campaigns(self.0.scope, ids)
+            .await?
+        {
+            out.entry(row.campaign_id).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// Every loader of one request.
+pub struct Loaders {
+    /// Ads by id (`ad`, `_entities`).
+    pub ad: DataLoader<AdLoader>,
+    /// `Ad.totals`.
+    pub ad_totals: DataLoader<AdTotalsLoader>,
+    /// `Ad.metrics`.
+    pub ad_metrics: DataLoader<AdMetricsLoader>,
+    /// `Campaign.ads`.
+    pub campaign_ads: DataLoader<CampaignAdsLoader>,
+    /// `Campaign.adTotals`.
+    pub campaign_totals: DataLoader<CampaignTotalsLoader>,
+    /// `Campaign.channelBreakdown`.
+    pub channel_breakdown: DataLoader<ChannelBreakdownLoader>,
+}
+
+impl Loaders {
+    /// Fresh loaders (empty caches) for one request within `scope`.
+    pub fn new(store: Arc<dyn AdsStore>, scope: TenantScope) -> Self {
+        let source = Source { store, scope };
+        Self {
+            ad: DataLoader::new(AdLoader(source.clone()), tokio::spawn),
+            ad_totals: DataLoader::new(AdTotalsLoader(source.clone()), tokio::spawn),
+            ad_metrics: DataLoader::new(AdMetricsLoader(source.clone()), tokio::spawn),
+            campaign_ads: DataLoader::new(CampaignAdsLoader(source.clone()), tokio::spawn),
+            campaign_totals: DataLoader::new(CampaignTotalsLoader(source.clone()), tokio::spawn),
+            channel_breakdown: DataLoader::new(ChannelBreakdownLoader(source), tokio::spawn),
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The ads part of the demo data, derived from the kit's demo plan.
+//!
+//! Every demo organization gets the eight demo markets; every demo campaign
+//! gets one ad per channel in its first country, and campaigns that have run
+//! (active, paused, completed) get 14 days of figures. Ids and figures are
+//! deterministic: the same plan always seeds the same rows.
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+use promptsales_kit::Decimal4;
+use promptsales_kit::context::TenantScope;
+use promptsales_kit::demo::{DemoCampaign, DemoRng, demo_id, demo_plan, kind};
+use promptsales_kit::money::SCALE;
+use uuid::Uuid;
+
+use crate::domain::{AdChannel, AdStatus, BidStrategy, Performance};
+use crate::store::{AdsStore, NewAd, NewAdMetric, NewMarket, NewRows};
+
+/// Demo id kind of markets (the kit reserves 10..19 for this subgraph; 10 is ads).
+pub const MARKET_KIND: u8 = 11;
+/// Demo id kind of metric days.
+pub const METRIC_KIND: u8 = 12;
+/// Days of figures per ad that has run.
+pub const METRIC_DAYS: i64 = 14;
+
+/// The demo markets: country, currency, language.
+pub const MARKETS: [(&str, &str, &str); 8] = [
+    ("ES", "EUR", "es"),
+    ("FR", "EUR", "fr"),
+    ("PT", "EUR", "pt"),
+    ("IT", "EUR", "it"),
+    ("DE", "EUR", "de"),
+    ("US", "USD", "en"),
+    ("CA", "CAD", "en"),
+    ("GB", "GBP", "en"),
+];
+
+/// Seeds this subgraph's part of the demo data unless it is already there; returns whether it wrote.
+pub async fn seed_demo(store: &dyn AdsStore) -> anyhow::Result<bool> {
+    if !store
+        .ads_by_id(TenantScope::All, &[demo_id(kind::AD, 1)])
+        .await?
+        .is_empty()
+    {
+        tracing::info!("ads demo data already present");
+        return Ok(false);
+    }
+    let existing = store.markets(TenantScope::All).await?;
+    let rows = demo_rows(&existing_markets(&existing));
+    let (markets, ads, days) = (rows.markets.len(), rows.ads.len(), rows.metrics.len());
+    store.insert_rows(rows).await?;
+    tracing::info!(markets, ads, days, "ads demo data seeded");
+    Ok(true)
+}
+
+type MarketKey = (Uuid, String, String);
+
+fn existing_markets(markets: &[crate::store::Market]) -> HashMap<MarketKey, Uuid> {
+    markets
+        .iter()
+        .map(|m| {
+            (
+                (m.organization_id, m.country.clone(), m.language.clone()),
+                m.id,
+            )
+        })
+        .collect()
+}
+
+/// The demo rows, reusing markets that already exist (keyed by organization, country, language).
+pub fn demo_rows(existing: &HashMap<MarketKey, Uuid>) -> NewRows {
+    let plan = demo_plan();
+    let mut rows = NewRows::default();
+    let mut market_of: HashMap<(Uuid, &str), Uuid> = HashMap::new();
+    for (o, org) in plan.organizations.iter().enumerate() {
+        for (i, (country, currency, language)) in MARKETS.into_iter().enumerate() {
+            let key = (org.id, country.to_string(), language.to_string());
+            let id = match existing.get(&key) {
+                Some(id) => *id,
+                None => {
+                    let id = demo_id(MARKET_KIND, (o * MARKETS.len() + i + 1) as u32);
+                    rows.markets.push(NewMarket {
+                        id: Some(id),
+                        organization_id: org.id,
+                        country: country.to_string(),
+                        currency: currency.to_string(),
+                        language: language.to_string(),
+                    });
+                    id
+                }
+            };
+            market_of.insert((org.id, country), id);
+        }
+    }
+    let mut ad_n = 0u32;
+    let mut day_n = 0u32;
+    for campaign in &plan.campaigns {
+        let Some((country, market_id)) = campaign
+            .countries
+            .first()
+            .and_then(|c| Some((*c, *market_of.get(&(campaign.organization_id, *c))?)))
+        else {
+            tracing::warn!(campaign = %campaign.id, "demo campaign without a demo market; no ads");
+            continue;
+        };
+        let mut rng = DemoRng::for_id(campaign.id);
+        let status = status_of(campaign);
+        let channels: Vec<AdChannel> = campaign
+            .channels
+            .iter()
+            .filter_map(|c| AdChannel::from_code(c))
+            .collect();
+        let per_channel_day = campaign.budget_total.raw() / 60 / channels.len().max(1) as i64;
+        let daily_budget = Decimal4(per_channel_day / SCALE * SCALE);
+        for channel in channels {
+            ad_n += 1;
+            let id = demo_id(kind::AD, ad_n);
+            let platform = platform_of(channel);
+            let external_id = (status != AdStatus::Draft)
+                .then_some(platform)
+                .flatten()
+                .map(|_| rng.range(100_000_000_000, 999_999_999_999).to_string());
+            rows.ads.push(NewAd {
+                id: Some(id),
+                organization_id: campaign.organization_id,
+                campaign_id: campaign.id,
+                channel,
+                market_id,
+                name: format!("{} · {} {}", campaign.name, label(channel), country),
+                status,
+                audience_segment_id: None,
+                // Content's asset ids are its own; linking them is left to a cross-subgraph seed.
+                creative_ids: Vec::new(),
+                daily_budget,
+                bid_strategy: *rng.pick(&BidStrategy::ALL),
+                start_date: campaign.start_date,
+                end_date: campaign.end_date,
+                platform: platform.map(str::to_string),
+                external_id,
+            });
+            if status == AdStatus::Draft {
+                continue;
+            }
+            for d in 0..METRIC_DAYS {
+                day_n += 1;
+                rows.metrics.push(NewAdMetric {
+                    id: Some(demo_id(METRIC_KIND, day_n)),
+                    organization_id: campaign.organization_id,
+                    ad_id: id,
+                    day: campaign.start_date + Duration::days(d),
+                    performance: day_figures(&mut rng, channel, daily_budget),
+                });
+            }
+        }
+    }
+    rows
+}
+
+fn status_of(campaign: &DemoCampaign) -> AdStatus {
+    match campaign.status {
+        "active" => AdStatus::Running,
+        "paused" => AdStatus::Paused,
+        "completed" => AdStatus::Ended,
+        _ => AdStatus::Draft,
+    }
+}
+
+fn platform_of(channel: AdChannel) -> Option<&'static str> {
+    match channel {
+        AdChannel::Facebook | AdChannel::Instagram => Some("meta"),
+        AdChannel::Google | AdChannel::Youtube => Some("google_ads"),
+        AdChannel::Tiktok => Some("tiktok_ads"),
+        AdChannel::Linkedin => Some("linkedin_ads"),
+        AdChannel::Email => Some("mailchimp"),
+        _ => None,
+    }
+}
+
+fn label(channel: AdChannel) -> &'static str {
+    match channel {
+        AdChannel::Facebook => "Facebook",
+        AdChannel::Instagram => "Instagram",
+        AdChannel::Youtube => "YouTube",
+        AdChannel::Tiktok => "TikTok",
+        AdChannel::Google => "Google",
+        AdChannel::Linkedin => "LinkedIn",
+        AdChannel::Email => "E-mail",
+        AdChannel::Sms => "SMS",
+        AdChannel::Influencer => "Influencer",
+        AdChannel::Tv => "TV",
+        AdChannel::Radio => "Radio",
+        AdChannel::Print => "Print",
+    }
+}
+
+/// One plausible day: CTR 0.5-3 %, conversions 1-6 % of clicks, spend within the daily budget.
+fn day_figures(rng: &mut DemoRng, channel: AdChannel, daily_budget: Decimal4) -> Performance {
+    let (low, high) = match channel {
+        AdChannel::Email => (800, 3_000),
+        AdChannel::Sms => (300, 1_200),
+        _ => (4_000, 25_000),
+    };
+    let impressions = rng.range(low, high);
+    let reach = impressions * rng.range(55, 90) / 100;
+    let clicks = impressions * rng.range(50, 300) / 10_000;
+    let engagement = clicks * rng.range(150, 400) / 100;
+    // Cost per click 0.30-2.50, whole cents.
+    let spend = (clicks * rng.range(3_000, 25_000)).min(daily_budget.raw()) / 100 * 100;
+    let conversions = clicks * rng.range(100, 600) / 10_000;
+    let conversion_value = conversions * rng.range(40, 150) * SCALE;
+    Performance {
+        impressions,
+        reach,
+        clicks,
+        engagement,
+        spend: Decimal4(spend),
+        conversions,
+        conversion_value: Decimal4(conversion_value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_rows_are_deterministic_and_valid() {
+        let a = demo_rows(&HashMap::new());
+        let b = demo_rows(&HashMap::new());
+        assert_eq!(a, b);
+        assert_eq!(a.markets.len(), 16);
+        let plan = demo_plan();
+        let expected_ads: usize = plan.campaigns.iter().map(|c| c.channels.len()).sum();
+        assert_eq!(a.ads.len(), expected_ads);
+        for day in &a.metrics {
+            day.performance.validate_day("seed").unwrap();
+            let ctr = day.performance.ctr().unwrap();
+            assert!((0.004..=0.031).contains(&ctr), "ctr {ctr}");
+        }
+        let drafts: Vec<_> = a
+            .ads
+            .iter()
+            .filter(|ad| ad.status == AdStatus::Draft)
+            .filter_map(|ad| ad.id)
+            .collect();
+        assert!(!drafts.is_empty());
+        assert!(a.metrics.iter().all(|m| !drafts.contains(&m.ad_id)));
+    }
+
+    #[test]
+    fn existing_markets_are_reused() {
+        let plan = demo_plan();
+        let mine = Uuid::now_v7();
+        let existing = HashMap::from([(
+            (plan.organizations[0].id, "ES".to_string(), "es".to_string()),
+            mine,
+        )]);
+        let rows = demo_rows(&existing);
+        assert_eq!(rows.markets.len(), 15);
+        assert!(rows.ads.iter().any(|ad| ad.market_id == mine));
+    }
+}

@@ -1,0 +1,297 @@
+//! The ads store: the narrow interface the schema uses, and its domain types.
+//!
+//! Every read takes the request's [`TenantScope`]; a row outside it is absent.
+//! Inserts take the organization explicitly (resolvers decide it from the
+//! scope, seeds and tests from their plan) and accept caller-given ids.
+
+pub mod sea;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use promptsales_kit::context::TenantScope;
+use promptsales_kit::{Decimal4, Page, PageRequest, StoreError};
+use uuid::Uuid;
+
+use crate::domain::{AdChannel, AdStatus, BidStrategy, Performance};
+
+pub use sea::SeaAdsStore;
+
+/// Shorthand for store results.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A country where a tenant runs ads, with its currency and language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Market {
+    /// Its id.
+    pub id: Uuid,
+    /// The tenant.
+    pub organization_id: Uuid,
+    /// ISO 3166-1 alpha-2 country (upper case).
+    pub country: String,
+    /// ISO 4217 currency of budgets and spend there.
+    pub currency: String,
+    /// ISO 639-1 language (lower case).
+    pub language: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A market to insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMarket {
+    /// Its id; a new UUID v7 when `None`.
+    pub id: Option<Uuid>,
+    /// The tenant.
+    pub organization_id: Uuid,
+    /// ISO 3166-1 alpha-2 country.
+    pub country: String,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// ISO 639-1 language.
+    pub language: String,
+}
+
+/// An ad of a campaign on one channel in one market.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ad {
+    /// Its id.
+    pub id: Uuid,
+    /// The tenant.
+    pub organization_id: Uuid,
+    /// The campaign (owned by the sales subgraph).
+    pub campaign_id: Uuid,
+    /// Where it runs.
+    pub channel: AdChannel,
+    /// Its market (read with the ad: the budget's currency comes from it).
+    pub market: Market,
+    /// Its name.
+    pub name: String,
+    /// Its life-cycle status.
+    pub status: AdStatus,
+    /// The audience segment (a sales `Target` id), if any.
+    pub audience_segment_id: Option<Uuid>,
+    /// The creatives it shows (content `MediaAsset` ids), in order.
+    pub creative_ids: Vec<Uuid>,
+    /// The daily budget, in the market's currency.
+    pub daily_budget: Decimal4,
+    /// How it bids.
+    pub bid_strategy: BidStrategy,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day.
+    pub end_date: NaiveDate,
+    /// The ad platform that serves it (`meta`, `google_ads`...).
+    pub platform: Option<String>,
+    /// Its id on that platform.
+    pub external_id: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An ad to insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAd {
+    /// Its id; a new UUID v7 when `None`.
+    pub id: Option<Uuid>,
+    /// The tenant; must be the market's.
+    pub organization_id: Uuid,
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// The channel.
+    pub channel: AdChannel,
+    /// The market (of the same organization).
+    pub market_id: Uuid,
+    /// The name.
+    pub name: String,
+    /// The status.
+    pub status: AdStatus,
+    /// The audience segment.
+    pub audience_segment_id: Option<Uuid>,
+    /// The creatives.
+    pub creative_ids: Vec<Uuid>,
+    /// The daily budget (>= 0).
+    pub daily_budget: Decimal4,
+    /// The bid strategy.
+    pub bid_strategy: BidStrategy,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day (>= first day).
+    pub end_date: NaiveDate,
+    /// The ad platform.
+    pub platform: Option<String>,
+    /// Its id on that platform (needs a platform).
+    pub external_id: Option<String>,
+}
+
+/// The new values of everything an update may change (the result of applying a patch to an ad).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdChanges {
+    /// The name.
+    pub name: String,
+    /// The status.
+    pub status: AdStatus,
+    /// The audience segment.
+    pub audience_segment_id: Option<Uuid>,
+    /// The creatives.
+    pub creative_ids: Vec<Uuid>,
+    /// The daily budget.
+    pub daily_budget: Decimal4,
+    /// The bid strategy.
+    pub bid_strategy: BidStrategy,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day.
+    pub end_date: NaiveDate,
+    /// The ad platform.
+    pub platform: Option<String>,
+    /// Its id on that platform.
+    pub external_id: Option<String>,
+}
+
+/// Which ads a list shows; every criterion given must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct AdFilter {
+    /// Only this campaign's.
+    pub campaign_id: Option<Uuid>,
+    /// Only on this channel.
+    pub channel: Option<AdChannel>,
+    /// Only in this status.
+    pub status: Option<AdStatus>,
+}
+
+/// One day of one ad's delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdMetric {
+    /// Its id.
+    pub id: Uuid,
+    /// The tenant.
+    pub organization_id: Uuid,
+    /// The ad.
+    pub ad_id: Uuid,
+    /// The day.
+    pub day: NaiveDate,
+    /// The figures.
+    pub performance: Performance,
+    /// When the day was first recorded.
+    pub created_at: DateTime<Utc>,
+    /// When it was last recorded.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One day of figures to record (replacing what was recorded for that ad and day).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAdMetric {
+    /// Its id when the day is new; a new UUID v7 when `None`. A replaced day keeps its id.
+    pub id: Option<Uuid>,
+    /// The tenant; must be the ad's.
+    pub organization_id: Uuid,
+    /// The ad.
+    pub ad_id: Uuid,
+    /// The day.
+    pub day: NaiveDate,
+    /// The figures.
+    pub performance: Performance,
+}
+
+/// The summed figures of one campaign on one channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelPerformance {
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// The channel.
+    pub channel: AdChannel,
+    /// The sums.
+    pub performance: Performance,
+}
+
+/// Rows to insert together, all or none (seeds, imports).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewRows {
+    /// Markets first, since ads point at them.
+    pub markets: Vec<NewMarket>,
+    /// Then ads.
+    pub ads: Vec<NewAd>,
+    /// Then days of metrics.
+    pub metrics: Vec<NewAdMetric>,
+}
+
+/// The ads store.
+#[async_trait]
+pub trait AdsStore: Send + Sync {
+    /// Inserts a market.
+    async fn insert_market(&self, market: NewMarket) -> StoreResult<Market>;
+    /// The markets in scope, by country then language.
+    async fn markets(&self, scope: TenantScope) -> StoreResult<Vec<Market>>;
+    /// One market, if in scope.
+    async fn market(&self, scope: TenantScope, id: Uuid) -> StoreResult<Option<Market>>;
+
+    /// Inserts an ad.
+    async fn insert_ad(&self, ad: NewAd) -> StoreResult<Ad>;
+    /// Replaces an ad's changeable fields; `None` when the ad is not in scope.
+    async fn update_ad(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        changes: AdChanges,
+    ) -> StoreResult<Option<Ad>>;
+    /// The ads among `ids` that are in scope (any order).
+    async fn ads_by_id(&self, scope: TenantScope, ids: &[Uuid]) -> StoreResult<Vec<Ad>>;
+    /// A page of the ads in scope matching `filter`, in id order.
+    async fn ads(
+        &self,
+        scope: TenantScope,
+        filter: &AdFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Ad>>;
+    /// The same page of ads for each of several campaigns, in one read.
+    async fn ads_of_campaigns(
+        &self,
+        scope: TenantScope,
+        campaign_ids: &[Uuid],
+        filter: &AdFilter,
+        page: &PageRequest,
+    ) -> StoreResult<HashMap<Uuid, Page<Ad>>>;
+
+    /// Records one day of an ad (inserted, or replacing that day's figures).
+    async fn record_metric(&self, metric: NewAdMetric) -> StoreResult<AdMetric>;
+    /// The days of several ads within `from..=to`, by ad then day.
+    async fn metrics_of_ads(
+        &self,
+        scope: TenantScope,
+        ad_ids: &[Uuid],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<AdMetric>>;
+    /// Lifetime sums per ad (ads in scope without metrics get zeros).
+    async fn totals_of_ads(
+        &self,
+        scope: TenantScope,
+        ad_ids: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, Performance>>;
+    /// Sums per campaign over its ads in scope (campaigns without ads are absent).
+    async fn totals_of_campaigns(
+        &self,
+        scope: TenantScope,
+        campaign_ids: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, Performance>>;
+    /// Sums per campaign and channel, by campaign then channel.
+    async fn channel_totals_of_campaigns(
+        &self,
+        scope: TenantScope,
+        campaign_ids: &[Uuid],
+    ) -> StoreResult<Vec<ChannelPerformance>>;
+
+    /// Inserts markets, ads and metrics in one transaction.
+    async fn insert_rows(&self, rows: NewRows) -> StoreResult<()>;
+}
+
+/// Whether a store failure is a uniqueness rule being hit (a `CONFLICT` for the client).
+pub fn is_unique_violation(err: &StoreError) -> bool {
+    matches!(err, StoreError::Db(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))))
+}

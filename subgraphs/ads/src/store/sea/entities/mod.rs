@@ -1,0 +1,5 @@
+//! sea-orm models of the ads tables (see `migrations/src/ads`).
+
+pub mod ad;
+pub mod ad_metric;
+pub mod market;

@@ -1,0 +1,298 @@
+//! Opening a store on each backend, fixtures, and running GraphQL as a caller.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::Result;
+use async_graphql::{EmptySubscription, Variables};
+use chrono::NaiveDate;
+use promptsales_ads::domain::{AdChannel, AdStatus, BidStrategy, Performance};
+use promptsales_ads::store::{Ad, AdsStore, Market, NewAd, NewAdMetric, NewMarket, SeaAdsStore};
+use promptsales_ads::{Mutation, Query};
+use promptsales_kit::db::QueryCounter;
+use promptsales_kit::server::SubgraphApp;
+use promptsales_kit::{Decimal4, RequestContext};
+use sea_orm::DatabaseConnection;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Runs each named `async fn(&Env) -> Result<()>` of the calling module on SQLite and on PostgreSQL.
+///
+/// On tokio's current-thread runtime: DataLoaders batch the keys registered
+/// within their 1 ms window, and on one thread every sibling resolver
+/// registers its key before the window's timer can fire, so statement counts
+/// are exact rather than dependent on how fast a debug build polls.
+macro_rules! on_each_backend {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() -> anyhow::Result<()> {
+                    let env = crate::harness::Env::sqlite().await?;
+                    super::$test(&env).await?;
+                    env.close().await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() -> anyhow::Result<()> {
+                    let env = crate::harness::Env::postgres().await?;
+                    super::$test(&env).await?;
+                    env.close().await
+                }
+            )*
+        }
+    };
+}
+
+/// A migrated store on one backend, with a statement counter and the servable app.
+pub struct Env {
+    /// The store.
+    pub store: Arc<dyn AdsStore>,
+    /// Counts every statement run on the store's connection.
+    pub counter: QueryCounter,
+    /// The app (schema + per-request loaders), as served.
+    pub app: SubgraphApp<Query, Mutation, EmptySubscription>,
+    /// The connection (migrated).
+    pub db: DatabaseConnection,
+    postgres_database: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Env {
+    /// A store in a SQLite file in a fresh temporary folder.
+    pub async fn sqlite() -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        Self::open(&url, None, Some(dir)).await
+    }
+
+    /// A store in a fresh PostgreSQL database.
+    pub async fn postgres() -> Result<Self> {
+        let url = promptsales_kit::testing::postgres()
+            .await
+            .fresh_database("ads")
+            .await?;
+        let name = url
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        Self::open(&url, Some(name), None).await
+    }
+
+    async fn open(
+        url: &str,
+        postgres_database: Option<String>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Result<Self> {
+        let mut db =
+            promptsales_kit::db::connect_and_migrate::<promptsales_migrations::ads::Migrator>(url)
+                .await?;
+        // Attached before the store clones the connection, so the store's statements are counted.
+        let counter = QueryCounter::attach(&mut db);
+        let store: Arc<dyn AdsStore> = Arc::new(SeaAdsStore::new(db.clone()));
+        let app = promptsales_ads::app(store.clone(), db.clone());
+        Ok(Self {
+            store,
+            counter,
+            app,
+            db,
+            postgres_database,
+            _dir: dir,
+        })
+    }
+
+    /// Closes the pool and drops the PostgreSQL database.
+    pub async fn close(self) -> Result<()> {
+        self.db.close().await?;
+        if let Some(name) = &self.postgres_database {
+            promptsales_kit::testing::postgres()
+                .await
+                .drop_database(name)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Runs a GraphQL request as `context` through the app (loaders and all); the response as JSON.
+    pub async fn gql(&self, context: &RequestContext, query: &str, variables: Value) -> Value {
+        let request = async_graphql::Request::new(query).variables(Variables::from_json(variables));
+        let response =
+            promptsales_kit::server::execute_as(&self.app, context.clone(), request).await;
+        serde_json::to_value(&response).unwrap_or(Value::Null)
+    }
+
+    /// Like [`Self::gql`], failing on any error.
+    pub async fn gql_ok(&self, context: &RequestContext, query: &str, variables: Value) -> Value {
+        let response = self.gql(context, query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// How many ads, markets and metric days exist, in every tenant.
+    pub async fn row_counts(&self) -> Result<(usize, usize, usize)> {
+        let everyone = promptsales_kit::context::TenantScope::All;
+        let ads = self
+            .store
+            .ads(
+                everyone,
+                &Default::default(),
+                &promptsales_kit::PageRequest {
+                    first: 100_000,
+                    after: None,
+                },
+            )
+            .await?;
+        let markets = self.store.markets(everyone).await?;
+        let ids: Vec<Uuid> = ads.items.iter().map(|a| a.id).collect();
+        let days = self
+            .store
+            .metrics_of_ads(everyone, &ids, date(2000, 1, 1), date(2100, 1, 1))
+            .await?;
+        Ok((ads.items.len(), markets.len(), days.len()))
+    }
+
+    /// Inserts a market.
+    pub async fn market(
+        &self,
+        organization_id: Uuid,
+        country: &str,
+        currency: &str,
+    ) -> Result<Market> {
+        Ok(self
+            .store
+            .insert_market(NewMarket {
+                id: None,
+                organization_id,
+                country: country.into(),
+                currency: currency.into(),
+                language: country.to_ascii_lowercase(),
+            })
+            .await?)
+    }
+
+    /// Inserts a DRAFT ad of `campaign_id` in `market`.
+    pub async fn ad(
+        &self,
+        market: &Market,
+        campaign_id: Uuid,
+        channel: AdChannel,
+        name: &str,
+    ) -> Result<Ad> {
+        Ok(self
+            .store
+            .insert_ad(new_ad(market, campaign_id, channel, name))
+            .await?)
+    }
+
+    /// Records one day of an ad.
+    pub async fn day(&self, ad: &Ad, day: NaiveDate, performance: Performance) -> Result<()> {
+        self.store
+            .record_metric(NewAdMetric {
+                id: None,
+                organization_id: ad.organization_id,
+                ad_id: ad.id,
+                day,
+                performance,
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// A valid new ad.
+pub fn new_ad(market: &Market, campaign_id: Uuid, channel: AdChannel, name: &str) -> NewAd {
+    NewAd {
+        id: None,
+        organization_id: market.organization_id,
+        campaign_id,
+        channel,
+        market_id: market.id,
+        name: name.into(),
+        status: AdStatus::Draft,
+        audience_segment_id: None,
+        creative_ids: Vec::new(),
+        daily_budget: Decimal4::from_units(40),
+        bid_strategy: BidStrategy::LowestCost,
+        start_date: date(2026, 10, 1),
+        end_date: date(2026, 10, 31),
+        platform: None,
+        external_id: None,
+    }
+}
+
+/// Figures of one day.
+pub fn figures(
+    impressions: i64,
+    clicks: i64,
+    spend_units: i64,
+    conversions: i64,
+    value_units: i64,
+) -> Performance {
+    Performance {
+        impressions,
+        reach: impressions / 2,
+        clicks,
+        engagement: clicks * 2,
+        spend: Decimal4::from_units(spend_units),
+        conversions,
+        conversion_value: Decimal4::from_units(value_units),
+    }
+}
+
+/// A date.
+pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// A caller acting for one organization.
+pub fn tenant(organization: Uuid) -> RequestContext {
+    RequestContext {
+        organization: Some(organization),
+        user: None,
+        roles: BTreeMap::new(),
+    }
+}
+
+/// A caller acting for every organization (operators, internal jobs).
+pub fn operator() -> RequestContext {
+    RequestContext::unrestricted()
+}
+
+/// The `extensions.code` of each error of a response.
+pub fn codes(response: &Value) -> Vec<String> {
+    errors(response)
+        .iter()
+        .map(|e| {
+            e["extensions"]["code"]
+                .as_str()
+                .unwrap_or("<none>")
+                .to_string()
+        })
+        .collect()
+}
+
+/// The errors of a response.
+pub fn errors(response: &Value) -> Vec<Value> {
+    response["errors"].as_array().cloned().unwrap_or_default()
+}
+
+/// The single error's code and field, failing if there is not exactly one error.
+pub fn the_error(response: &Value) -> (String, Option<String>) {
+    let errors = errors(response);
+    assert_eq!(errors.len(), 1, "expected one error: {response:#}");
+    let ext = &errors[0]["extensions"];
+    (
+        ext["code"].as_str().unwrap_or("<none>").to_string(),
+        ext["field"].as_str().map(str::to_string),
+    )
+}

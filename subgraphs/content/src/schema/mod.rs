@@ -1,0 +1,234 @@
+//! The GraphQL surface: thin resolvers that parse, call the domain, and go to the store.
+
+pub mod campaign;
+pub mod enums;
+pub mod errors;
+pub mod inputs;
+pub mod loaders;
+pub mod media_asset;
+pub mod organization;
+pub mod search;
+
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, SchemaBuilder};
+use promptsales_kit::context::TenantScope;
+use promptsales_kit::extension::ErrorCodes;
+use promptsales_kit::{ApiError, PageRequest, RequestContext, parse_id};
+
+use self::campaign::Campaign;
+use self::enums::{AssetKind, AssetReviewStatus};
+use self::errors::StoreResultExt;
+use self::inputs::{MediaAssetFilter, RegisterMediaAssetInput, UpdateMediaAssetInput};
+use self::media_asset::MediaAsset;
+use self::search::AssetSearchHit;
+use crate::domain;
+use crate::store::{CampaignAssetLink, ContentStore, Revision};
+
+/// The content subgraph's executable schema.
+pub type ContentSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Deep enough for GraphiQL's introspection query and `_entities` with nested connections.
+pub const MAX_DEPTH: usize = 16;
+/// Field count bound of one operation.
+pub const MAX_COMPLEXITY: usize = 2000;
+
+/// The schema's builder, without a store (enough for the SDL).
+pub(crate) fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query, Mutation, EmptySubscription)
+        .enable_federation()
+        .extension(ErrorCodes)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+}
+
+fn store<'a>(ctx: &Context<'a>) -> Result<&'a Arc<dyn ContentStore>> {
+    ctx.data::<Arc<dyn ContentStore>>()
+}
+
+fn scope(ctx: &Context<'_>) -> Result<TenantScope> {
+    Ok(ctx.data::<RequestContext>()?.scope())
+}
+
+/// The visible asset `id`, or NOT_FOUND.
+async fn visible_asset(ctx: &Context<'_>, id: uuid::Uuid) -> Result<domain::MediaAsset> {
+    let asset = loaders::asset(ctx, id).await?;
+    Ok(asset.ok_or_else(|| ApiError::not_found("MediaAsset", id))?)
+}
+
+/// Root queries.
+#[derive(Debug, Default)]
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// One media asset of the caller's tenant (NOT_FOUND otherwise).
+    async fn media_asset(&self, ctx: &Context<'_>, id: ID) -> Result<Option<MediaAsset>> {
+        let id = parse_id("id", &id)?;
+        Ok(Some(MediaAsset(visible_asset(ctx, id).await?)))
+    }
+
+    /// The caller's media assets in registration order, optionally filtered.
+    async fn media_assets(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<MediaAssetFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, MediaAsset, EmptyFields, EmptyFields>> {
+        let page = PageRequest::new(first, after)?;
+        let filter = filter
+            .map(MediaAssetFilter::into_store)
+            .transpose()?
+            .unwrap_or_default();
+        let assets = store(ctx)?
+            .list_assets(scope(ctx)?, &filter, &page)
+            .await
+            .api()?;
+        Ok(assets.into_connection(&page, |a| a.id, MediaAsset))
+    }
+
+    /// Assets whose description or hashtags contain the words of `text`, best first.
+    ///
+    /// Hashtag matches weigh more than description matches and assets
+    /// matching more words rank higher; ties go to the newer asset. The
+    /// ranking considers the newest 500 candidates.
+    async fn search_assets(
+        &self,
+        ctx: &Context<'_>,
+        text: String,
+        kind: Option<AssetKind>,
+        first: Option<i32>,
+    ) -> Result<Vec<AssetSearchHit>> {
+        let limit = PageRequest::new(first, None)?.first;
+        let terms = domain::search::terms("text", &text)?;
+        let candidates = store(ctx)?
+            .search_candidates(
+                scope(ctx)?,
+                &terms,
+                kind.map(Into::into),
+                domain::search::CANDIDATE_LIMIT,
+            )
+            .await
+            .api()?;
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        Ok(domain::search::rank(candidates, &terms, limit)
+            .into_iter()
+            .map(AssetSearchHit::from)
+            .collect())
+    }
+
+    /// Federation: a media asset by key, batched; `null` when not visible.
+    #[graphql(entity)]
+    async fn find_media_asset_by_id(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<Option<MediaAsset>> {
+        let id = parse_id("id", &id)?;
+        Ok(loaders::asset(ctx, id).await?.map(MediaAsset))
+    }
+
+    /// Federation: a campaign (owned by sales) by key; no store is touched.
+    #[graphql(entity)]
+    async fn find_campaign_by_id(&self, id: ID) -> Result<Campaign> {
+        Ok(Campaign {
+            id: parse_id("id", &id)?,
+        })
+    }
+}
+
+/// Root mutations.
+#[derive(Debug, Default)]
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Registers a media asset (waiting for review), optionally used by campaigns from the start.
+    async fn register_media_asset(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterMediaAssetInput,
+    ) -> Result<MediaAsset> {
+        let draft = input.into_draft(scope(ctx)?)?;
+        let new = domain::input::validate_new_asset(draft)?;
+        let asset = store(ctx)?.insert_asset(new).await.api()?;
+        tracing::info!(asset = %asset.id, organization = %asset.organization_id, "media asset registered");
+        Ok(MediaAsset(asset))
+    }
+
+    /// Changes an asset; a change of what the audience sees sends it back to review.
+    async fn update_media_asset(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateMediaAssetInput,
+    ) -> Result<MediaAsset> {
+        let id = parse_id("id", &id)?;
+        let patch = input.into_patch();
+        let current = visible_asset(ctx, id).await?;
+        let Some(next) = domain::input::apply_patch(&current, patch)? else {
+            return Ok(MediaAsset(current));
+        };
+        let updated = store(ctx)?
+            .update_asset(scope(ctx)?, Revision::of(&current), &next)
+            .await
+            .api()?
+            .ok_or_else(|| changed_meanwhile(id))?;
+        Ok(MediaAsset(updated))
+    }
+
+    /// Records that a campaign uses an asset (idempotent).
+    async fn link_asset_to_campaign(
+        &self,
+        ctx: &Context<'_>,
+        asset_id: ID,
+        campaign_id: ID,
+    ) -> Result<MediaAsset> {
+        let asset_id = parse_id("assetId", &asset_id)?;
+        let campaign_id = parse_id("campaignId", &campaign_id)?;
+        let asset = visible_asset(ctx, asset_id).await?;
+        let created = store(ctx)?
+            .link_asset_to_campaign(CampaignAssetLink {
+                campaign_id,
+                asset_id,
+                organization_id: asset.organization_id,
+            })
+            .await
+            .api()?;
+        if created {
+            tracing::info!(asset = %asset_id, campaign = %campaign_id, "asset linked to campaign");
+        }
+        Ok(MediaAsset(asset))
+    }
+
+    /// Approves or rejects an asset waiting for review.
+    async fn review_media_asset(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: AssetReviewStatus,
+    ) -> Result<MediaAsset> {
+        let id = parse_id("id", &id)?;
+        let current = visible_asset(ctx, id).await?;
+        let decided = domain::review::review(current.review_status, status.into())?;
+        let next = domain::MediaAsset {
+            review_status: decided,
+            ..current.clone()
+        };
+        let reviewed = store(ctx)?
+            .update_asset(scope(ctx)?, Revision::of(&current), &next)
+            .await
+            .api()?
+            .ok_or_else(|| changed_meanwhile(id))?;
+        tracing::info!(asset = %id, status = decided.as_str(), "media asset reviewed");
+        Ok(MediaAsset(reviewed))
+    }
+}
+
+fn changed_meanwhile(id: uuid::Uuid) -> ApiError {
+    ApiError::Conflict(format!(
+        "media asset {id} changed meanwhile; read it again and retry"
+    ))
+}

@@ -1,0 +1,43 @@
+//! The content subgraph's integration tests.
+//!
+//! Contract scenarios run twice, on SQLite in a temporary folder and on a
+//! fresh PostgreSQL database, through the real schema and store.
+
+#[path = "content/support.rs"]
+mod support;
+
+/// Runs each scenario `fn(Backend) -> anyhow::Result<()>` on both backends.
+macro_rules! contract {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                #[tokio::test]
+                async fn sqlite() -> anyhow::Result<()> {
+                    super::$scenario(crate::support::Backend::Sqlite).await
+                }
+
+                #[tokio::test]
+                async fn postgres() -> anyhow::Result<()> {
+                    super::$scenario(crate::support::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+#[path = "content/bad_input.rs"]
+mod bad_input;
+#[path = "content/batching.rs"]
+mod batching;
+#[path = "content/lifecycle.rs"]
+mod lifecycle;
+#[path = "content/listing.rs"]
+mod listing;
+#[path = "content/schema.rs"]
+mod schema;
+#[path = "content/search.rs"]
+mod search;
+#[path = "content/seed.rs"]
+mod seed;
+#[path = "content/tenancy.rs"]
+mod tenancy;

@@ -1,0 +1,177 @@
+//! What every scenario needs: a migrated store on a backend, the app over it, contexts and GraphQL calls.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use async_graphql::{EmptySubscription, Request, Variables};
+use promptsales_content::store::{MediaAsset, NewMediaAsset};
+use promptsales_content::{ContentStore, Mutation, Query};
+use promptsales_kit::RequestContext;
+use promptsales_kit::db::QueryCounter;
+use promptsales_kit::server::{SubgraphApp, execute_as};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Which database a scenario runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    /// A SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh database on the test PostgreSQL server.
+    Postgres,
+}
+
+/// A migrated store, the app over it, and a statement counter on its connection.
+pub struct Harness {
+    pub app: SubgraphApp<Query, Mutation, EmptySubscription>,
+    pub store: Arc<dyn ContentStore>,
+    pub counter: QueryCounter,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Harness {
+    /// A new, empty store on `backend`.
+    pub async fn new(backend: Backend) -> anyhow::Result<Self> {
+        let (url, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                (
+                    format!("sqlite://{}/t.db?mode=rwc", dir.path().display()),
+                    Some(dir),
+                )
+            }
+            Backend::Postgres => (
+                promptsales_kit::testing::postgres()
+                    .await
+                    .fresh_database("content")
+                    .await?,
+                None,
+            ),
+        };
+        let mut db = promptsales_kit::db::connect_and_migrate::<
+            promptsales_migrations::content::Migrator,
+        >(&url)
+        .await
+        .with_context(|| format!("migrating {url}"))?;
+        // Attached before the store clones the connection, so every statement it runs is counted.
+        let counter = QueryCounter::attach(&mut db);
+        let store = promptsales_content::store_on(db.clone());
+        let app = promptsales_content::app(store.clone(), db);
+        Ok(Self {
+            app,
+            store,
+            counter,
+            _dir: dir,
+        })
+    }
+
+    /// Runs a GraphQL operation as `context`; the whole response as JSON.
+    pub async fn gql(&self, context: &RequestContext, query: &str, variables: Value) -> Value {
+        let request = Request::new(query).variables(Variables::from_json(variables));
+        let response = execute_as(&self.app, context.clone(), request).await;
+        serde_json::to_value(&response).unwrap_or(Value::Null)
+    }
+
+    /// Runs an operation that must succeed; its `data`.
+    pub async fn ok(
+        &self,
+        context: &RequestContext,
+        query: &str,
+        variables: Value,
+    ) -> anyhow::Result<Value> {
+        let response = self.gql(context, query, variables).await;
+        anyhow::ensure!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        Ok(response["data"].clone())
+    }
+
+    /// Inserts an asset straight into the store.
+    pub async fn insert(&self, asset: NewMediaAsset) -> anyhow::Result<MediaAsset> {
+        Ok(self.store.insert_asset(asset).await?)
+    }
+
+    /// How many assets the store holds, across tenants.
+    pub async fn asset_count(&self) -> anyhow::Result<usize> {
+        let page = promptsales_kit::PageRequest {
+            first: 100,
+            after: None,
+        };
+        let mut total = 0;
+        let mut after = None;
+        loop {
+            let request = promptsales_kit::PageRequest { after, ..page };
+            let found = self
+                .store
+                .list_assets(
+                    promptsales_kit::context::TenantScope::All,
+                    &Default::default(),
+                    &request,
+                )
+                .await?;
+            total += found.items.len();
+            match found.items.last() {
+                Some(last) if found.has_next => after = Some(last.id),
+                _ => return Ok(total),
+            }
+        }
+    }
+}
+
+/// A context acting for one organization.
+pub fn tenant(organization: Uuid) -> RequestContext {
+    RequestContext {
+        organization: Some(organization),
+        user: None,
+        roles: BTreeMap::new(),
+    }
+}
+
+/// An image asset of `organization` with a description and hashtags.
+pub fn image(organization: Uuid, description: &str, hashtags: &[&str]) -> NewMediaAsset {
+    use promptsales_content::store::{AssetKind, ReviewStatus, TechnicalMetadata, UsageRights};
+    NewMediaAsset {
+        id: None,
+        organization_id: organization,
+        kind: AssetKind::Image,
+        url: format!(
+            "https://assets.promptsales.example/test/{}.jpg",
+            Uuid::now_v7()
+        ),
+        thumbnail_url: None,
+        description: description.to_string(),
+        hashtags: hashtags.iter().map(|t| t.to_string()).collect(),
+        category: Some("social".to_string()),
+        technical: TechnicalMetadata {
+            format: Some("jpg".into()),
+            width: Some(1080),
+            height: Some(1080),
+            duration_seconds: None,
+            size_bytes: Some(250_000),
+        },
+        rights: UsageRights::default(),
+        review_status: ReviewStatus::Approved,
+        campaign_ids: Vec::new(),
+    }
+}
+
+/// The first error's `extensions.code`.
+pub fn code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// The first error's `extensions.field`.
+pub fn field(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["field"].as_str()
+}
+
+/// `_entities` representations of `typename` for `ids`.
+pub fn representations(typename: &str, ids: &[Uuid]) -> Value {
+    Value::Array(
+        ids.iter()
+            .map(|id| json!({"__typename": typename, "id": id.to_string()}))
+            .collect(),
+    )
+}

@@ -1,0 +1,209 @@
+//! DataLoaders: every relation resolved per parent goes through one, so a
+//! page of parents (or the router's `_entities` batch) costs one statement
+//! per relation, not one per parent. They are created per request and hold
+//! the request's tenant scope.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::Data;
+use async_graphql::ErrorExtensions;
+use async_graphql::dataloader::{DataLoader, Loader};
+use promptsales_kit::context::TenantScope;
+use promptsales_kit::error::codes;
+use promptsales_kit::{Page, PageRequest, StoreError};
+use uuid::Uuid;
+
+use super::lead::Lead as LeadNode;
+use crate::store::{CampaignSales, CrmStore, Customer, Lead, LeadFunnel, LeadStage};
+
+/// A loader's failure, shared by every resolver waiting on that batch.
+pub type LoadError = Arc<StoreError>;
+
+/// The error a client gets for a failed batch: logged here, never sent.
+pub fn load_failed(err: LoadError) -> async_graphql::Error {
+    tracing::error!(error = %err, "store failure");
+    async_graphql::Error::new("internal error")
+        .extend_with(|_, ext| ext.set("code", codes::INTERNAL_SERVER_ERROR))
+}
+
+/// Customers by id.
+pub struct CustomerLoader {
+    store: Arc<dyn CrmStore>,
+    scope: TenantScope,
+}
+
+impl Loader<Uuid> for CustomerLoader {
+    type Value = Customer;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Customer>, LoadError> {
+        let rows = self.store.customers_by_ids(self.scope, keys).await?;
+        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+    }
+}
+
+/// Leads by id.
+pub struct LeadLoader {
+    store: Arc<dyn CrmStore>,
+    scope: TenantScope,
+}
+
+impl Loader<Uuid> for LeadLoader {
+    type Value = Lead;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Lead>, LoadError> {
+        let rows = self.store.leads_by_ids(self.scope, keys).await?;
+        Ok(rows.into_iter().map(|l| (l.id, l)).collect())
+    }
+}
+
+/// The lead funnel of campaigns, by campaign id (one `GROUP BY` for the batch).
+pub struct FunnelLoader {
+    store: Arc<dyn CrmStore>,
+    scope: TenantScope,
+}
+
+impl Loader<Uuid> for FunnelLoader {
+    type Value = LeadFunnel;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, LeadFunnel>, LoadError> {
+        Ok(self.store.lead_funnels(self.scope, keys).await?)
+    }
+}
+
+/// Revenue and sales count of campaigns, by campaign id.
+pub struct CampaignSalesLoader {
+    store: Arc<dyn CrmStore>,
+    scope: TenantScope,
+}
+
+impl Loader<Uuid> for CampaignSalesLoader {
+    type Value = CampaignSales;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, CampaignSales>, LoadError> {
+        Ok(self.store.campaign_sales(self.scope, keys).await?)
+    }
+}
+
+/// One campaign's page of leads: which campaign, which stages, which page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CampaignLeadsKey {
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// Stage filter in canonical form (empty: every stage).
+    pub stages: Vec<LeadStage>,
+    /// Page size.
+    pub first: u64,
+    /// Cursor.
+    pub after: Option<Uuid>,
+    /// Whether to load the leads' customers with them (the selection asks for them).
+    pub with_customers: bool,
+}
+
+/// Pages of leads of campaigns.
+pub struct CampaignLeadsLoader {
+    store: Arc<dyn CrmStore>,
+    scope: TenantScope,
+}
+
+impl Loader<CampaignLeadsKey> for CampaignLeadsLoader {
+    type Value = Page<LeadNode>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[CampaignLeadsKey],
+    ) -> Result<HashMap<CampaignLeadsKey, Page<LeadNode>>, LoadError> {
+        // Parents of one selection share their arguments, so this is one group (one statement) in practice.
+        type Group<'a> = (&'a [LeadStage], u64, Option<Uuid>, bool);
+        let mut groups: HashMap<Group<'_>, Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            groups
+                .entry((
+                    key.stages.as_slice(),
+                    key.first,
+                    key.after,
+                    key.with_customers,
+                ))
+                .or_default()
+                .push(key.campaign_id);
+        }
+        let mut pages = HashMap::with_capacity(keys.len());
+        for ((stages, first, after, with_customers), campaigns) in groups {
+            let request = PageRequest { first, after };
+            let mut found = self
+                .store
+                .leads_of_campaigns(self.scope, &campaigns, stages, after, request.fetch_limit())
+                .await?;
+            let customers: HashMap<Uuid, Customer> = if with_customers {
+                let mut ids: Vec<Uuid> = found.values().flatten().map(|l| l.customer_id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let rows = self.store.customers_by_ids(self.scope, &ids).await?;
+                rows.into_iter().map(|c| (c.id, c)).collect()
+            } else {
+                HashMap::new()
+            };
+            for campaign_id in campaigns {
+                let rows = found.remove(&campaign_id).unwrap_or_default();
+                let page = Page::from_rows(rows, &request).map(|lead| LeadNode {
+                    customer: customers.get(&lead.customer_id).cloned(),
+                    lead,
+                });
+                let key = CampaignLeadsKey {
+                    campaign_id,
+                    stages: stages.to_vec(),
+                    first,
+                    after,
+                    with_customers,
+                };
+                pages.insert(key, page);
+            }
+        }
+        Ok(pages)
+    }
+}
+
+/// Adds this request's loaders, scoped to its tenant, to the request data.
+pub fn install(store: &Arc<dyn CrmStore>, scope: TenantScope, data: &mut Data) {
+    let store = || store.clone();
+    data.insert(DataLoader::new(
+        CustomerLoader {
+            store: store(),
+            scope,
+        },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        LeadLoader {
+            store: store(),
+            scope,
+        },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        FunnelLoader {
+            store: store(),
+            scope,
+        },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        CampaignSalesLoader {
+            store: store(),
+            scope,
+        },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        CampaignLeadsLoader {
+            store: store(),
+            scope,
+        },
+        tokio::spawn,
+    ));
+}

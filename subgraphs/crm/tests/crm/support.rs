@@ -1,0 +1,210 @@
+//! The test harness: a migrated store on SQLite or PostgreSQL, the app over it, and helpers.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use async_graphql::{EmptySubscription, Request, Response, Variables};
+use promptsales_crm::crypto::DataKey;
+use promptsales_crm::store::{CrmStore, LeadSource, LeadStage, NewCustomer, NewLead, NewSale};
+use promptsales_crm::{Mutation, Query};
+use promptsales_kit::db::QueryCounter;
+use promptsales_kit::server::{SubgraphApp, execute_as};
+use promptsales_kit::{Decimal4, RequestContext};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Which database a contract test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh database on the test PostgreSQL server.
+    Postgres,
+}
+
+/// A migrated store, the app over it, and a statement counter on its connection.
+pub struct Harness {
+    pub store: Arc<dyn CrmStore>,
+    pub db: DatabaseConnection,
+    pub app: SubgraphApp<Query, Mutation, EmptySubscription>,
+    pub counter: QueryCounter,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The data key every test store uses.
+pub fn test_key() -> DataKey {
+    DataKey::from_bytes([42; 32])
+}
+
+impl Harness {
+    /// A fresh, empty, migrated store on `backend`.
+    pub async fn new(backend: Backend) -> Result<Self> {
+        let (url, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                (
+                    format!("sqlite://{}/t.db?mode=rwc", dir.path().display()),
+                    Some(dir),
+                )
+            }
+            Backend::Postgres => {
+                let url = promptsales_kit::testing::postgres()
+                    .await
+                    .fresh_database("crm")
+                    .await?;
+                (url, None)
+            }
+        };
+        let mut db =
+            promptsales_kit::db::connect_and_migrate::<promptsales_migrations::crm::Migrator>(&url)
+                .await
+                .with_context(|| format!("cannot open {backend:?} store"))?;
+        // Attached before the store gets its clone of the connection, so the store's statements count.
+        let counter = QueryCounter::attach(&mut db);
+        let store = promptsales_crm::store_on(db.clone(), &test_key())?;
+        let app = promptsales_crm::app(store.clone(), db.clone());
+        Ok(Self {
+            store,
+            db,
+            app,
+            counter,
+            _dir: dir,
+        })
+    }
+
+    /// Runs `query` with `variables` as `context`.
+    pub async fn run(&self, context: RequestContext, query: &str, variables: Value) -> Response {
+        let request = Request::new(query).variables(Variables::from_json(variables));
+        execute_as(&self.app, context, request).await
+    }
+
+    /// Runs `query` and returns its data, failing on any error.
+    pub async fn data(
+        &self,
+        context: RequestContext,
+        query: &str,
+        variables: Value,
+    ) -> Result<Value> {
+        let response = self.run(context, query, variables).await;
+        anyhow::ensure!(
+            response.errors.is_empty(),
+            "unexpected errors: {:?}",
+            response.errors
+        );
+        Ok(response.data.into_json()?)
+    }
+
+    /// How many rows `table` holds.
+    pub async fn count(&self, table: &str) -> Result<i64> {
+        let row = self
+            .db
+            .query_one(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await?
+            .context("no row")?;
+        Ok(row.try_get("", "n")?)
+    }
+
+    /// Rows in customers, leads and sales.
+    pub async fn counts(&self) -> Result<(i64, i64, i64)> {
+        Ok((
+            self.count("customers").await?,
+            self.count("leads").await?,
+            self.count("sales").await?,
+        ))
+    }
+}
+
+/// A request scoped to `organization`.
+pub fn as_org(organization: Uuid) -> RequestContext {
+    RequestContext {
+        organization: Some(organization),
+        user: None,
+        roles: BTreeMap::new(),
+    }
+}
+
+/// An unscoped request (operators, internal jobs).
+pub fn unscoped() -> RequestContext {
+    RequestContext::unrestricted()
+}
+
+/// The single error's `extensions.code` and `extensions.field`.
+pub fn error_code(response: &Response) -> (String, Option<String>) {
+    let Some(error) = response.errors.first() else {
+        return ("<no error>".into(), None);
+    };
+    let get = |name: &str| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get(name))
+            .and_then(|v| match v {
+                async_graphql::Value::String(s) => Some(s.clone()),
+                _ => None,
+            })
+    };
+    (
+        get("code").unwrap_or_else(|| "<no code>".into()),
+        get("field"),
+    )
+}
+
+/// A valid new customer of `organization`.
+pub fn new_customer(organization: Uuid, email: &str) -> NewCustomer {
+    NewCustomer {
+        id: None,
+        organization_id: organization,
+        full_name: "Lucía Pérez".into(),
+        email: email.into(),
+        phone: Some("+34 600 123 456".into()),
+        country: Some("ES".into()),
+        city: Some("Madrid".into()),
+        latitude: Some(40.4168),
+        longitude: Some(-3.7038),
+        segment: Some("hiker".into()),
+        lifetime_value: Decimal4::from_units(120),
+    }
+}
+
+/// A valid new lead.
+pub fn new_lead(organization: Uuid, customer: Uuid, campaign: Uuid, stage: LeadStage) -> NewLead {
+    NewLead {
+        id: None,
+        organization_id: organization,
+        customer_id: customer,
+        campaign_id: campaign,
+        source: LeadSource::Instagram,
+        source_ad_id: None,
+        stage,
+        score: 60,
+        purchase_intent: 0.5,
+        assigned_agent_id: None,
+        last_interaction_at: None,
+    }
+}
+
+/// A valid new sale.
+pub fn new_sale(
+    organization: Uuid,
+    customer: Uuid,
+    campaign: Uuid,
+    units: i64,
+    currency: &str,
+) -> NewSale {
+    NewSale {
+        id: None,
+        organization_id: organization,
+        customer_id: customer,
+        lead_id: None,
+        campaign_id: campaign,
+        product_id: None,
+        amount: Decimal4::from_units(units),
+        currency: currency.into(),
+        closed_at: chrono::Utc::now() - chrono::Duration::days(1),
+    }
+}

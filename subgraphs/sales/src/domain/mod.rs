@@ -1,0 +1,21 @@
+//! The sales rules: validation, normalisation and derived values. Plain
+//! Rust without I/O, so every rule is testable without a store.
+//!
+//! Validation errors are `kit::ApiError::BadInput` naming the GraphQL input
+//! field at fault (`input.endDate`), because that is what a caller must fix.
+
+pub mod campaign;
+pub mod country;
+pub mod objective;
+pub mod organization;
+pub mod product;
+pub mod text;
+pub mod user;
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+/// The current instant at the precision every store keeps (microseconds),
+/// so that a value returned after a write equals the one read back later.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,84 @@
+//! The sales subgraph: organizations, users, products and campaigns (the
+//! central portal's data), served as a Federation v2 subgraph.
+//!
+//! Layers: [`schema`] (thin GraphQL) -> [`domain`] (rules, no I/O) ->
+//! [`store::SalesStore`] (the narrow interface) -> [`store::sea`] (sea-orm,
+//! SQLite embedded default or PostgreSQL).
+
+pub mod domain;
+pub mod schema;
+pub mod seed;
+pub mod store;
+
+use std::sync::Arc;
+
+use async_graphql::EmptySubscription;
+use promptsales_kit::ServiceConfig;
+use promptsales_kit::server::{SubgraphApp, db_readiness};
+
+pub use schema::{Mutation, Query, SalesSchema};
+pub use seed::seed_demo;
+pub use store::SalesStore;
+pub use store::sea::SeaSalesStore;
+
+/// The subgraph's name (config, logs, metrics).
+pub const NAME: &str = "sales";
+
+/// The executable schema over a store (Federation enabled, kit ErrorCodes extension, depth/complexity limits).
+pub fn build_schema(store: Arc<dyn SalesStore>) -> SalesSchema {
+    schema::builder().data(store).finish()
+}
+
+/// The Federation v2 SDL, as committed in `schema/sales.graphql`; needs no store.
+pub fn schema_sdl() -> String {
+    promptsales_kit::sdl::federation_sdl(&schema::builder().finish())
+}
+
+/// Connects to `database_url` (`sqlite://` or `postgres://`) and applies the sales migrations.
+pub async fn open_store(
+    database_url: &str,
+) -> anyhow::Result<(Arc<dyn SalesStore>, sea_orm::DatabaseConnection)> {
+    let db = promptsales_kit::db::connect_and_migrate::<promptsales_migrations::sales::Migrator>(
+        database_url,
+    )
+    .await?;
+    Ok((store_on(db.clone()), db))
+}
+
+/// The store over an already open and migrated connection (tests count its statements).
+pub fn store_on(db: sea_orm::DatabaseConnection) -> Arc<dyn SalesStore> {
+    Arc::new(SeaSalesStore::new(db))
+}
+
+/// The servable app: schema, per-request DataLoaders scoped to the caller's tenant, and a readiness ping.
+pub fn app(
+    store: Arc<dyn SalesStore>,
+    db: sea_orm::DatabaseConnection,
+) -> SubgraphApp<Query, Mutation, EmptySubscription> {
+    let schema = build_schema(store.clone());
+    SubgraphApp {
+        name: NAME,
+        schema,
+        request_data: Arc::new(move |context, data| {
+            schema::loaders::register(&store, context.scope(), data)
+        }),
+        readiness: db_readiness(db),
+    }
+}
+
+/// Runs the service from its config until Ctrl-C or SIGTERM.
+pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
+    let (store, db) = open_store(&config.database_url).await?;
+    let router = promptsales_kit::server::router(app(store, db.clone()))?;
+    tracing::info!(listen = %config.listen, "sales subgraph listening");
+    promptsales_kit::server::serve(
+        config.listen,
+        router,
+        promptsales_kit::server::shutdown_signal(),
+    )
+    .await?;
+    if let Err(e) = db.close().await {
+        tracing::warn!(error = %e, "closing the database failed");
+    }
+    Ok(())
+}

@@ -1,0 +1,350 @@
+//! The GraphQL schema: root fields, mutations and entity resolvers. Thin:
+//! each resolver parses its arguments, asks the domain, then the store.
+
+pub mod campaign;
+pub mod loaders;
+pub mod objective;
+pub mod organization;
+pub mod product;
+pub mod user;
+
+use std::sync::Arc;
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, EmptySubscription, ID, Object, Schema, SchemaBuilder};
+use promptsales_kit::context::TenantScope;
+use promptsales_kit::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use promptsales_kit::{ApiError, ApiResult, PageRequest, RequestContext, parse_id};
+use uuid::Uuid;
+
+use self::campaign::{Campaign, CampaignFilterInput, CreateCampaignInput, UpdateCampaignInput};
+use self::loaders::{CampaignLoader, OrganizationLoader, UserLoader, loader};
+use self::organization::{CreateOrganizationInput, Organization, UpdateOrganizationInput};
+use self::product::{CreateProductInput, Product};
+use self::user::{CreateUserInput, User, UserFilterInput};
+use crate::domain;
+use crate::store::{self, SalesStore};
+
+/// The sales subgraph's executable schema.
+pub type SalesSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Deeper than this is a cycle (organization -> campaigns -> organization ...), not a need;
+/// GraphiQL's introspection query, the deepest legitimate one, fits (tested).
+pub const MAX_DEPTH: usize = 16;
+/// The cost ceiling; a connection costs its page size times its selection.
+pub const MAX_COMPLEXITY: usize = 20_000;
+
+/// The schema's builder, shared by [`crate::build_schema`] and [`crate::schema_sdl`].
+pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query, Mutation, EmptySubscription)
+        .enable_federation()
+        .extension(promptsales_kit::extension::ErrorCodes)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+}
+
+/// The complexity of a connection field: its page size times its selection.
+pub fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let size = first.map_or(DEFAULT_PAGE_SIZE as usize, |n| {
+        n.clamp(1, MAX_PAGE_SIZE as i32) as usize
+    });
+    size.saturating_mul(child_complexity).saturating_add(1)
+}
+
+/// Converts a layer's error (store, loader) into the API's, keeping its code:
+/// a plain `?` would go through `Display` and lose it.
+pub trait OrApiError<T> {
+    /// The result with an [`ApiError`].
+    fn api(self) -> ApiResult<T>;
+}
+
+impl<T, E: Into<ApiError>> OrApiError<T> for Result<T, E> {
+    fn api(self) -> ApiResult<T> {
+        self.map_err(Into::into)
+    }
+}
+
+fn scope(ctx: &Context<'_>) -> async_graphql::Result<TenantScope> {
+    Ok(ctx.data::<RequestContext>()?.scope())
+}
+
+fn store<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Arc<dyn SalesStore>> {
+    ctx.data::<Arc<dyn SalesStore>>()
+}
+
+async fn organization_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Organization> {
+    let found = loader::<OrganizationLoader>(ctx)?
+        .load_one(id)
+        .await
+        .api()?;
+    Ok(Organization(
+        found.ok_or_else(|| ApiError::not_found("Organization", id))?,
+    ))
+}
+
+async fn user_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<User> {
+    let found = loader::<UserLoader>(ctx)?.load_one(id).await.api()?;
+    Ok(User(found.ok_or_else(|| ApiError::not_found("User", id))?))
+}
+
+async fn campaign_by_id(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Campaign> {
+    let found = loader::<CampaignLoader>(ctx)?.load_one(id).await.api()?;
+    Ok(Campaign(
+        found.ok_or_else(|| ApiError::not_found("Campaign", id))?,
+    ))
+}
+
+/// The organization a write goes into: it must exist within the caller's scope.
+async fn writable_organization(
+    store: &Arc<dyn SalesStore>,
+    scope: TenantScope,
+    id: Uuid,
+) -> ApiResult<store::Organization> {
+    store
+        .organizations_by_ids(scope, &[id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("Organization", id))
+}
+
+/// Checks a campaign's owner and products against its organization before writing.
+async fn check_campaign_references(
+    store: &Arc<dyn SalesStore>,
+    scope: TenantScope,
+    organization_id: Uuid,
+    owner_id: Option<Uuid>,
+    product_ids: Option<&[Uuid]>,
+) -> ApiResult<()> {
+    if let Some(owner_id) = owner_id {
+        let owner = store.users_by_ids(scope, &[owner_id]).await?;
+        domain::campaign::check_owner("input.ownerId", owner.first(), organization_id)?;
+    }
+    if let Some(ids) = product_ids.filter(|ids| !ids.is_empty()) {
+        let found = store.products_by_ids(scope, ids).await?;
+        domain::campaign::check_products("input.productIds", ids, &found, organization_id)?;
+    }
+    Ok(())
+}
+
+/// Root queries and the entity resolvers of `Organization`, `User` and `Campaign`.
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// An organization by id.
+    async fn organization(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Organization> {
+        organization_by_id(ctx, parse_id("id", &id)?).await
+    }
+
+    /// The organizations the caller may see, by creation.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Organization>> {
+        let page = PageRequest::new(first, after)?;
+        let organizations = store(ctx)?
+            .list_organizations(scope(ctx)?, page)
+            .await
+            .api()?;
+        Ok(organizations.into_connection(&page, |o| o.id, Organization))
+    }
+
+    /// A campaign by id.
+    async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
+        campaign_by_id(ctx, parse_id("id", &id)?).await
+    }
+
+    /// The campaigns the caller may see that pass `filter`, by creation.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CampaignFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Campaign>> {
+        let page = PageRequest::new(first, after)?;
+        let filter = filter.unwrap_or_default().into_filter()?;
+        let campaigns = store(ctx)?
+            .list_campaigns(scope(ctx)?, &filter, page)
+            .await
+            .api()?;
+        Ok(campaigns.into_connection(&page, |c| c.id, Campaign))
+    }
+
+    /// A user by id.
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+        user_by_id(ctx, parse_id("id", &id)?).await
+    }
+
+    /// The users the caller may see that pass `filter`, by creation.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<UserFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, User>> {
+        let page = PageRequest::new(first, after)?;
+        let filter = filter.unwrap_or_default().into_filter()?;
+        let users = store(ctx)?
+            .list_users(scope(ctx)?, &filter, page)
+            .await
+            .api()?;
+        Ok(users.into_connection(&page, |u| u.id, User))
+    }
+
+    #[graphql(entity)]
+    async fn find_organization_by_id(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(key)] id: ID,
+    ) -> async_graphql::Result<Organization> {
+        organization_by_id(ctx, parse_id("id", &id)?).await
+    }
+
+    #[graphql(entity)]
+    async fn find_user_by_id(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(key)] id: ID,
+    ) -> async_graphql::Result<User> {
+        user_by_id(ctx, parse_id("id", &id)?).await
+    }
+
+    #[graphql(entity)]
+    async fn find_campaign_by_id(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(key)] id: ID,
+    ) -> async_graphql::Result<Campaign> {
+        campaign_by_id(ctx, parse_id("id", &id)?).await
+    }
+}
+
+/// Root mutations. Each validates its whole input before it writes, and writes atomically.
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Creates an organization (a new tenant): only a platform-wide caller may.
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> async_graphql::Result<Organization> {
+        if scope(ctx)?.organization().is_some() {
+            return Err(ApiError::Forbidden(
+                "a caller acting for one organization cannot create another".into(),
+            )
+            .into());
+        }
+        let new = domain::organization::validate_new(input.into_new())?;
+        let organization = store(ctx)?.insert_organization(new).await.api()?;
+        tracing::info!(organization = %organization.id, "organization created");
+        Ok(Organization(organization))
+    }
+
+    /// Changes an organization's fields.
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateOrganizationInput,
+    ) -> async_graphql::Result<Organization> {
+        let id = parse_id("id", &id)?;
+        let (scope, store) = (scope(ctx)?, store(ctx)?);
+        let current = writable_organization(store, scope, id).await?;
+        let changed = domain::organization::apply(current, input.into_patch())?;
+        let organization = store.update_organization(scope, changed).await.api()?;
+        tracing::info!(organization = %organization.id, "organization updated");
+        Ok(Organization(organization))
+    }
+
+    /// Adds a product to an organization.
+    async fn create_product(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProductInput,
+    ) -> async_graphql::Result<Product> {
+        let new = domain::product::validate_new(input.into_new()?)?;
+        let (scope, store) = (scope(ctx)?, store(ctx)?);
+        writable_organization(store, scope, new.organization_id).await?;
+        let product = store.insert_product(new).await.api()?;
+        tracing::info!(product = %product.id, organization = %product.organization_id, "product created");
+        Ok(Product(product))
+    }
+
+    /// Adds a user to an organization; an e-mail already in use is a `CONFLICT`.
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> async_graphql::Result<User> {
+        let new = domain::user::validate_new(input.into_new()?)?;
+        let (scope, store) = (scope(ctx)?, store(ctx)?);
+        writable_organization(store, scope, new.organization_id).await?;
+        let user = store.insert_user(new).await.api()?;
+        tracing::info!(user = %user.id, organization = %user.organization_id, "user created");
+        Ok(User(user))
+    }
+
+    /// Creates a campaign, as a `DRAFT`, with its objectives and products in one transaction.
+    async fn create_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCampaignInput,
+    ) -> async_graphql::Result<Campaign> {
+        let new = domain::campaign::validate_new(input.into_new()?)?;
+        let (scope, store) = (scope(ctx)?, store(ctx)?);
+        writable_organization(store, scope, new.organization_id).await?;
+        check_campaign_references(
+            store,
+            scope,
+            new.organization_id,
+            Some(new.owner_id),
+            Some(&new.product_ids),
+        )
+        .await?;
+        let campaign = store.insert_campaign(new).await.api()?;
+        tracing::info!(campaign = %campaign.id, organization = %campaign.organization_id, "campaign created");
+        Ok(Campaign(campaign))
+    }
+
+    /// Changes a campaign's fields (not its status); the result must be a valid campaign.
+    async fn update_campaign(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateCampaignInput,
+    ) -> async_graphql::Result<Campaign> {
+        let id = parse_id("id", &id)?;
+        let patch = input.into_patch()?;
+        let (scope, store) = (scope(ctx)?, store(ctx)?);
+        let current = store
+            .campaigns_by_ids(scope, &[id])
+            .await
+            .api()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::not_found("Campaign", id))?;
+        let new_owner = patch.owner_id.filter(|owner| *owner != current.owner_id);
+        let update = domain::campaign::apply(current, patch)?;
+        check_campaign_references(
+            store,
+            scope,
+            update.campaign.organization_id,
+            new_owner,
+            update.product_ids.as_deref(),
+        )
+        .await?;
+        let campaign = store.update_campaign(scope, update).await.api()?;
+        tracing::info!(campaign = %campaign.id, "campaign updated");
+        Ok(Campaign(campaign))
+    }
+}

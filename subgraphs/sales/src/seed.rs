@@ -1,0 +1,314 @@
+//! The sales part of the demo data: the plan's organizations, users and
+//! campaigns (same ids as every other subgraph), plus products and
+//! objectives derived deterministically from them.
+
+use std::collections::HashSet;
+
+use anyhow::{Context, anyhow};
+use promptsales_kit::context::TenantScope;
+use promptsales_kit::demo::{DemoCampaign, DemoOrganization, DemoRng, demo_id, demo_plan, kind};
+use promptsales_kit::{ApiError, Decimal4};
+use uuid::Uuid;
+
+use crate::domain;
+use crate::domain::campaign::{Budget, CampaignStatus};
+use crate::domain::objective::ObjectiveKind;
+use crate::domain::user::UserType;
+use crate::store::{NewCampaign, NewObjective, NewOrganization, NewProduct, NewUser, SalesStore};
+
+/// Demo-id kind of campaign objectives: only sales has them, so the number
+/// just has to stay clear of the kit's kinds (1-4 sales, 10+ other subgraphs).
+const OBJECTIVE_KIND: u8 = 5;
+
+/// Products per organization, in plan order: name, description, price in units.
+const PRODUCTS: [[(&str, &str, i64); 2]; 2] = [
+    [
+        (
+            "Summit Pro Jacket",
+            "Waterproof, breathable shell for alpine days",
+            249,
+        ),
+        (
+            "TrailRunner 2",
+            "Light trail-running shoe with a rock plate",
+            129,
+        ),
+    ],
+    [
+        (
+            "Nimbus Cloud Pro",
+            "Managed Kubernetes with cost insights, per month",
+            499,
+        ),
+        (
+            "Ops Copilot seat",
+            "The AI operations assistant, per user and month",
+            39,
+        ),
+    ],
+];
+
+/// Seeds this subgraph's part of the demo data unless it is already there; returns whether it wrote.
+/// Rows already present are left alone, so a seed interrupted half-way completes on the next run.
+pub async fn seed_demo(store: &dyn SalesStore) -> anyhow::Result<bool> {
+    let plan = demo_plan();
+    let all = TenantScope::All;
+    let mut wrote = false;
+
+    let ids: Vec<Uuid> = plan.organizations.iter().map(|o| o.id).collect();
+    let present = id_set(
+        store
+            .organizations_by_ids(all, &ids)
+            .await?
+            .iter()
+            .map(|o| o.id),
+    );
+    for (n, org) in plan.organizations.iter().enumerate() {
+        if !present.contains(&org.id) {
+            let new = domain::organization::validate_new(organization(n, org)).map_err(invalid)?;
+            store
+                .insert_organization(new)
+                .await
+                .with_context(|| format!("seeding organization {}", org.name))?;
+            wrote = true;
+        }
+    }
+
+    let products = products(&plan.organizations);
+    let ids: Vec<Uuid> = products.iter().filter_map(|p| p.id).collect();
+    let present = id_set(store.products_by_ids(all, &ids).await?.iter().map(|p| p.id));
+    for product in &products {
+        if !product.id.is_some_and(|id| present.contains(&id)) {
+            let new = domain::product::validate_new(product.clone()).map_err(invalid)?;
+            store
+                .insert_product(new)
+                .await
+                .with_context(|| format!("seeding product {}", product.name))?;
+            wrote = true;
+        }
+    }
+
+    let ids: Vec<Uuid> = plan.users.iter().map(|u| u.id).collect();
+    let present = id_set(store.users_by_ids(all, &ids).await?.iter().map(|u| u.id));
+    for (n, user) in plan.users.iter().enumerate() {
+        if present.contains(&user.id) {
+            continue;
+        }
+        let user_type = UserType::parse(user.user_type)
+            .ok_or_else(|| anyhow!("unknown user type {}", user.user_type))?;
+        let spain = plan
+            .organizations
+            .first()
+            .is_some_and(|o| o.id == user.organization_id);
+        let new = NewUser {
+            id: Some(user.id),
+            organization_id: user.organization_id,
+            email: user.email.clone(),
+            name: user.name.clone(),
+            phone: Some(if spain {
+                format!("+34 600 000 {:03}", n + 1)
+            } else {
+                format!("+1 415 555 {:04}", n + 1)
+            }),
+            user_type,
+            timezone: if spain {
+                "Europe/Madrid"
+            } else {
+                "America/New_York"
+            }
+            .to_string(),
+            active: true,
+        };
+        let new = domain::user::validate_new(new).map_err(invalid)?;
+        store
+            .insert_user(new)
+            .await
+            .with_context(|| format!("seeding user {}", user.email))?;
+        wrote = true;
+    }
+
+    let ids: Vec<Uuid> = plan.campaigns.iter().map(|c| c.id).collect();
+    let present = id_set(
+        store
+            .campaigns_by_ids(all, &ids)
+            .await?
+            .iter()
+            .map(|c| c.id),
+    );
+    for (n, campaign) in plan.campaigns.iter().enumerate() {
+        if present.contains(&campaign.id) {
+            continue;
+        }
+        let org_index = plan
+            .organizations
+            .iter()
+            .position(|o| o.id == campaign.organization_id)
+            .ok_or_else(|| anyhow!("campaign {} names an unknown organization", campaign.name))?;
+        let new = self::campaign(
+            n,
+            campaign,
+            &plan.organizations[org_index],
+            org_index,
+            &products,
+        )?;
+        // Seeds may set statuses and spending the API does not: they stand for history.
+        let validated = domain::campaign::validate_new(new).map_err(invalid)?;
+        store
+            .insert_campaign(validated)
+            .await
+            .with_context(|| format!("seeding campaign {}", campaign.name))?;
+        wrote = true;
+    }
+    if wrote {
+        tracing::info!("sales demo data seeded");
+    }
+    Ok(wrote)
+}
+
+fn id_set(ids: impl Iterator<Item = Uuid>) -> HashSet<Uuid> {
+    ids.collect()
+}
+
+fn invalid(err: ApiError) -> anyhow::Error {
+    anyhow!("demo data breaks a rule: {}", err.message())
+}
+
+fn organization(n: usize, org: &DemoOrganization) -> NewOrganization {
+    let scale = n as i64 + 1;
+    NewOrganization {
+        id: Some(org.id),
+        name: org.name.to_string(),
+        industry: org.industry.to_string(),
+        country: org.country.to_string(),
+        sales_goal: Decimal4::from_units(250_000 * scale),
+        budget: Decimal4::from_units(75_000 * scale),
+        currency: org.currency.to_string(),
+    }
+}
+
+fn products(organizations: &[DemoOrganization]) -> Vec<NewProduct> {
+    let mut n = 0;
+    let mut out = Vec::new();
+    for (org, catalogue) in organizations.iter().zip(PRODUCTS.iter()) {
+        for (name, description, price) in catalogue {
+            n += 1;
+            out.push(NewProduct {
+                id: Some(demo_id(kind::PRODUCT, n)),
+                organization_id: org.id,
+                name: (*name).to_string(),
+                description: Some((*description).to_string()),
+                price: Decimal4::from_units(*price),
+                currency: org.currency.to_string(),
+            });
+        }
+    }
+    out
+}
+
+fn status(text: &str) -> anyhow::Result<CampaignStatus> {
+    CampaignStatus::parse(text).ok_or_else(|| anyhow!("unknown campaign status {text}"))
+}
+
+/// Share of the budget spent (and of each target reached), in percent, by status.
+fn progress(rng: &mut DemoRng, status: CampaignStatus) -> i64 {
+    match status {
+        CampaignStatus::Active => rng.range(20, 60),
+        CampaignStatus::Paused => rng.range(30, 50),
+        CampaignStatus::Completed => rng.range(90, 100),
+        _ => 0,
+    }
+}
+
+fn campaign(
+    n: usize,
+    campaign: &DemoCampaign,
+    org: &DemoOrganization,
+    org_index: usize,
+    products: &[NewProduct],
+) -> anyhow::Result<NewCampaign> {
+    let status = status(campaign.status)?;
+    let mut rng = DemoRng::for_id(campaign.id);
+    let percent = progress(&mut rng, status);
+    let total = campaign.budget_total;
+    let spent = Decimal4(total.raw() / 100 * percent);
+    let retail = org_index == 0;
+    let goals: [(ObjectiveKind, &str, i64); 2] = if retail {
+        [
+            (
+                ObjectiveKind::Sales,
+                "revenue",
+                total.raw() / 10_000 * rng.range(3, 6),
+            ),
+            (
+                ObjectiveKind::Awareness,
+                "reach",
+                rng.range(100, 500) * 1_000,
+            ),
+        ]
+    } else {
+        [
+            (ObjectiveKind::LeadGeneration, "leads", rng.range(200, 800)),
+            (ObjectiveKind::Conversion, "trials", rng.range(50, 200)),
+        ]
+    };
+    let count = rng.range(1, 2) as usize;
+    let objectives = goals
+        .iter()
+        .take(count)
+        .enumerate()
+        .map(|(i, (kind, metric, target))| NewObjective {
+            id: Some(demo_id(OBJECTIVE_KIND, (n * 2 + i + 1) as u32)),
+            kind: *kind,
+            metric: (*metric).to_string(),
+            target: Decimal4::from_units(*target),
+            current: Decimal4::from_units(target * percent / 100),
+        })
+        .collect();
+    let own_products: Vec<Uuid> = products
+        .iter()
+        .filter(|p| p.organization_id == org.id)
+        .filter_map(|p| p.id)
+        .collect();
+    let product_ids = match own_products.len() {
+        0 => Vec::new(),
+        len => own_products
+            .iter()
+            .cycle()
+            .skip(n % len)
+            .take(1 + n % 2)
+            .copied()
+            .collect(),
+    };
+    Ok(NewCampaign {
+        id: Some(campaign.id),
+        organization_id: campaign.organization_id,
+        owner_id: campaign.owner_id,
+        name: campaign.name.clone(),
+        description: Some(format!(
+            "{} by {}: {}.",
+            campaign.name, org.name, campaign.key_message
+        )),
+        key_message: Some(campaign.key_message.clone()),
+        intent: Some(
+            if retail {
+                "Drive online and in-store sales"
+            } else {
+                "Generate qualified leads for the sales team"
+            }
+            .to_string(),
+        ),
+        status,
+        budget: Budget { total, spent },
+        currency: campaign.currency.to_string(),
+        start_date: campaign.start_date,
+        end_date: campaign.end_date,
+        industry: Some(org.industry.to_string()),
+        target_countries: campaign
+            .countries
+            .iter()
+            .map(|c| (*c).to_string())
+            .collect(),
+        product_ids,
+        objectives,
+    })
+}

@@ -1,0 +1,161 @@
+//! The sea-orm adapter of [`SalesStore`]: the embedded SQLite default and PostgreSQL.
+
+mod campaigns;
+mod entity;
+mod errors;
+mod organizations;
+mod products;
+mod users;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use promptsales_kit::context::TenantScope;
+use promptsales_kit::{Page, PageRequest, StoreError};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::{
+    Campaign, CampaignFilter, CampaignObjective, CampaignUpdate, NewCampaign, NewOrganization,
+    NewProduct, NewUser, Organization, Product, SalesStore, User, UserFilter, WriteError,
+};
+
+/// The sales store over a sea-orm connection (migrated by `promptsales_migrations::sales::Migrator`).
+#[derive(Debug, Clone)]
+pub struct SeaSalesStore {
+    db: DatabaseConnection,
+}
+
+impl SeaSalesStore {
+    /// A store over an open, migrated connection (tests attach a `QueryCounter` to it first).
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl SalesStore for SeaSalesStore {
+    async fn insert_organization(&self, new: NewOrganization) -> Result<Organization, WriteError> {
+        organizations::insert(&self.db, new).await
+    }
+
+    async fn update_organization(
+        &self,
+        scope: TenantScope,
+        organization: Organization,
+    ) -> Result<Organization, WriteError> {
+        organizations::update(&self.db, scope, organization).await
+    }
+
+    async fn organizations_by_ids(
+        &self,
+        scope: TenantScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Organization>, StoreError> {
+        organizations::by_ids(&self.db, scope, ids).await
+    }
+
+    async fn list_organizations(
+        &self,
+        scope: TenantScope,
+        page: PageRequest,
+    ) -> Result<Page<Organization>, StoreError> {
+        organizations::list(&self.db, scope, page).await
+    }
+
+    async fn insert_product(&self, new: NewProduct) -> Result<Product, WriteError> {
+        products::insert(&self.db, new).await
+    }
+
+    async fn products_by_ids(
+        &self,
+        scope: TenantScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Product>, StoreError> {
+        products::by_ids(&self.db, scope, ids).await
+    }
+
+    async fn products_by_organizations(
+        &self,
+        scope: TenantScope,
+        organization_ids: &[Uuid],
+    ) -> Result<Vec<Product>, StoreError> {
+        products::by_organizations(&self.db, scope, organization_ids).await
+    }
+
+    async fn products_by_campaigns(
+        &self,
+        scope: TenantScope,
+        campaign_ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, Product)>, StoreError> {
+        products::by_campaigns(&self.db, scope, campaign_ids).await
+    }
+
+    async fn insert_user(&self, new: NewUser) -> Result<User, WriteError> {
+        users::insert(&self.db, new).await
+    }
+
+    async fn users_by_ids(
+        &self,
+        scope: TenantScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<User>, StoreError> {
+        users::by_ids(&self.db, scope, ids).await
+    }
+
+    async fn list_users(
+        &self,
+        scope: TenantScope,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<User>, StoreError> {
+        users::list(&self.db, scope, filter, page).await
+    }
+
+    async fn insert_campaign(&self, new: NewCampaign) -> Result<Campaign, WriteError> {
+        campaigns::insert(&self.db, new).await
+    }
+
+    async fn update_campaign(
+        &self,
+        scope: TenantScope,
+        update: CampaignUpdate,
+    ) -> Result<Campaign, WriteError> {
+        campaigns::update(&self.db, scope, update).await
+    }
+
+    async fn campaigns_by_ids(
+        &self,
+        scope: TenantScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<Campaign>, StoreError> {
+        campaigns::by_ids(&self.db, scope, ids).await
+    }
+
+    async fn list_campaigns(
+        &self,
+        scope: TenantScope,
+        filter: &CampaignFilter,
+        page: PageRequest,
+    ) -> Result<Page<Campaign>, StoreError> {
+        campaigns::list(&self.db, scope, filter, page).await
+    }
+
+    async fn list_campaigns_of_organizations(
+        &self,
+        scope: TenantScope,
+        organization_ids: &[Uuid],
+        filter: &CampaignFilter,
+        page: PageRequest,
+    ) -> Result<HashMap<Uuid, Page<Campaign>>, StoreError> {
+        campaigns::list_per_organization(&self.db, scope, organization_ids, filter, page).await
+    }
+
+    async fn objectives_by_campaigns(
+        &self,
+        scope: TenantScope,
+        campaign_ids: &[Uuid],
+    ) -> Result<Vec<CampaignObjective>, StoreError> {
+        campaigns::objectives(&self.db, scope, campaign_ids).await
+    }
+}

@@ -1,0 +1,541 @@
+//! Known rows in the four stores, and the graph serving them.
+
+use chrono::NaiveDate;
+use promptsales_kit::context::ORGANIZATION_HEADER;
+use promptsales_kit::testing::postgres;
+use promptsales_kit::{Decimal4, new_id};
+use uuid::Uuid;
+
+use super::harness::{Router, ServedSubgraph};
+
+fn money(text: &str) -> Decimal4 {
+    text.parse().expect("a decimal literal")
+}
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 10, d).expect("a date")
+}
+
+/// The ids the tests query and the other tenant's rows they must never see.
+pub struct Fixture {
+    /// The tenant under test.
+    pub org_a: Uuid,
+    /// Its active campaign (ads, leads, sales, assets).
+    pub campaign_1: Uuid,
+    /// Its draft campaign.
+    pub campaign_2: Uuid,
+    /// Another tenant.
+    pub org_b: Uuid,
+    /// The other tenant's campaign.
+    pub campaign_b: Uuid,
+    /// Org A's marketer (owner of its campaigns).
+    pub marketer_a: Uuid,
+    /// The running subgraphs: [sales, ads, crm, content]; held so they serve as long as the fixture lives.
+    _subgraphs: Vec<ServedSubgraph>,
+    /// The router in front of them.
+    pub router: Router,
+}
+
+impl Fixture {
+    /// The header that scopes a request to org A.
+    pub fn as_org_a(&self) -> Vec<(&'static str, String)> {
+        vec![(ORGANIZATION_HEADER, self.org_a.to_string())]
+    }
+}
+
+struct Rows {
+    org_a: Uuid,
+    org_b: Uuid,
+    campaign_1: Uuid,
+    campaign_2: Uuid,
+    campaign_b: Uuid,
+    marketer_a: Uuid,
+}
+
+/// Creates four fresh PostgreSQL databases, inserts the known rows, starts the subgraphs and the router.
+pub async fn start() -> anyhow::Result<Fixture> {
+    let pg = postgres().await;
+    let (sales, sales_db) =
+        promptsales_sales::open_store(&pg.fresh_database("e2e_sales").await?).await?;
+    let (ads, ads_db) = promptsales_ads::open_store(&pg.fresh_database("e2e_ads").await?).await?;
+    let crm_key = promptsales_crm::crypto::DataKey::generate()?;
+    let (crm, crm_db) =
+        promptsales_crm::open_store_with_key(&pg.fresh_database("e2e_crm").await?, &crm_key)
+            .await?;
+    let (content, content_db) =
+        promptsales_content::open_store(&pg.fresh_database("e2e_content").await?).await?;
+
+    let rows = insert_sales(sales.as_ref()).await?;
+    insert_ads(ads.as_ref(), &rows).await?;
+    insert_crm(crm.as_ref(), &rows).await?;
+    insert_content(content.as_ref(), &rows).await?;
+
+    let mut subgraphs = Vec::new();
+    subgraphs.push(
+        ServedSubgraph::start(promptsales_kit::server::router(promptsales_sales::app(
+            sales, sales_db,
+        ))?)
+        .await?,
+    );
+    subgraphs.push(
+        ServedSubgraph::start(promptsales_kit::server::router(promptsales_ads::app(
+            ads, ads_db,
+        ))?)
+        .await?,
+    );
+    subgraphs.push(
+        ServedSubgraph::start(promptsales_kit::server::router(promptsales_crm::app(
+            crm, crm_db,
+        ))?)
+        .await?,
+    );
+    subgraphs.push(
+        ServedSubgraph::start(promptsales_kit::server::router(promptsales_content::app(
+            content, content_db,
+        ))?)
+        .await?,
+    );
+    let router = Router::start([
+        subgraphs[0].url.as_str(),
+        subgraphs[1].url.as_str(),
+        subgraphs[2].url.as_str(),
+        subgraphs[3].url.as_str(),
+    ])
+    .await?;
+    Ok(Fixture {
+        org_a: rows.org_a,
+        campaign_1: rows.campaign_1,
+        campaign_2: rows.campaign_2,
+        org_b: rows.org_b,
+        campaign_b: rows.campaign_b,
+        marketer_a: rows.marketer_a,
+        _subgraphs: subgraphs,
+        router,
+    })
+}
+
+async fn insert_sales(store: &dyn promptsales_sales::store::SalesStore) -> anyhow::Result<Rows> {
+    use promptsales_sales::domain::campaign::{Budget, CampaignStatus};
+    use promptsales_sales::domain::user::UserType;
+    use promptsales_sales::store::{NewCampaign, NewOrganization, NewUser};
+
+    let mut ids = Vec::new();
+    for (name, country) in [("Acme Outdoor", "ES"), ("Rival Corp", "US")] {
+        let org = store
+            .insert_organization(NewOrganization {
+                id: None,
+                name: name.into(),
+                industry: "retail".into(),
+                country: country.into(),
+                sales_goal: money("100000"),
+                budget: money("50000"),
+                currency: "EUR".into(),
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let marketer = store
+            .insert_user(NewUser {
+                id: None,
+                organization_id: org.id,
+                email: format!("marketer@{}.example", country.to_lowercase()),
+                name: "Mara Marketer".into(),
+                phone: None,
+                user_type: UserType::Marketer,
+                timezone: "Europe/Madrid".into(),
+                active: true,
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        ids.push((org.id, marketer.id));
+    }
+    let campaign =
+        |org: Uuid, owner: Uuid, name: &str, status, total: &str, spent: &str| NewCampaign {
+            id: Some(new_id()),
+            organization_id: org,
+            owner_id: owner,
+            name: name.into(),
+            description: None,
+            key_message: Some("Gear that keeps climbing".into()),
+            intent: None,
+            status,
+            budget: Budget {
+                total: money(total),
+                spent: money(spent),
+            },
+            currency: "EUR".into(),
+            start_date: day(1),
+            end_date: day(31),
+            industry: None,
+            target_countries: vec!["ES".into()],
+            product_ids: vec![],
+            objectives: vec![],
+        };
+    let (org_a, marketer_a) = ids[0];
+    let (org_b, marketer_b) = ids[1];
+    let mut inserted = Vec::new();
+    for new in [
+        campaign(
+            org_a,
+            marketer_a,
+            "Winter Summit",
+            CampaignStatus::Active,
+            "10000",
+            "2500",
+        ),
+        campaign(
+            org_a,
+            marketer_a,
+            "Spring Trails",
+            CampaignStatus::Draft,
+            "5000",
+            "0",
+        ),
+        campaign(
+            org_b,
+            marketer_b,
+            "Rival Launch",
+            CampaignStatus::Active,
+            "90000",
+            "100",
+        ),
+    ] {
+        inserted.push(
+            store
+                .insert_campaign(new)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?
+                .id,
+        );
+    }
+    Ok(Rows {
+        org_a,
+        org_b,
+        campaign_1: inserted[0],
+        campaign_2: inserted[1],
+        campaign_b: inserted[2],
+        marketer_a,
+    })
+}
+
+async fn insert_ads(
+    store: &dyn promptsales_ads::store::AdsStore,
+    rows: &Rows,
+) -> anyhow::Result<()> {
+    use promptsales_ads::domain::bid_strategy::BidStrategy;
+    use promptsales_ads::domain::channel::AdChannel;
+    use promptsales_ads::domain::performance::Performance;
+    use promptsales_ads::domain::status::AdStatus;
+    use promptsales_ads::store::{NewAd, NewAdMetric, NewMarket};
+
+    let err = |e| anyhow::anyhow!("{e:?}");
+    let market = |org| NewMarket {
+        id: None,
+        organization_id: org,
+        country: "ES".into(),
+        currency: "EUR".into(),
+        language: "es".into(),
+    };
+    let market_a = store
+        .insert_market(market(rows.org_a))
+        .await
+        .map_err(err)?
+        .id;
+    let market_b = store
+        .insert_market(market(rows.org_b))
+        .await
+        .map_err(err)?
+        .id;
+    let ad = |org, market_id, campaign_id, channel, name: &str| NewAd {
+        id: None,
+        organization_id: org,
+        campaign_id,
+        channel,
+        market_id,
+        name: name.into(),
+        status: AdStatus::Running,
+        audience_segment_id: None,
+        creative_ids: vec![],
+        daily_budget: money("100"),
+        bid_strategy: BidStrategy::LowestCost,
+        start_date: day(1),
+        end_date: day(31),
+        platform: None,
+        external_id: None,
+    };
+    let perf = |impressions, reach, clicks, engagement, spend: &str, conversions, value: &str| {
+        Performance {
+            impressions,
+            reach,
+            clicks,
+            engagement,
+            spend: money(spend),
+            conversions,
+            conversion_value: money(value),
+        }
+    };
+    let instagram = store
+        .insert_ad(ad(
+            rows.org_a,
+            market_a,
+            rows.campaign_1,
+            AdChannel::Instagram,
+            "Summit reel",
+        ))
+        .await
+        .map_err(err)?;
+    let google = store
+        .insert_ad(ad(
+            rows.org_a,
+            market_a,
+            rows.campaign_1,
+            AdChannel::Google,
+            "Summit search",
+        ))
+        .await
+        .map_err(err)?;
+    let facebook = store
+        .insert_ad(ad(
+            rows.org_a,
+            market_a,
+            rows.campaign_2,
+            AdChannel::Facebook,
+            "Trails teaser",
+        ))
+        .await
+        .map_err(err)?;
+    let rival = store
+        .insert_ad(ad(
+            rows.org_b,
+            market_b,
+            rows.campaign_b,
+            AdChannel::Facebook,
+            "Rival ad",
+        ))
+        .await
+        .map_err(err)?;
+    for (org, ad_id, d, performance) in [
+        (
+            rows.org_a,
+            instagram.id,
+            1,
+            perf(1000, 800, 50, 70, "100.50", 5, "500"),
+        ),
+        (
+            rows.org_a,
+            instagram.id,
+            2,
+            perf(2000, 1500, 30, 40, "60.25", 1, "100"),
+        ),
+        (
+            rows.org_a,
+            google.id,
+            1,
+            perf(500, 400, 20, 25, "40", 2, "300"),
+        ),
+        (
+            rows.org_a,
+            facebook.id,
+            1,
+            perf(300, 250, 3, 5, "9.99", 0, "0"),
+        ),
+        (
+            rows.org_b,
+            rival.id,
+            1,
+            perf(99_999, 90_000, 9_999, 9_999, "9999", 999, "99999"),
+        ),
+    ] {
+        store
+            .record_metric(NewAdMetric {
+                id: None,
+                organization_id: org,
+                ad_id,
+                day: day(d),
+                performance,
+            })
+            .await
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+async fn insert_crm(
+    store: &dyn promptsales_crm::store::CrmStore,
+    rows: &Rows,
+) -> anyhow::Result<()> {
+    use promptsales_crm::domain::customer::NewCustomer;
+    use promptsales_crm::domain::lead::{LeadSource, LeadStage, NewLead};
+    use promptsales_crm::domain::sale::NewSale;
+
+    let err = |e| anyhow::anyhow!("{e:?}");
+    let customer = |org, n: u32| NewCustomer {
+        id: None,
+        organization_id: org,
+        full_name: format!("Customer {n}"),
+        email: format!("customer{n}@example.com"),
+        phone: None,
+        country: Some("ES".into()),
+        city: Some("Madrid".into()),
+        latitude: Some(40.4168),
+        longitude: Some(-3.7038),
+        segment: None,
+        lifetime_value: Decimal4::ZERO,
+    };
+    let mut customers = Vec::new();
+    for n in 1..=3 {
+        customers.push(
+            store
+                .insert_customer(customer(rows.org_a, n))
+                .await
+                .map_err(err)?
+                .id,
+        );
+    }
+    let rival_customer = store
+        .insert_customer(customer(rows.org_b, 9))
+        .await
+        .map_err(err)?
+        .id;
+    let lead = |org, customer_id, campaign_id, stage| NewLead {
+        id: None,
+        organization_id: org,
+        customer_id,
+        campaign_id,
+        source: LeadSource::Instagram,
+        source_ad_id: None,
+        stage,
+        score: 50,
+        purchase_intent: 0.5,
+        assigned_agent_id: None,
+        last_interaction_at: None,
+    };
+    let mut won = None;
+    for (customer_id, campaign_id, stage) in [
+        (customers[0], rows.campaign_1, LeadStage::Iql),
+        (customers[1], rows.campaign_1, LeadStage::Iql),
+        (customers[2], rows.campaign_1, LeadStage::Mql),
+        (customers[0], rows.campaign_1, LeadStage::Won),
+        (customers[1], rows.campaign_2, LeadStage::Sql),
+    ] {
+        let inserted = store
+            .insert_lead(lead(rows.org_a, customer_id, campaign_id, stage))
+            .await
+            .map_err(err)?;
+        if stage == LeadStage::Won {
+            won = Some(inserted.id);
+        }
+    }
+    let rival_lead = store
+        .insert_lead(lead(
+            rows.org_b,
+            rival_customer,
+            rows.campaign_b,
+            LeadStage::Won,
+        ))
+        .await
+        .map_err(err)?;
+    let closed_at = chrono::Utc::now() - chrono::Duration::days(1);
+    let sale = |org, customer_id, lead_id, campaign_id, amount: &str, currency: &str| NewSale {
+        id: None,
+        organization_id: org,
+        customer_id,
+        lead_id,
+        campaign_id,
+        product_id: None,
+        amount: money(amount),
+        currency: currency.into(),
+        closed_at,
+    };
+    store
+        .insert_sale(sale(
+            rows.org_a,
+            customers[0],
+            won,
+            rows.campaign_1,
+            "1200.50",
+            "EUR",
+        ))
+        .await
+        .map_err(err)?;
+    store
+        .insert_sale(sale(
+            rows.org_a,
+            customers[2],
+            None,
+            rows.campaign_1,
+            "99.50",
+            "USD",
+        ))
+        .await
+        .map_err(err)?;
+    store
+        .insert_sale(sale(
+            rows.org_b,
+            rival_customer,
+            Some(rival_lead.id),
+            rows.campaign_b,
+            "77777",
+            "EUR",
+        ))
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+async fn insert_content(
+    store: &dyn promptsales_content::store::ContentStore,
+    rows: &Rows,
+) -> anyhow::Result<()> {
+    use promptsales_content::domain::asset::{AssetKind, NewMediaAsset, ReviewStatus};
+
+    let asset = |org, kind, description: &str, hashtags: &[&str], campaign_id| NewMediaAsset {
+        id: None,
+        organization_id: org,
+        kind,
+        url: "https://assets.promptsales.example/x.png".into(),
+        thumbnail_url: None,
+        description: description.into(),
+        hashtags: hashtags.iter().map(|h| h.to_string()).collect(),
+        category: None,
+        technical: Default::default(),
+        rights: Default::default(),
+        review_status: ReviewStatus::Approved,
+        campaign_ids: vec![campaign_id],
+    };
+    for new in [
+        asset(
+            rows.org_a,
+            AssetKind::Image,
+            "Backpack on a snowy summit",
+            &["winter", "hiking"],
+            rows.campaign_1,
+        ),
+        asset(
+            rows.org_a,
+            AssetKind::Video,
+            "Trail shoes in action",
+            &["trailrunning"],
+            rows.campaign_1,
+        ),
+        asset(
+            rows.org_a,
+            AssetKind::Text,
+            "Camping checklist",
+            &["camping"],
+            rows.campaign_2,
+        ),
+        asset(
+            rows.org_b,
+            AssetKind::Image,
+            "Rival banner",
+            &["rival"],
+            rows.campaign_b,
+        ),
+    ] {
+        store
+            .insert_asset(new)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    Ok(())
+}
