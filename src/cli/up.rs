@@ -21,6 +21,26 @@ const READY_TIMEOUT: Duration = Duration::from_secs(90);
 /// The example shown when the platform is up (the README's cross-subgraph query).
 pub const EXAMPLE_QUERY: &str = include_str!("../../docs/example-query.graphql");
 
+/// The supergraph composed from this build's subgraphs, for when `up` runs outside the repository.
+const BUILT_SUPERGRAPH: &str = include_str!("../../schema/supergraph.graphql");
+
+/// The supergraph the router serves: `$PROMPTSALES_SUPERGRAPH`, else the repository's
+/// `schema/supergraph.graphql` (so a recomposed schema is picked up live), else this build's
+/// own copy written into the data folder.
+fn supergraph_file(data_dir: &std::path::Path) -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("PROMPTSALES_SUPERGRAPH") {
+        return absolute(PathBuf::from(path));
+    }
+    let in_repo = PathBuf::from(promptsales_router::DEFAULT_SUPERGRAPH_PATH);
+    if in_repo.is_file() {
+        return absolute(in_repo);
+    }
+    let copy = data_dir.join("supergraph.graphql");
+    std::fs::write(&copy, BUILT_SUPERGRAPH)
+        .with_context(|| format!("writing {}", copy.display()))?;
+    Ok(copy)
+}
+
 struct Running {
     name: &'static str,
     child: Child,
@@ -51,7 +71,10 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
 
         let exe = std::env::current_exe().context("finding the promptsales binary")?;
         let mut running = Vec::new();
-        let mut router_env = Vec::new();
+        let mut router_env = vec![(
+            promptsales_router::SUPERGRAPH_ENV.to_string(),
+            supergraph_file(&data_dir)?.display().to_string(),
+        )];
         for component in ALL {
             let config = component.config()?;
             let url = format!("http://{}/graphql", reachable(config.listen));

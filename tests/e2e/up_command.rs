@@ -7,7 +7,7 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-use super::harness::{data, post_graphql, promptsales_bin, repo_root, wait_for_http};
+use super::harness::{data, post_graphql, promptsales_bin, wait_for_http};
 
 #[tokio::test]
 async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
@@ -16,7 +16,8 @@ async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
     let mut command = Command::new(promptsales_bin());
     command
         .arg("up")
-        .current_dir(repo_root())
+        // Outside the repository: `up` then serves the supergraph built into the binary.
+        .current_dir(data_dir.path())
         .env("PROMPTSALES_DATA_DIR", data_dir.path())
         .env("PROMPTSALES_ROUTER_PORT", router_port.to_string())
         .env("PROMPTSALES_ROUTER_LOG_LEVEL", "warn")
@@ -30,6 +31,7 @@ async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
         command.env_remove(format!("PROMPTSALES_{name}_DATABASE_URL"));
         command.env_remove(format!("PROMPTSALES_{name}_URL"));
     }
+    command.env_remove("PROMPTSALES_SUPERGRAPH");
     let mut child = command.spawn().expect("starting promptsales up");
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{router_port}");
@@ -59,6 +61,10 @@ async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
     );
 
     let query = include_str!("../../docs/example-query.graphql");
+    assert!(
+        data_dir.path().join("supergraph.graphql").is_file(),
+        "the built-in supergraph was written"
+    );
     let response = post_graphql(&client, &format!("{base}/graphql"), query, json!({}), &[])
         .await
         .expect("query");

@@ -87,6 +87,28 @@ impl TenantScope {
         }
     }
 
+    /// The organization a new row goes to: the scope's own, or the one named
+    /// (`field`, e.g. `input.organizationId`) when the caller acts for every tenant.
+    ///
+    /// Naming another tenant is refused as `NOT_FOUND`, the same answer as for
+    /// a row that does not exist, so no tenant learns of another.
+    pub fn organization_for_write(
+        self,
+        given: Option<Uuid>,
+        field: &str,
+    ) -> Result<Uuid, ApiError> {
+        match (self, given) {
+            (Self::Organization(own), None) => Ok(own),
+            (Self::Organization(own), Some(named)) if named == own => Ok(own),
+            (Self::Organization(_), Some(named)) => Err(ApiError::not_found("Organization", named)),
+            (Self::All, Some(named)) => Ok(named),
+            (Self::All, None) => Err(ApiError::bad_input(
+                field,
+                format!("{field} is required when the request is not scoped to an organization"),
+            )),
+        }
+    }
+
     /// The organization this scope is limited to, if any.
     pub fn organization(&self) -> Option<Uuid> {
         match self {
@@ -193,6 +215,32 @@ mod tests {
         assert_eq!(ctx.roles.get(&Subsystem::Sales), Some(&Role::Admin));
         assert_eq!(ctx.roles.get(&Subsystem::Ads), Some(&Role::Write));
         assert!(!ctx.scope().allows(Uuid::now_v7()));
+    }
+
+    #[test]
+    fn a_tenant_writes_only_into_itself() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let scoped = TenantScope::Organization(a);
+        assert_eq!(scoped.organization_for_write(None, "f").ok(), Some(a));
+        assert_eq!(scoped.organization_for_write(Some(a), "f").ok(), Some(a));
+        assert_eq!(
+            scoped
+                .organization_for_write(Some(b), "f")
+                .unwrap_err()
+                .code(),
+            "NOT_FOUND"
+        );
+        assert_eq!(
+            TenantScope::All.organization_for_write(Some(b), "f").ok(),
+            Some(b)
+        );
+        assert_eq!(
+            TenantScope::All
+                .organization_for_write(None, "f")
+                .unwrap_err()
+                .code(),
+            "BAD_USER_INPUT"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Errors that reach clients, each with a stable `extensions.code`.
 
+use std::sync::Arc;
+
 use async_graphql::ErrorExtensions;
 
 /// Stable codes of `extensions.code`, shared by every subgraph.
@@ -48,13 +50,54 @@ pub enum ApiError {
     Unauthenticated(String),
     /// The caller lacks the role.
     Forbidden(String),
-    /// A store failure; the cause is logged, never sent.
-    Internal(StoreError),
+    /// A store failure; the cause is logged, never sent. Shared, because one
+    /// failed DataLoader batch fails every resolver waiting on it.
+    Internal(Arc<StoreError>),
 }
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        Self::Internal(err)
+        Self::Internal(Arc::new(err))
+    }
+}
+
+/// The error type of every DataLoader: a store failure that all the waiters of a batch share.
+///
+/// Like [`ApiError`] it has no `Display`, so `?` in a resolver converts it
+/// with its code instead of through async-graphql's `Display` conversion.
+#[derive(Debug, Clone)]
+pub struct LoadError(pub Arc<StoreError>);
+
+impl From<StoreError> for LoadError {
+    fn from(err: StoreError) -> Self {
+        Self(Arc::new(err))
+    }
+}
+
+impl From<LoadError> for ApiError {
+    fn from(err: LoadError) -> Self {
+        Self::Internal(err.0)
+    }
+}
+
+impl From<LoadError> for async_graphql::Error {
+    fn from(err: LoadError) -> Self {
+        ApiError::from(err).into()
+    }
+}
+
+/// Converts a layer's error (store, loader, domain) into an [`ApiError`], keeping its code.
+///
+/// Needed where the error type has a `Display` (`StoreError`, `DbErr`): a bare
+/// `?` into `async_graphql::Error` would take the message and drop the code.
+pub trait ResultExt<T> {
+    /// The result with an [`ApiError`].
+    fn api(self) -> ApiResult<T>;
+}
+
+impl<T, E: Into<ApiError>> ResultExt<T> for Result<T, E> {
+    fn api(self) -> ApiResult<T> {
+        self.map_err(Into::into)
     }
 }
 
@@ -149,7 +192,16 @@ mod tests {
         );
 
         let err: async_graphql::Error =
-            ApiError::Internal(StoreError::Corrupt("password=hunter2".into())).into();
+            ApiError::from(StoreError::Corrupt("password=hunter2".into())).into();
         assert_eq!(err.message, "internal error");
+        let shared = LoadError::from(StoreError::Corrupt("dsn=postgres://secret".into()));
+        let err: async_graphql::Error = shared.clone().into();
+        assert_eq!(err.message, "internal error");
+        assert_eq!(
+            err.extensions.and_then(|e| e.get("code").cloned()),
+            Some(async_graphql::Value::from("INTERNAL_SERVER_ERROR"))
+        );
+        let failed: Result<(), StoreError> = Err(StoreError::Corrupt("x".into()));
+        assert_eq!(failed.api().unwrap_err().code(), "INTERNAL_SERVER_ERROR");
     }
 }

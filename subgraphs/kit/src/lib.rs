@@ -19,7 +19,7 @@ pub mod testing;
 
 pub use config::ServiceConfig;
 pub use context::{RequestContext, Role, Subsystem};
-pub use error::{ApiError, ApiResult, StoreError};
+pub use error::{ApiError, ApiResult, LoadError, ResultExt, StoreError};
 pub use ids::{new_id, parse_id};
 pub use money::{Decimal4, Money};
 pub use pagination::{Page, PageRequest};

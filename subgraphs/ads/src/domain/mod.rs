@@ -6,7 +6,6 @@ pub mod channel;
 pub mod market;
 pub mod performance;
 pub mod status;
-pub mod tenancy;
 
 pub use ad::{AdFields, AdPatch, Patch};
 pub use bid_strategy::BidStrategy;

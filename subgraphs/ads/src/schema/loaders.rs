@@ -10,32 +10,11 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 use chrono::NaiveDate;
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::error::codes;
-use promptsales_kit::{Page, PageRequest, StoreError};
+use promptsales_kit::{LoadError, Page, PageRequest};
 use uuid::Uuid;
 
 use crate::domain::Performance;
 use crate::store::{Ad, AdFilter, AdMetric, AdsStore, ChannelPerformance};
-
-/// A store failure shared by every resolver waiting on the batch (loader errors must be `Clone`).
-#[derive(Debug, Clone)]
-pub struct LoadError(Arc<StoreError>);
-
-impl From<StoreError> for LoadError {
-    fn from(err: StoreError) -> Self {
-        Self(Arc::new(err))
-    }
-}
-
-impl From<LoadError> for async_graphql::Error {
-    // Mirrors kit's `From<ApiError>` for `Internal`, which needs the error by value.
-    fn from(err: LoadError) -> Self {
-        use async_graphql::ErrorExtensions;
-        tracing::error!(error = %err.0, "store failure");
-        async_graphql::Error::new("internal error")
-            .extend_with(|_, ext| ext.set("code", codes::INTERNAL_SERVER_ERROR))
-    }
-}
 
 /// What every loader reads from: the store, within one request's scope.
 #[derive(Clone)]

@@ -20,7 +20,6 @@ use promptsales_kit::extension::ErrorCodes;
 use promptsales_kit::{ApiError, PageRequest, RequestContext, StoreError, parse_id};
 
 use crate::domain::MarketFields;
-use crate::domain::tenancy::organization_for_write;
 use crate::store::{AdsStore, NewAdMetric, NewMarket, is_unique_violation};
 use ad::Ad;
 use ad_inputs::{AdFilterInput, CreateAdInput, UpdateAdInput};
@@ -71,7 +70,7 @@ fn conflict(message: &'static str) -> impl FnOnce(StoreError) -> ApiError {
         if is_unique_violation(&err) {
             ApiError::Conflict(message.to_string())
         } else {
-            ApiError::Internal(err)
+            ApiError::from(err)
         }
     }
 }
@@ -151,7 +150,7 @@ impl Mutation {
             .map(|id| parse_id("input.organizationId", id))
             .transpose()?;
         let organization_id =
-            organization_for_write(scope(ctx)?, organization_id, "input.organizationId")?;
+            scope(ctx)?.organization_for_write(organization_id, "input.organizationId")?;
         let fields = MarketFields {
             country: input.country,
             currency: input.currency,

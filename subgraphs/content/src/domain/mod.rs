@@ -5,7 +5,6 @@ pub mod hashtags;
 pub mod input;
 pub mod review;
 pub mod search;
-pub mod tenancy;
 pub mod text;
 
 pub use asset::{

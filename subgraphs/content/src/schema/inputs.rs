@@ -9,7 +9,6 @@ use promptsales_kit::{ApiError, parse_id};
 use super::enums::{AssetKind, AssetReviewStatus};
 use crate::domain::hashtags::normalize_hashtag;
 use crate::domain::input::{AssetDraft, AssetPatch, Change};
-use crate::domain::tenancy::target_organization;
 use crate::domain::{self, ReviewStatus};
 use crate::store;
 
@@ -150,7 +149,7 @@ impl RegisterMediaAssetInput {
             .transpose()?;
         Ok(AssetDraft {
             id: None,
-            organization_id: target_organization("input.organizationId", scope, organization)?,
+            organization_id: scope.organization_for_write(organization, "input.organizationId")?,
             kind: self.kind.into(),
             url: self.url,
             thumbnail_url: self.thumbnail_url,

@@ -9,10 +9,9 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Data, Result};
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::{Page, PageRequest};
+use promptsales_kit::{LoadError, Page, PageRequest};
 use uuid::Uuid;
 
-use super::errors::LoadFailed;
 use crate::domain::MediaAsset;
 use crate::store::{CampaignAssetFilter, ContentStore};
 
@@ -92,9 +91,9 @@ pub struct MediaAssetLoader {
 
 impl Loader<Uuid> for MediaAssetLoader {
     type Value = MediaAsset;
-    type Error = LoadFailed;
+    type Error = LoadError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, MediaAsset>, LoadFailed> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, MediaAsset>, LoadError> {
         let assets = self.store.assets_by_ids(self.scope, keys).await?;
         Ok(assets.into_iter().map(|a| (a.id, a)).collect())
     }
@@ -108,9 +107,9 @@ pub struct AssetCampaignsLoader {
 
 impl Loader<Uuid> for AssetCampaignsLoader {
     type Value = Vec<Uuid>;
-    type Error = LoadFailed;
+    type Error = LoadError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, LoadFailed> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, LoadError> {
         Ok(self.store.campaigns_of_assets(self.scope, keys).await?)
     }
 }
@@ -148,12 +147,12 @@ pub struct CampaignAssetsLoader {
 
 impl Loader<CampaignAssetsKey> for CampaignAssetsLoader {
     type Value = Page<MediaAsset>;
-    type Error = LoadFailed;
+    type Error = LoadError;
 
     async fn load(
         &self,
         keys: &[CampaignAssetsKey],
-    ) -> Result<HashMap<CampaignAssetsKey, Page<MediaAsset>>, LoadFailed> {
+    ) -> Result<HashMap<CampaignAssetsKey, Page<MediaAsset>>, LoadError> {
         let mut groups: HashMap<(CampaignAssetFilter, u64, Option<Uuid>), Vec<Uuid>> =
             HashMap::new();
         for key in keys {
@@ -193,9 +192,9 @@ pub struct CampaignAssetCountLoader {
 
 impl Loader<Uuid> for CampaignAssetCountLoader {
     type Value = u64;
-    type Error = LoadFailed;
+    type Error = LoadError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, LoadFailed> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, LoadError> {
         Ok(self.store.campaign_asset_counts(self.scope, keys).await?)
     }
 }

@@ -2,7 +2,6 @@
 
 pub mod campaign;
 pub mod enums;
-pub mod errors;
 pub mod inputs;
 pub mod loaders;
 pub mod media_asset;
@@ -15,11 +14,10 @@ use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, SchemaBuilder};
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::extension::ErrorCodes;
-use promptsales_kit::{ApiError, PageRequest, RequestContext, parse_id};
+use promptsales_kit::{ApiError, PageRequest, RequestContext, ResultExt, parse_id};
 
 use self::campaign::Campaign;
 use self::enums::{AssetKind, AssetReviewStatus};
-use self::errors::StoreResultExt;
 use self::inputs::{MediaAssetFilter, RegisterMediaAssetInput, UpdateMediaAssetInput};
 use self::media_asset::MediaAsset;
 use self::search::AssetSearchHit;

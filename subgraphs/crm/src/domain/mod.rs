@@ -5,7 +5,6 @@ pub mod country;
 pub mod customer;
 pub mod lead;
 pub mod sale;
-pub mod tenancy;
 
 use promptsales_kit::ApiError;
 

@@ -8,9 +8,7 @@ use uuid::Uuid;
 
 use super::enums::LeadStage;
 use super::lead::{Lead, selects_customer};
-use super::loaders::{
-    CampaignLeadsKey, CampaignLeadsLoader, CampaignSalesLoader, FunnelLoader, load_failed,
-};
+use super::loaders::{CampaignLeadsKey, CampaignLeadsLoader, CampaignSalesLoader, FunnelLoader};
 use crate::domain::lead::{LeadFunnel as Funnel, stage_set};
 use crate::store::CampaignSales;
 
@@ -63,11 +61,7 @@ impl From<Funnel> for LeadFunnel {
 impl Campaign {
     async fn sales(&self, ctx: &Context<'_>) -> async_graphql::Result<CampaignSales> {
         let loader = ctx.data::<DataLoader<CampaignSalesLoader>>()?;
-        Ok(loader
-            .load_one(self.id)
-            .await
-            .map_err(load_failed)?
-            .unwrap_or_default())
+        Ok(loader.load_one(self.id).await?.unwrap_or_default())
     }
 }
 
@@ -103,27 +97,20 @@ impl Campaign {
             with_customers: selects_customer(ctx),
         };
         let loader = ctx.data::<DataLoader<CampaignLeadsLoader>>()?;
-        let leads =
-            loader
-                .load_one(key)
-                .await
-                .map_err(load_failed)?
-                .unwrap_or(promptsales_kit::Page {
-                    items: Vec::new(),
-                    has_next: false,
-                });
+        let leads = loader
+            .load_one(key)
+            .await?
+            .unwrap_or(promptsales_kit::Page {
+                items: Vec::new(),
+                has_next: false,
+            });
         Ok(leads.into_connection(&page, |l| l.lead.id, |l| l))
     }
 
     /// How many leads are at each stage.
     async fn lead_funnel(&self, ctx: &Context<'_>) -> async_graphql::Result<LeadFunnel> {
         let loader = ctx.data::<DataLoader<FunnelLoader>>()?;
-        Ok(loader
-            .load_one(self.id)
-            .await
-            .map_err(load_failed)?
-            .unwrap_or_default()
-            .into())
+        Ok(loader.load_one(self.id).await?.unwrap_or_default().into())
     }
 
     /// Sum of its sales per currency (empty when it sold nothing).

@@ -8,7 +8,7 @@ use promptsales_kit::{ApiError, StoreError, parse_id};
 use super::campaign::Campaign;
 use super::customer::Customer;
 use super::enums::{LeadSource, LeadStage};
-use super::loaders::{CustomerLoader, load_failed};
+use super::loaders::CustomerLoader;
 use super::references::{Organization, User};
 use crate::domain::lead::{LeadFilter as DomainFilter, stage_set};
 use crate::store;
@@ -60,13 +60,10 @@ impl Lead {
             return Ok(Customer(customer.clone()));
         }
         let loader = ctx.data::<DataLoader<CustomerLoader>>()?;
-        let customer = loader
-            .load_one(self.lead.customer_id)
-            .await
-            .map_err(load_failed)?;
+        let customer = loader.load_one(self.lead.customer_id).await?;
         // The foreign key ties a lead to a customer of its own tenant: a miss is a broken store.
         let customer = customer.ok_or_else(|| {
-            ApiError::Internal(StoreError::Corrupt(format!(
+            ApiError::from(StoreError::Corrupt(format!(
                 "lead {} points at missing customer {}",
                 self.lead.id, self.lead.customer_id
             )))

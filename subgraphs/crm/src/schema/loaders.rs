@@ -7,25 +7,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::Data;
-use async_graphql::ErrorExtensions;
 use async_graphql::dataloader::{DataLoader, Loader};
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::error::codes;
-use promptsales_kit::{Page, PageRequest, StoreError};
+use promptsales_kit::{LoadError, Page, PageRequest};
 use uuid::Uuid;
 
 use super::lead::Lead as LeadNode;
 use crate::store::{CampaignSales, CrmStore, Customer, Lead, LeadFunnel, LeadStage};
-
-/// A loader's failure, shared by every resolver waiting on that batch.
-pub type LoadError = Arc<StoreError>;
-
-/// The error a client gets for a failed batch: logged here, never sent.
-pub fn load_failed(err: LoadError) -> async_graphql::Error {
-    tracing::error!(error = %err, "store failure");
-    async_graphql::Error::new("internal error")
-        .extend_with(|_, ext| ext.set("code", codes::INTERNAL_SERVER_ERROR))
-}
 
 /// Customers by id.
 pub struct CustomerLoader {

@@ -23,9 +23,9 @@ use uuid::Uuid;
 use self::campaign::Campaign;
 use self::customer::{CreateCustomerInput, Customer, CustomerFilterInput};
 use self::lead::{CreateLeadInput, Lead, LeadFilterInput};
-use self::loaders::{CustomerLoader, load_failed};
+use self::loaders::CustomerLoader;
 use self::sale::{CreateSaleInput, Sale};
-use crate::domain::{self, tenancy};
+use crate::domain;
 use crate::store::{self, CrmStore};
 
 /// The executable crm schema.
@@ -142,7 +142,7 @@ impl Query {
         let customers = if lead::selects_customer(ctx) {
             let ids: Vec<Uuid> = found.items.iter().map(|l| l.customer_id).collect();
             let loader = ctx.data::<DataLoader<CustomerLoader>>()?;
-            loader.load_many(ids).await.map_err(load_failed)?
+            loader.load_many(ids).await?
         } else {
             HashMap::new()
         };
@@ -175,11 +175,7 @@ impl Query {
     ) -> async_graphql::Result<Option<Customer>> {
         let id = parse_id("representations.id", &id)?;
         let loader = ctx.data::<DataLoader<CustomerLoader>>()?;
-        Ok(loader
-            .load_one(id)
-            .await
-            .map_err(load_failed)?
-            .map(Customer))
+        Ok(loader.load_one(id).await?.map(Customer))
     }
 
     /// Resolves `Campaign` representations: only the key, its fields load in batches.
@@ -212,8 +208,7 @@ impl Mutation {
         input: CreateCustomerInput,
     ) -> async_graphql::Result<Customer> {
         let given = optional_id("input.organizationId", input.organization_id.as_ref())?;
-        let organization_id =
-            tenancy::organization_for_write(scope(ctx)?, given, "input.organizationId")?;
+        let organization_id = scope(ctx)?.organization_for_write(given, "input.organizationId")?;
         let new = domain::customer::validate(store::NewCustomer {
             id: None,
             organization_id,

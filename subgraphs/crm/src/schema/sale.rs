@@ -8,7 +8,7 @@ use promptsales_kit::{ApiError, Decimal4, Money, StoreError};
 use super::campaign::Campaign;
 use super::customer::Customer;
 use super::lead::Lead;
-use super::loaders::{CustomerLoader, LeadLoader, load_failed};
+use super::loaders::{CustomerLoader, LeadLoader};
 use super::references::Organization;
 use crate::store;
 
@@ -31,12 +31,9 @@ impl Sale {
     /// Who bought.
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<Customer> {
         let loader = ctx.data::<DataLoader<CustomerLoader>>()?;
-        let customer = loader
-            .load_one(self.0.customer_id)
-            .await
-            .map_err(load_failed)?;
+        let customer = loader.load_one(self.0.customer_id).await?;
         let customer = customer.ok_or_else(|| {
-            ApiError::Internal(StoreError::Corrupt(format!(
+            ApiError::from(StoreError::Corrupt(format!(
                 "sale {} points at missing customer {}",
                 self.0.id, self.0.customer_id
             )))
@@ -50,11 +47,7 @@ impl Sale {
             return Ok(None);
         };
         let loader = ctx.data::<DataLoader<LeadLoader>>()?;
-        Ok(loader
-            .load_one(lead_id)
-            .await
-            .map_err(load_failed)?
-            .map(Lead::new))
+        Ok(loader.load_one(lead_id).await?.map(Lead::new))
     }
 
     /// The campaign credited.

@@ -2,7 +2,7 @@
 //!
 //! Every read takes the request's [`TenantScope`]; a row outside it is absent.
 //! Inserts take the organization in the new row itself (the caller decided
-//! it from the scope, see [`crate::domain::tenancy`]); the database refuses
+//! it from the scope, see [`TenantScope::organization_for_write`]); the database refuses
 //! a lead or sale whose customer (or lead) belongs to another organization.
 
 pub mod sea;
@@ -47,7 +47,7 @@ impl From<InsertError> for ApiError {
             InsertError::Invalid(invalid) => invalid.into(),
             InsertError::Conflict(message) => ApiError::Conflict(message),
             InsertError::NotFound { entity, id } => ApiError::not_found(entity, id),
-            InsertError::Store(e) => ApiError::Internal(e),
+            InsertError::Store(e) => ApiError::from(e),
         }
     }
 }

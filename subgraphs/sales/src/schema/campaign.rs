@@ -5,7 +5,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use promptsales_kit::ids::parse_ids;
 use promptsales_kit::{ApiError, Decimal4, Money, parse_id};
 
-use super::OrApiError;
 use super::loaders::{
     CampaignObjectivesLoader, CampaignProductsLoader, OrganizationLoader, UserLoader, loader,
 };
@@ -16,6 +15,7 @@ use super::user::User;
 use crate::domain;
 use crate::domain::campaign::{Budget, CampaignPatch};
 use crate::store::{self, CampaignFilter, NewCampaign};
+use promptsales_kit::ResultExt;
 
 /// Where a campaign is in its life. New campaigns are `DRAFT`; the approval workflow moves them on.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]

@@ -8,30 +8,12 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Data};
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::{ApiError, Page, PageRequest, StoreError};
-use sea_orm::DbErr;
+use promptsales_kit::{LoadError, Page, PageRequest};
 use uuid::Uuid;
 
 use crate::store::{
     Campaign, CampaignFilter, CampaignObjective, Organization, Product, SalesStore, User,
 };
-
-/// A failed batch read, shared by every resolver that waited on it.
-#[derive(Debug, Clone)]
-pub struct LoadError(Arc<StoreError>);
-
-impl From<StoreError> for LoadError {
-    fn from(err: StoreError) -> Self {
-        Self(Arc::new(err))
-    }
-}
-
-impl From<LoadError> for ApiError {
-    fn from(err: LoadError) -> Self {
-        // The cause is shared, so it is carried as text; it is logged, never sent.
-        ApiError::Internal(StoreError::Db(DbErr::Custom(err.0.to_string())))
-    }
-}
 
 /// What every loader holds: the store and the scope of the request it serves.
 #[derive(Clone)]

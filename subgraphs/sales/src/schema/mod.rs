@@ -14,7 +14,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, EmptySubscription, ID, Object, Schema, SchemaBuilder};
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use promptsales_kit::{ApiError, ApiResult, PageRequest, RequestContext, parse_id};
+use promptsales_kit::{ApiError, ApiResult, PageRequest, RequestContext, ResultExt, parse_id};
 use uuid::Uuid;
 
 use self::campaign::{Campaign, CampaignFilterInput, CreateCampaignInput, UpdateCampaignInput};
@@ -49,19 +49,6 @@ pub fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
         n.clamp(1, MAX_PAGE_SIZE as i32) as usize
     });
     size.saturating_mul(child_complexity).saturating_add(1)
-}
-
-/// Converts a layer's error (store, loader) into the API's, keeping its code:
-/// a plain `?` would go through `Display` and lose it.
-pub trait OrApiError<T> {
-    /// The result with an [`ApiError`].
-    fn api(self) -> ApiResult<T>;
-}
-
-impl<T, E: Into<ApiError>> OrApiError<T> for Result<T, E> {
-    fn api(self) -> ApiResult<T> {
-        self.map_err(Into::into)
-    }
 }
 
 fn scope(ctx: &Context<'_>) -> async_graphql::Result<TenantScope> {

@@ -5,7 +5,6 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use promptsales_kit::{Decimal4, Money, PageRequest};
 
-use super::OrApiError;
 use super::campaign::{Campaign, CampaignFilterInput};
 use super::loaders::{
     OrganizationCampaignsKey, OrganizationCampaignsLoader, OrganizationProductsLoader, loader,
@@ -13,6 +12,7 @@ use super::loaders::{
 use super::product::Product;
 use crate::domain::organization::OrganizationPatch;
 use crate::store::{self, NewOrganization};
+use promptsales_kit::ResultExt;
 
 /// A client organization: the tenant that owns users, products and campaigns.
 pub struct Organization(pub store::Organization);

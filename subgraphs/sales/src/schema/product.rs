@@ -4,10 +4,10 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use promptsales_kit::{ApiError, Decimal4, Money, parse_id};
 
-use super::OrApiError;
 use super::loaders::{OrganizationLoader, loader};
 use super::organization::Organization;
 use crate::store::{self, NewProduct};
+use promptsales_kit::ResultExt;
 
 /// Something an organization sells.
 pub struct Product(pub store::Product);

@@ -4,11 +4,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use promptsales_kit::{ApiError, parse_id};
 
-use super::OrApiError;
 use super::loaders::{OrganizationLoader, loader};
 use super::organization::Organization;
 use crate::domain::user::DEFAULT_TIMEZONE;
 use crate::store::{self, NewUser, UserFilter};
+use promptsales_kit::ResultExt;
 
 /// What a user is to the platform.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]

@@ -320,7 +320,7 @@ impl From<WriteError> for ApiError {
         match err {
             WriteError::NotFound { entity, id } => ApiError::not_found(entity, id),
             WriteError::Conflict(message) => ApiError::Conflict(message),
-            WriteError::Store(e) => ApiError::Internal(e),
+            WriteError::Store(e) => ApiError::from(e),
         }
     }
 }

@@ -291,3 +291,6 @@ pub fn db_readiness(db: sea_orm::DatabaseConnection) -> ReadinessCheck {
         Box::pin(async move { db.ping().await.map_err(|e| e.to_string()) })
     })
 }
+
+#[cfg(test)]
+mod tests;
