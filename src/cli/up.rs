@@ -163,10 +163,10 @@ async fn wait_ready(name: &str, url: &str, running: &mut [Running]) -> anyhow::R
     let client = reqwest::Client::new();
     let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
     loop {
-        if let Ok(response) = client.get(url).timeout(Duration::from_secs(2)).send().await {
-            if response.status().is_success() {
-                return Ok(());
-            }
+        if let Ok(response) = client.get(url).timeout(Duration::from_secs(2)).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
         }
         if let Some(dead) = exited(running) {
             bail!("the {dead} component stopped while starting (see its log above)");

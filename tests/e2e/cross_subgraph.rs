@@ -27,7 +27,7 @@ query Overview($org: ID!) {
   }
 }"#;
 
-fn campaign<'a>(campaigns: &'a [Value], id: uuid::Uuid) -> &'a Value {
+fn campaign(campaigns: &[Value], id: uuid::Uuid) -> &Value {
     campaigns
         .iter()
         .map(|e| &e["node"])

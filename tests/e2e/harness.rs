@@ -114,10 +114,10 @@ pub async fn wait_for_http(
     what: &str,
 ) -> anyhow::Result<()> {
     for _ in 0..600 {
-        if let Ok(r) = client.get(url).timeout(Duration::from_secs(2)).send().await {
-            if r.status().is_success() {
-                return Ok(());
-            }
+        if let Ok(r) = client.get(url).timeout(Duration::from_secs(2)).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
         }
         if let Some(status) = child.try_wait()? {
             bail!("{what} exited with {status} before becoming ready");
