@@ -43,22 +43,8 @@ pub async fn open_store(
         database_url,
     )
     .await
-    .with_context(|| format!("cannot open the ads store at {}", redact(database_url)))?;
+    .context("cannot open the ads store")?;
     Ok((Arc::new(SeaAdsStore::new(db.clone())), db))
-}
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
 }
 
 /// The servable app: schema, per-request DataLoaders scoped to the caller's tenant, and readiness.
@@ -90,19 +76,4 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     server::serve(config.listen, router, server::shutdown_signal())
         .await
         .with_context(|| format!("cannot serve on {}", config.listen))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn database_passwords_stay_out_of_messages() {
-        assert_eq!(
-            super::redact("postgres://ads:s3cret@db:5432/ads"),
-            "postgres://ads:***@db:5432/ads"
-        );
-        assert_eq!(
-            super::redact("sqlite://data/ads.db?mode=rwc"),
-            "sqlite://data/ads.db?mode=rwc"
-        );
-    }
 }

@@ -35,11 +35,26 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
-/// Opens a connection and applies every pending migration of `M`.
+/// Opens a connection and applies every pending migration of `M`; errors name the database, never its password.
 pub async fn connect_and_migrate<M: MigratorTrait>(url: &str) -> Result<DatabaseConnection, DbErr> {
-    let db = connect(url).await?;
-    M::up(&db, None).await?;
+    let db = connect(url)
+        .await
+        .map_err(|e| DbErr::Custom(format!("cannot connect to {}: {e}", redacted(url))))?;
+    M::up(&db, None)
+        .await
+        .map_err(|e| DbErr::Custom(format!("cannot migrate {}: {e}", redacted(url))))?;
     Ok(db)
+}
+
+/// A database URL fit for messages and logs: the password replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
 }
 
 fn sqlite_file(url: &str) -> Option<&str> {
@@ -79,6 +94,19 @@ impl QueryCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_passwords_stay_out_of_messages() {
+        assert_eq!(
+            redacted("postgres://ads:s3cret@db:5432/ads"),
+            "postgres://ads:***@db:5432/ads"
+        );
+        assert_eq!(redacted("postgres://ads@db/ads"), "postgres://ads@db/ads");
+        assert_eq!(
+            redacted("sqlite://data/ads.db?mode=rwc"),
+            "sqlite://data/ads.db?mode=rwc"
+        );
+    }
 
     #[test]
     fn finds_the_sqlite_file_to_create_its_folder() {
