@@ -83,6 +83,14 @@ async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
         })
         .collect();
     assert_eq!(campaigns.len(), 10, "ten demo campaigns");
+    // The demo is coherent across stores: what sales says a campaign spent is what its ads spent.
+    for campaign in &campaigns {
+        let node = &campaign["node"];
+        assert_eq!(
+            node["budget"]["spent"]["amount"], node["adTotals"]["spend"],
+            "{node:#}"
+        );
+    }
     // Every store answered for the demo campaigns: ads spend, leads and assets are all there.
     let active = campaigns
         .iter()

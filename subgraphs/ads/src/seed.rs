@@ -7,11 +7,8 @@
 
 use std::collections::HashMap;
 
-use chrono::Duration;
-use promptsales_kit::Decimal4;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::demo::{DemoCampaign, DemoRng, demo_id, demo_plan, kind};
-use promptsales_kit::money::SCALE;
 use uuid::Uuid;
 
 use crate::domain::{AdChannel, AdStatus, BidStrategy, Performance};
@@ -21,8 +18,6 @@ use crate::store::{AdsStore, NewAd, NewAdMetric, NewMarket, NewRows};
 pub const MARKET_KIND: u8 = 11;
 /// Demo id kind of metric days.
 pub const METRIC_KIND: u8 = 12;
-/// Days of figures per ad that has run.
-pub const METRIC_DAYS: i64 = 14;
 
 /// The demo markets: country, currency, language.
 pub const MARKETS: [(&str, &str, &str); 8] = [
@@ -111,8 +106,9 @@ pub fn demo_rows(existing: &HashMap<MarketKey, Uuid>) -> NewRows {
             .iter()
             .filter_map(|c| AdChannel::from_code(c))
             .collect();
-        let per_channel_day = campaign.budget_total.raw() / 60 / channels.len().max(1) as i64;
-        let daily_budget = Decimal4(per_channel_day / SCALE * SCALE);
+        let daily_budget = campaign.daily_budget_per_channel();
+        // The plan's figures, so the campaign's spent budget in sales is these days' sum.
+        let ad_days = campaign.ad_days();
         for channel in channels {
             ad_n += 1;
             let id = demo_id(kind::AD, ad_n);
@@ -139,17 +135,25 @@ pub fn demo_rows(existing: &HashMap<MarketKey, Uuid>) -> NewRows {
                 platform: platform.map(str::to_string),
                 external_id,
             });
-            if status == AdStatus::Draft {
-                continue;
-            }
-            for d in 0..METRIC_DAYS {
+            for day in ad_days
+                .iter()
+                .filter(|d| AdChannel::from_code(d.channel) == Some(channel))
+            {
                 day_n += 1;
                 rows.metrics.push(NewAdMetric {
                     id: Some(demo_id(METRIC_KIND, day_n)),
                     organization_id: campaign.organization_id,
                     ad_id: id,
-                    day: campaign.start_date + Duration::days(d),
-                    performance: day_figures(&mut rng, channel, daily_budget),
+                    day: day.day,
+                    performance: Performance {
+                        impressions: day.impressions,
+                        reach: day.reach,
+                        clicks: day.clicks,
+                        engagement: day.engagement,
+                        spend: day.spend,
+                        conversions: day.conversions,
+                        conversion_value: day.conversion_value,
+                    },
                 });
             }
         }
@@ -191,32 +195,6 @@ fn label(channel: AdChannel) -> &'static str {
         AdChannel::Tv => "TV",
         AdChannel::Radio => "Radio",
         AdChannel::Print => "Print",
-    }
-}
-
-/// One plausible day: CTR 0.5-3 %, conversions 1-6 % of clicks, spend within the daily budget.
-fn day_figures(rng: &mut DemoRng, channel: AdChannel, daily_budget: Decimal4) -> Performance {
-    let (low, high) = match channel {
-        AdChannel::Email => (800, 3_000),
-        AdChannel::Sms => (300, 1_200),
-        _ => (4_000, 25_000),
-    };
-    let impressions = rng.range(low, high);
-    let reach = impressions * rng.range(55, 90) / 100;
-    let clicks = impressions * rng.range(50, 300) / 10_000;
-    let engagement = clicks * rng.range(150, 400) / 100;
-    // Cost per click 0.30-2.50, whole cents.
-    let spend = (clicks * rng.range(3_000, 25_000)).min(daily_budget.raw()) / 100 * 100;
-    let conversions = clicks * rng.range(100, 600) / 10_000;
-    let conversion_value = conversions * rng.range(40, 150) * SCALE;
-    Performance {
-        impressions,
-        reach,
-        clicks,
-        engagement,
-        spend: Decimal4(spend),
-        conversions,
-        conversion_value: Decimal4(conversion_value),
     }
 }
 

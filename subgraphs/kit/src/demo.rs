@@ -8,7 +8,7 @@
 use chrono::{Duration, NaiveDate};
 use uuid::Uuid;
 
-use crate::money::Decimal4;
+use crate::money::{Decimal4, SCALE};
 
 /// A deterministic UUID v7 for demo row `n` of kind `kind` (time-ordered within a kind).
 pub fn demo_id(kind: u8, n: u32) -> Uuid {
@@ -132,6 +132,102 @@ pub struct DemoCampaign {
     pub channels: Vec<&'static str>,
     /// Target countries (ISO 3166-1 alpha-2).
     pub countries: Vec<&'static str>,
+}
+
+/// Days of ad figures a running (not draft) demo campaign has.
+pub const DEMO_METRIC_DAYS: i64 = 14;
+
+/// One day of one channel's ad figures in the demo plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAdDay {
+    /// The channel (ads subgraph channel code).
+    pub channel: &'static str,
+    /// The day.
+    pub day: NaiveDate,
+    /// Impressions.
+    pub impressions: i64,
+    /// Unique people reached.
+    pub reach: i64,
+    /// Clicks.
+    pub clicks: i64,
+    /// Likes, shares, comments.
+    pub engagement: i64,
+    /// What the day cost.
+    pub spend: Decimal4,
+    /// Conversions the platform reported.
+    pub conversions: i64,
+    /// Their value.
+    pub conversion_value: Decimal4,
+}
+
+impl DemoCampaign {
+    /// The daily budget of each of its ads: the total over 60 days and its channels, in whole units.
+    pub fn daily_budget_per_channel(&self) -> Decimal4 {
+        let per_day = self.budget_total.raw() / 60 / self.channels.len().max(1) as i64;
+        Decimal4(per_day / SCALE * SCALE)
+    }
+
+    /// Its daily ad figures per channel (none while a draft): the one source of the ads'
+    /// metrics and of the campaign's spent budget, so the two stores agree.
+    pub fn ad_days(&self) -> Vec<DemoAdDay> {
+        if self.status == "draft" {
+            return Vec::new();
+        }
+        // Salted so these figures do not replay the other draws made for the same campaign.
+        let mut rng = DemoRng::for_id(self.id);
+        rng.0 ^= 0xAD5_DA75;
+        let budget = self.daily_budget_per_channel();
+        let mut days = Vec::new();
+        for channel in &self.channels {
+            for d in 0..DEMO_METRIC_DAYS {
+                days.push(ad_day(
+                    &mut rng,
+                    channel,
+                    self.start_date + Duration::days(d),
+                    budget,
+                ));
+            }
+        }
+        days
+    }
+
+    /// What its ads spent over the demo days.
+    pub fn ad_spend(&self) -> Decimal4 {
+        Decimal4(self.ad_days().iter().map(|d| d.spend.raw()).sum())
+    }
+}
+
+/// One plausible day: CTR 0.5-3 %, conversions 1-6 % of clicks, cost per click
+/// 0.30-2.50 in whole cents, never more than the daily budget.
+fn ad_day(
+    rng: &mut DemoRng,
+    channel: &'static str,
+    day: NaiveDate,
+    daily_budget: Decimal4,
+) -> DemoAdDay {
+    let (low, high) = match channel {
+        "email" => (800, 3_000),
+        "sms" => (300, 1_200),
+        _ => (4_000, 25_000),
+    };
+    let impressions = rng.range(low, high);
+    let reach = impressions * rng.range(55, 90) / 100;
+    let clicks = impressions * rng.range(50, 300) / 10_000;
+    let engagement = clicks * rng.range(150, 400) / 100;
+    let spend = (clicks * rng.range(3_000, 25_000)).min(daily_budget.raw()) / 100 * 100;
+    let conversions = clicks * rng.range(100, 600) / 10_000;
+    let conversion_value = conversions * rng.range(40, 150) * SCALE;
+    DemoAdDay {
+        channel,
+        day,
+        impressions,
+        reach,
+        clicks,
+        engagement,
+        spend: Decimal4(spend),
+        conversions,
+        conversion_value: Decimal4(conversion_value),
+    }
 }
 
 /// The whole demo skeleton.
@@ -318,5 +414,28 @@ mod tests {
             DemoRng::for_id(a.campaigns[0].id).next_u64(),
             DemoRng::for_id(b.campaigns[0].id).next_u64()
         );
+    }
+
+    #[test]
+    fn ad_figures_are_plausible_within_budget_and_absent_for_drafts() {
+        for campaign in demo_plan().campaigns {
+            let days = campaign.ad_days();
+            if campaign.status == "draft" {
+                assert!(days.is_empty());
+                continue;
+            }
+            assert_eq!(
+                days.len() as i64,
+                DEMO_METRIC_DAYS * campaign.channels.len() as i64
+            );
+            for d in &days {
+                let ctr = d.clicks as f64 / d.impressions as f64;
+                assert!((0.004..=0.031).contains(&ctr), "ctr {ctr}");
+                assert!(d.spend <= campaign.daily_budget_per_channel());
+                assert!(d.reach <= d.impressions && d.conversions <= d.clicks);
+            }
+            assert!(campaign.ad_spend() <= campaign.budget_total);
+            assert_eq!(campaign.ad_days(), days, "deterministic");
+        }
     }
 }

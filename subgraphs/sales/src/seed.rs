@@ -230,7 +230,8 @@ fn campaign(
     let mut rng = DemoRng::for_id(campaign.id);
     let percent = progress(&mut rng, status);
     let total = campaign.budget_total;
-    let spent = Decimal4(total.raw() / 100 * percent);
+    // What its ads spent in the plan: the ads subgraph's metrics add up to the same figure.
+    let spent = campaign.ad_spend();
     let retail = org_index == 0;
     let goals: [(ObjectiveKind, &str, i64); 2] = if retail {
         [
