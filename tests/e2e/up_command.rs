@@ -113,6 +113,35 @@ async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
         "{node:#}"
     );
 
+    // GraphiQL for a browser, Prometheus metrics for operators.
+    let page = client
+        .get(format!("{base}/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("graphiql");
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .expect("html")
+            .to_lowercase()
+            .contains("<html"),
+        "GraphiQL page"
+    );
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("hive_router_"),
+        "router metrics: {metrics:.300}"
+    );
+
     // Ctrl-C (SIGTERM here) stops every component and `up` exits cleanly.
     let pid = child.id().expect("pid");
     // SAFETY: kill(2) on our own child's pid.
