@@ -118,11 +118,12 @@ impl Query {
         Ok(markets.into_iter().map(AdMarket).collect())
     }
 
-    /// Federation: an ad by key, batched through the ad loader.
+    /// Federation: an ad by key, batched through the ad loader; `null` when the caller may
+    /// not see it, so one unknown key never fails the other representations of the fetch.
     #[graphql(entity)]
-    async fn find_ad_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Ad> {
+    async fn find_ad_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Ad>> {
         let id = parse_id("id", &id)?;
-        Ok(Ad(ad_in_scope(ctx, id).await?))
+        Ok(loaders_of(ctx)?.ad.load_one(id).await?.map(Ad))
     }
 
     /// Federation: a campaign by key; nothing is read until a field asks.

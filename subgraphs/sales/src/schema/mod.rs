@@ -186,31 +186,47 @@ impl Query {
         Ok(users.into_connection(&page, |u| u.id, User))
     }
 
+    /// Federation: an organization by key, batched; `null` when the caller may not see it,
+    /// so one unknown key never fails the other representations of the same fetch.
     #[graphql(entity)]
     async fn find_organization_by_id(
         &self,
         ctx: &Context<'_>,
         #[graphql(key)] id: ID,
-    ) -> async_graphql::Result<Organization> {
-        organization_by_id(ctx, parse_id("id", &id)?).await
+    ) -> async_graphql::Result<Option<Organization>> {
+        let found = loader::<OrganizationLoader>(ctx)?
+            .load_one(parse_id("id", &id)?)
+            .await
+            .api()?;
+        Ok(found.map(Organization))
     }
 
+    /// Federation: a user by key, batched; `null` when the caller may not see it.
     #[graphql(entity)]
     async fn find_user_by_id(
         &self,
         ctx: &Context<'_>,
         #[graphql(key)] id: ID,
-    ) -> async_graphql::Result<User> {
-        user_by_id(ctx, parse_id("id", &id)?).await
+    ) -> async_graphql::Result<Option<User>> {
+        let found = loader::<UserLoader>(ctx)?
+            .load_one(parse_id("id", &id)?)
+            .await
+            .api()?;
+        Ok(found.map(User))
     }
 
+    /// Federation: a campaign by key, batched; `null` when the caller may not see it.
     #[graphql(entity)]
     async fn find_campaign_by_id(
         &self,
         ctx: &Context<'_>,
         #[graphql(key)] id: ID,
-    ) -> async_graphql::Result<Campaign> {
-        campaign_by_id(ctx, parse_id("id", &id)?).await
+    ) -> async_graphql::Result<Option<Campaign>> {
+        let found = loader::<CampaignLoader>(ctx)?
+            .load_one(parse_id("id", &id)?)
+            .await
+            .api()?;
+        Ok(found.map(Campaign))
     }
 }
 
