@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod extension;
 pub mod ids;
+pub mod limits;
 pub mod metrics;
 pub mod money;
 pub mod pagination;

@@ -31,10 +31,9 @@ use metric::{AdMetric, AdMetricsInput};
 /// The ads subgraph's executable schema.
 pub type AdsSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// The deepest query accepted (the router's `_entities` queries stay well below).
-pub const MAX_DEPTH: usize = 12;
+pub use promptsales_kit::limits::MAX_DEPTH;
 /// The most fields one query may select.
-pub const MAX_COMPLEXITY: usize = 1_000;
+pub const MAX_COMPLEXITY: usize = 2_000;
 
 /// The schema without data: what the SDL export needs.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {

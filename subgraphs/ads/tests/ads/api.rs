@@ -429,10 +429,12 @@ async fn bad_input_is_refused_with_a_code_and_writes_nothing(env: &Env) -> Resul
         None,
     )
     .await?;
+    // Each repetition nests four levels: enough of them to pass the shared limit.
+    let levels = promptsales_ads::schema::MAX_DEPTH / 4 + 1;
     let deep = format!(
         "{{ ads {{ edges {{ node {{ {} id {} }} }} }} }}",
-        "campaign { ads { edges { node { ".repeat(3),
-        "} } } }".repeat(3)
+        "campaign { ads { edges { node { ".repeat(levels),
+        "} } } }".repeat(levels)
     );
     refused(env, &deep, json!({}), "GRAPHQL_VALIDATION_FAILED", None).await?;
 

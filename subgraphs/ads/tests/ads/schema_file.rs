@@ -30,3 +30,12 @@ fn the_sdl_declares_the_federation_contract() {
         assert!(sdl.contains(expected), "missing {expected:?} in\n{sdl}");
     }
 }
+
+/// GraphiQL's introspection query fits the depth and complexity limits; the router's SDL query too.
+#[tokio::test]
+async fn introspection_fits_the_limits() {
+    promptsales_kit::testing::assert_introspection_fits(
+        &promptsales_ads::schema::builder().finish(),
+    )
+    .await;
+}

@@ -27,13 +27,12 @@ use crate::store::{CampaignAssetLink, ContentStore, Revision};
 /// The content subgraph's executable schema.
 pub type ContentSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Deep enough for GraphiQL's introspection query and `_entities` with nested connections.
-pub const MAX_DEPTH: usize = 16;
+pub use promptsales_kit::limits::MAX_DEPTH;
 /// Field count bound of one operation.
 pub const MAX_COMPLEXITY: usize = 2000;
 
 /// The schema's builder, without a store (enough for the SDL).
-pub(crate) fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .extension(ErrorCodes)

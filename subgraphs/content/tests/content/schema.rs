@@ -1,10 +1,5 @@
 //! The exported SDL and the schema's limits.
 
-use serde_json::json;
-use uuid::Uuid;
-
-use crate::support::{Backend, Harness, tenant};
-
 const SDL_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema/content.graphql");
 
 /// `schema/content.graphql` is what the code exports; `PROMPTSALES_UPDATE_SCHEMA=1` rewrites it.
@@ -37,43 +32,9 @@ fn the_committed_sdl_is_fresh() -> anyhow::Result<()> {
 
 /// GraphiQL's introspection query fits the depth and complexity limits; the router's SDL query too.
 #[tokio::test]
-async fn introspection_fits_the_limits() -> anyhow::Result<()> {
-    let h = Harness::new(Backend::Sqlite).await?;
-    let ctx = tenant(Uuid::now_v7());
-    let data = h.ok(&ctx, INTROSPECTION, json!({})).await?;
-    assert!(
-        data["__schema"]["types"]
-            .as_array()
-            .is_some_and(|t| !t.is_empty())
-    );
-    let data = h.ok(&ctx, "{ _service { sdl } }", json!({})).await?;
-    assert!(
-        data["_service"]["sdl"]
-            .as_str()
-            .is_some_and(|s| s.contains("MediaAsset"))
-    );
-    Ok(())
+async fn introspection_fits_the_limits() {
+    promptsales_kit::testing::assert_introspection_fits(
+        &promptsales_content::schema::builder().finish(),
+    )
+    .await;
 }
-
-const INTROSPECTION: &str = r#"
-query IntrospectionQuery {
-  __schema {
-    queryType { name } mutationType { name } subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind name description
-  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type {
-  kind name
-  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
-}
-"#;

@@ -31,8 +31,7 @@ use crate::store::{self, CrmStore};
 /// The executable crm schema.
 pub type CrmSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Deepest selection accepted: the router's `_entities` fetches plus GraphiQL's introspection fit.
-pub const MAX_DEPTH: usize = 16;
+pub use promptsales_kit::limits::MAX_DEPTH;
 /// Most fields one operation may select (lists count once; pages are bounded by `first` <= 100).
 pub const MAX_COMPLEXITY: usize = 2_000;
 

@@ -33,32 +33,10 @@ fn sdl_declares_the_federation_contract() {
         assert!(sdl.contains(expected), "SDL lacks {expected:?}:\n{sdl}");
     }
 }
-
-/// The query GraphiQL sends to learn the schema: the depth and complexity limits must let it through.
-const INTROSPECTION: &str = r#"query IntrospectionQuery {
-  __schema {
-    queryType { name } mutationType { name } subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind name description
-  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type {
-  kind name
-  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
-}"#;
-
 #[tokio::test]
 async fn graphiql_introspection_fits_the_limits() {
-    let schema = promptsales_crm::schema::builder().finish();
-    let response = schema.execute(INTROSPECTION).await;
-    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    promptsales_kit::testing::assert_introspection_fits(
+        &promptsales_crm::schema::builder().finish(),
+    )
+    .await;
 }

@@ -14,11 +14,13 @@
 //!   tests share one logical database and must never `FLUSHDB`/`FLUSHALL`.
 //!   Tests that need to stop Redis use [`throwaway_redis`], a private instance.
 
+pub mod introspection;
 pub mod ports;
 pub mod postgres;
 mod process;
 pub mod redis;
 
+pub use introspection::{GRAPHIQL_INTROSPECTION, assert_introspection_fits};
 pub use ports::free_port;
 pub use postgres::{TestPostgres, postgres, try_postgres};
 pub use redis::{OwnedRedis, TestRedis, redis, throwaway_redis, try_redis};

@@ -28,9 +28,7 @@ use crate::store::{self, SalesStore};
 /// The sales subgraph's executable schema.
 pub type SalesSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Deeper than this is a cycle (organization -> campaigns -> organization ...), not a need;
-/// GraphiQL's introspection query, the deepest legitimate one, fits (tested).
-pub const MAX_DEPTH: usize = 16;
+pub use promptsales_kit::limits::MAX_DEPTH;
 /// The cost ceiling; a connection costs its page size times its selection.
 pub const MAX_COMPLEXITY: usize = 20_000;
 

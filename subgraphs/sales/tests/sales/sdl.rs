@@ -34,34 +34,10 @@ fn the_sdl_declares_the_owned_entities() {
         "no password field before the identity work"
     );
 }
-
-/// The query GraphiQL and schema tools send (graphql-js `getIntrospectionQuery`), the deepest legitimate one.
-const INTROSPECTION: &str = r#"query IntrospectionQuery {
-  __schema {
-    queryType { name } mutationType { name } subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind name description
-  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type {
-  kind name
-  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
-}"#;
-
 #[tokio::test]
 async fn introspection_fits_within_the_depth_and_complexity_limits() {
-    let schema = promptsales_sales::schema::builder().finish();
-    let response = schema.execute(INTROSPECTION).await;
-    assert!(response.errors.is_empty(), "{:?}", response.errors);
-    let service = schema.execute("{ _service { sdl } }").await;
-    assert!(service.errors.is_empty(), "{:?}", service.errors);
+    promptsales_kit::testing::assert_introspection_fits(
+        &promptsales_sales::schema::builder().finish(),
+    )
+    .await;
 }
