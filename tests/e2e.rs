@@ -10,5 +10,6 @@ mod e2e {
     mod bad_input;
     mod cross_subgraph;
     mod schema_files;
+    mod store_commands;
     mod up_command;
 }
