@@ -241,10 +241,6 @@ where
     S: SubscriptionType + 'static,
 {
     let (mut parts, _body) = req.into_parts();
-    let context = match RequestContext::from_headers(&parts.headers) {
-        Ok(c) => c,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.message()).into_response(),
-    };
     let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
         Ok(p) => p,
         Err(status) => return status.into_response(),
@@ -254,16 +250,52 @@ where
         Err(rejection) => return rejection.into_response(),
     };
     let schema = state.app.schema.clone();
-    let mut data = Data::default();
-    (state.app.request_data)(&context, &mut data);
-    data.insert(context);
+    let request_data = state.app.request_data.clone();
+    let upgrade_headers = parts.headers;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             GraphQLWebSocket::new(socket, schema, protocol)
-                .with_data(data)
+                .on_connection_init(move |payload| async move {
+                    let context = context_for_connection(upgrade_headers, &payload)
+                        .map_err(|e| async_graphql::Error::new(e.message()))?;
+                    let mut data = Data::default();
+                    request_data(&context, &mut data);
+                    data.insert(context);
+                    Ok(data)
+                })
                 .serve()
         })
+}
+
+/// The identity of a WebSocket connection: the upgrade request's headers, overlaid
+/// with those of the `connection_init` payload.
+///
+/// The router forwards a subscriber's headers in the payload (its subgraph
+/// WebSocket client sets no headers on the upgrade), as top-level fields named
+/// like headers; browser clients often send them under `headers`. Both count.
+pub fn context_for_connection(
+    mut headers: HeaderMap,
+    payload: &serde_json::Value,
+) -> Result<RequestContext, crate::ApiError> {
+    let fields = payload.as_object().into_iter().flatten();
+    let nested = payload
+        .get("headers")
+        .and_then(|h| h.as_object())
+        .into_iter()
+        .flatten();
+    for (name, value) in fields.chain(nested) {
+        let (Some(value), Ok(name)) = (
+            value.as_str(),
+            axum::http::HeaderName::try_from(name.as_str()),
+        ) else {
+            continue;
+        };
+        if let Ok(value) = axum::http::HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    }
+    RequestContext::from_headers(&headers)
 }
 
 async fn ready<Q, M, S>(State(state): State<Arc<AppState<Q, M, S>>>) -> Response {

@@ -136,10 +136,13 @@ async fn graphql_over_post_and_get_health_and_metrics() {
     );
 }
 
-#[tokio::test]
-async fn subscriptions_over_websocket_with_the_graphql_transport_ws_protocol() {
-    let base = start().await;
-    let tenant = uuid::Uuid::now_v7();
+/// Subscribes to `ticks(n: 3)` over `graphql-transport-ws` and returns what arrived,
+/// or the close reason when the connection is refused.
+async fn subscribe(
+    base: &str,
+    header_tenant: Option<&str>,
+    init_payload: Value,
+) -> Result<Vec<String>, String> {
     let mut request = format!("ws://{base}/graphql")
         .into_client_request()
         .expect("request");
@@ -147,10 +150,11 @@ async fn subscriptions_over_websocket_with_the_graphql_transport_ws_protocol() {
         "sec-websocket-protocol",
         "graphql-transport-ws".parse().expect("header"),
     );
-    request.headers_mut().insert(
-        ORGANIZATION_HEADER,
-        tenant.to_string().parse().expect("header"),
-    );
+    if let Some(tenant) = header_tenant {
+        request
+            .headers_mut()
+            .insert(ORGANIZATION_HEADER, tenant.parse().expect("header"));
+    }
     let (mut socket, response) = tokio_tungstenite::connect_async(request)
         .await
         .expect("websocket");
@@ -161,13 +165,23 @@ async fn subscriptions_over_websocket_with_the_graphql_transport_ws_protocol() {
             .and_then(|v| v.to_str().ok()),
         Some("graphql-transport-ws")
     );
-
     let send = |v: Value| Message::Text(v.to_string().into());
     socket
-        .send(send(json!({ "type": "connection_init" })))
+        .send(send(
+            json!({ "type": "connection_init", "payload": init_payload }),
+        ))
         .await
         .expect("init");
-    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    match socket.next().await.expect("a message").expect("no error") {
+        Message::Text(text) => {
+            let ack: Value = serde_json::from_str(&text).expect("json");
+            assert_eq!(ack["type"], "connection_ack");
+        }
+        Message::Close(frame) => {
+            return Err(frame.map(|f| f.reason.to_string()).unwrap_or_default());
+        }
+        other => panic!("unexpected {other:?}"),
+    }
     socket
         .send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { ticks(n: 3) }" } })))
         .await
@@ -182,13 +196,48 @@ async fn subscriptions_over_websocket_with_the_graphql_transport_ws_protocol() {
                     .unwrap_or_default()
                     .to_string(),
             ),
-            Some("complete") => break,
+            Some("complete") => return Ok(received),
             other => panic!("unexpected message {other:?}: {message}"),
         }
     }
+}
+
+#[tokio::test]
+async fn subscriptions_run_as_the_identity_of_the_upgrade_or_the_connection_init_payload() {
+    let base = start().await;
+    let (a, b) = (
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+    );
+    let ticks = |tenant: &str| vec!["1".to_string(), "2".into(), "3".into(), tenant.to_string()];
+    // As the router forwards a subscriber's headers: fields of the payload.
     assert_eq!(
-        received,
-        vec!["1".to_string(), "2".into(), "3".into(), tenant.to_string()]
+        subscribe(&base, None, json!({ ORGANIZATION_HEADER: a })).await,
+        Ok(ticks(&a))
+    );
+    // As browser clients often send them.
+    assert_eq!(
+        subscribe(
+            &base,
+            None,
+            json!({ "headers": { ORGANIZATION_HEADER: b } })
+        )
+        .await,
+        Ok(ticks(&b))
+    );
+    // On the upgrade request; a payload that names a tenant wins.
+    assert_eq!(subscribe(&base, Some(&a), json!({})).await, Ok(ticks(&a)));
+    assert_eq!(
+        subscribe(&base, Some(&a), json!({ ORGANIZATION_HEADER: b })).await,
+        Ok(ticks(&b))
+    );
+    // A malformed identity refuses the connection, saying why.
+    let refused = subscribe(&base, None, json!({ ORGANIZATION_HEADER: "acme" })).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|reason| reason.contains(ORGANIZATION_HEADER)),
+        "{refused:?}"
     );
 }
 
