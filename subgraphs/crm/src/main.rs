@@ -1,32 +1,5 @@
 //! `promptsales-crm`: the crm subgraph as a standalone service.
 
-use std::process::ExitCode;
-
-use promptsales_crm::{NAME, run};
-use promptsales_kit::ServiceConfig;
-
-fn main() -> ExitCode {
-    promptsales_kit::telemetry::init();
-    let config = match ServiceConfig::from_env(NAME) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("promptsales-crm: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("promptsales-crm: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(config)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("promptsales-crm: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    promptsales_kit::service::main(promptsales_crm::NAME, promptsales_crm::run)
 }

@@ -12,8 +12,10 @@ pub mod limits;
 pub mod metrics;
 pub mod money;
 pub mod pagination;
+pub mod schema;
 pub mod sdl;
 pub mod server;
+pub mod service;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -16,7 +16,6 @@ use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, SchemaBuilder};
 use chrono::NaiveDate;
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::extension::ErrorCodes;
 use promptsales_kit::{ApiError, PageRequest, RequestContext, StoreError, parse_id};
 
 use crate::domain::MarketFields;
@@ -37,11 +36,7 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 
 /// The schema without data: what the SDL export needs.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
-        .enable_federation()
-        .extension(ErrorCodes)
-        // Registered after ErrorCodes, so it runs inside it and codes first.
-        .limit_depth(MAX_DEPTH)
+    promptsales_kit::schema::subgraph_schema(Query, Mutation, EmptySubscription)
         .limit_complexity(MAX_COMPLEXITY)
 }
 

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, SchemaBuilder};
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::extension::ErrorCodes;
 use promptsales_kit::{ApiError, PageRequest, RequestContext, ResultExt, parse_id};
 
 use self::campaign::Campaign;
@@ -33,10 +32,7 @@ pub const MAX_COMPLEXITY: usize = 2000;
 
 /// The schema's builder, without a store (enough for the SDL).
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
-        .enable_federation()
-        .extension(ErrorCodes)
-        .limit_depth(MAX_DEPTH)
+    promptsales_kit::schema::subgraph_schema(Query, Mutation, EmptySubscription)
         .limit_complexity(MAX_COMPLEXITY)
 }
 

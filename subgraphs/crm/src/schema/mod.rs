@@ -16,7 +16,6 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, ID, Object, Schema, SchemaBuilder};
 use chrono::Utc;
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::extension::ErrorCodes;
 use promptsales_kit::{ApiError, PageRequest, RequestContext, parse_id};
 use uuid::Uuid;
 
@@ -37,10 +36,7 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 
 /// The schema's shape without a store (what the SDL export needs).
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
-        .enable_federation()
-        .extension(ErrorCodes)
-        .limit_depth(MAX_DEPTH)
+    promptsales_kit::schema::subgraph_schema(Query, Mutation, EmptySubscription)
         .limit_complexity(MAX_COMPLEXITY)
 }
 

@@ -34,10 +34,7 @@ pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// The schema's builder, shared by [`crate::build_schema`] and [`crate::schema_sdl`].
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
-        .enable_federation()
-        .extension(promptsales_kit::extension::ErrorCodes)
-        .limit_depth(MAX_DEPTH)
+    promptsales_kit::schema::subgraph_schema(Query, Mutation, EmptySubscription)
         .limit_complexity(MAX_COMPLEXITY)
 }
 
