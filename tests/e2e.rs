@@ -6,9 +6,20 @@
 mod e2e {
     pub mod fixture;
     pub mod harness;
+    // The router's edge: Redis persisted queries, response cache, limits, resilience.
+    pub mod edge;
 
     mod bad_input;
     mod cross_subgraph;
+    mod identity;
+    mod persisted_queries;
+    mod rate_limit;
+    mod resilience;
+    mod response_cache;
+    // Live data (ads metrics, crm's agent queue) through the router's WebSocket.
+    mod routed_subscriptions;
+    // The MCP adapter driven by an MCP client.
+    mod mcp;
     mod schema_files;
     mod store_commands;
     mod up_command;

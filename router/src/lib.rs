@@ -25,13 +25,27 @@ pub const SUPERGRAPH_ENV: &str = "PROMPTSALES_SUPERGRAPH";
 /// Supergraph file used by the default config when none is given (relative to the current directory).
 pub const DEFAULT_SUPERGRAPH_PATH: &str = "schema/supergraph.graphql";
 
+pub mod apq;
 pub mod error_codes;
+pub mod graphql_request;
+pub mod identity;
+pub mod metrics;
+pub mod rate_limit;
+pub mod redis_conn;
+pub mod response_cache;
+pub mod settings;
+pub mod trusted_documents;
 
 /// The registry of the PromptSales router plugins (each also enabled in `router.yaml`'s `plugins`).
+///
+/// Hooks run in this order: persisted queries resolve the operation text, the
+/// rate limit counts the request (cache hits too), then the response cache answers or executes.
 pub fn plugins() -> PluginRegistry {
-    // Next come the Redis plugins: automatic persisted queries, the response
-    // cache and its invalidation, rate limits.
-    PluginRegistry::new().register::<error_codes::ErrorCodesPlugin>()
+    PluginRegistry::new()
+        .register::<error_codes::ErrorCodesPlugin>()
+        .register::<apq::PersistedQueriesPlugin>()
+        .register::<rate_limit::RateLimitPlugin>()
+        .register::<response_cache::ResponseCachePlugin>()
 }
 
 /// What [`run`] starts the router with; `Default` gives the embedded config and the default supergraph.
@@ -190,6 +204,20 @@ mod tests {
         "PROMPTSALES_ADS_URL",
         "PROMPTSALES_CRM_URL",
         "PROMPTSALES_CONTENT_URL",
+        "PROMPTSALES_REDIS_URL",
+        "PROMPTSALES_REDIS_KEY_PREFIX",
+        "PROMPTSALES_REDIS_TIMEOUT",
+        "PROMPTSALES_APQ",
+        "PROMPTSALES_APQ_TTL",
+        "PROMPTSALES_TRUSTED_DOCUMENTS",
+        "PROMPTSALES_RATE_LIMIT",
+        "PROMPTSALES_RATE_LIMIT_WINDOW",
+        "PROMPTSALES_RESPONSE_CACHE",
+        "PROMPTSALES_RESPONSE_CACHE_MAX_TTL",
+        "PROMPTSALES_ROUTER_MAX_DEPTH",
+        "PROMPTSALES_ROUTER_MAX_ALIASES",
+        "PROMPTSALES_ROUTER_MAX_TOKENS",
+        "PROMPTSALES_ROUTER_MAX_BODY_SIZE",
     ];
 
     /// Parses the embedded config with only `vars` set (plus a supergraph file that exists).
@@ -275,7 +303,8 @@ mod tests {
             .all
             .as_ref()
             .and_then(|all| all.request.as_ref());
-        assert_eq!(rules.map(Vec::len), Some(2), "header propagation rules");
+        // Only `authorization` and `x-request-id` are forwarded: identity comes from the token alone.
+        assert_eq!(rules.map(Vec::len), Some(1), "header propagation rules");
     }
 
     #[test]
@@ -303,6 +332,73 @@ mod tests {
             config.traffic_shaping.all.request_timeout,
             DurationOrExpression::Duration(d) if d == Duration::from_secs(3)
         ));
+    }
+
+    fn plugin_config<T: serde::de::DeserializeOwned>(config: &HiveRouterConfig, name: &str) -> T {
+        let plugin = config.plugins.get(name).expect("the plugin is configured");
+        assert!(plugin.enabled, "{name} is enabled");
+        serde_json::from_value(plugin.config.clone()).expect("its config parses")
+    }
+
+    #[test]
+    fn edge_plugins_and_limits_parse_with_defaults() {
+        let config = parse_with(&[]);
+        let pq: apq::PersistedQueriesConfig =
+            plugin_config(&config, "promptsales_persisted_queries");
+        assert!(pq.apq);
+        assert_eq!(pq.ttl, Duration::from_secs(30 * 86_400));
+        assert_eq!(pq.trusted_documents, None);
+        assert_eq!(pq.redis, redis_conn::RedisSettings::default());
+        assert_eq!(pq.redis.timeout, Duration::from_millis(50));
+        let rl: rate_limit::RateLimitConfig = plugin_config(&config, "promptsales_rate_limit");
+        assert_eq!((rl.limit, rl.window), (1000, Duration::from_secs(60)));
+        assert!(!rl.trust_forwarded_for);
+        let rc: response_cache::ResponseCacheConfig =
+            plugin_config(&config, "promptsales_response_cache");
+        assert!(rc.enabled);
+        assert_eq!(rc.max_ttl, Duration::from_secs(3600));
+        let limits = &config.limits;
+        assert_eq!(limits.max_depth.as_ref().map(|d| d.n), Some(15));
+        assert_eq!(limits.max_aliases.as_ref().map(|a| a.n), Some(30));
+        assert_eq!(limits.max_tokens.as_ref().map(|t| t.n), Some(4000));
+        assert_eq!(limits.max_request_body_size.to_bytes(), 2_000_000);
+    }
+
+    #[test]
+    fn edge_plugins_and_limits_read_the_promptsales_env() {
+        let config = parse_with(&[
+            ("PROMPTSALES_REDIS_URL", "redis://cache:6380/2"),
+            ("PROMPTSALES_REDIS_KEY_PREFIX", "staging:"),
+            ("PROMPTSALES_REDIS_TIMEOUT", "200ms"),
+            ("PROMPTSALES_APQ_TTL", "1d"),
+            (
+                "PROMPTSALES_TRUSTED_DOCUMENTS",
+                "/etc/promptsales/manifest.json",
+            ),
+            ("PROMPTSALES_RATE_LIMIT", "5"),
+            ("PROMPTSALES_RATE_LIMIT_WINDOW", "10s"),
+            ("PROMPTSALES_RESPONSE_CACHE", "false"),
+            ("PROMPTSALES_ROUTER_MAX_DEPTH", "7"),
+            ("PROMPTSALES_ROUTER_MAX_BODY_SIZE", "64KB"),
+        ]);
+        let pq: apq::PersistedQueriesConfig =
+            plugin_config(&config, "promptsales_persisted_queries");
+        assert_eq!(pq.ttl, Duration::from_secs(86_400));
+        assert_eq!(
+            pq.trusted_documents.as_deref(),
+            Some("/etc/promptsales/manifest.json")
+        );
+        assert_eq!(pq.redis.url, "redis://cache:6380/2");
+        assert_eq!(pq.redis.key_prefix, "staging:");
+        assert_eq!(pq.redis.timeout, Duration::from_millis(200));
+        let rl: rate_limit::RateLimitConfig = plugin_config(&config, "promptsales_rate_limit");
+        assert_eq!((rl.limit, rl.window), (5, Duration::from_secs(10)));
+        assert_eq!(rl.redis, pq.redis);
+        let rc: response_cache::ResponseCacheConfig =
+            plugin_config(&config, "promptsales_response_cache");
+        assert!(!rc.enabled);
+        assert_eq!(config.limits.max_depth.as_ref().map(|d| d.n), Some(7));
+        assert_eq!(config.limits.max_request_body_size.to_bytes(), 65_536);
     }
 
     #[test]

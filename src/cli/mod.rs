@@ -1,8 +1,11 @@
 //! Subcommands of `promptsales`.
 
+mod bench;
 mod components;
+mod mcp;
 mod schema;
 mod stores;
+mod token;
 mod up;
 
 use std::path::PathBuf;
@@ -57,6 +60,19 @@ enum Command {
         #[arg(long, default_value = "schema")]
         dir: PathBuf,
     },
+    /// Benchmarks a component against a graph it starts itself.
+    Bench {
+        #[command(subcommand)]
+        target: BenchTarget,
+    },
+    /// Runs the MCP adapter: streamable HTTP at `/mcp` (port 4010), or stdio with `--stdio`.
+    Mcp {
+        /// Serve one client over stdin/stdout (with the service credential) instead of HTTP.
+        #[arg(long)]
+        stdio: bool,
+    },
+    /// Prints an access token from the running sales subgraph (`--email` for a user, else the demo client).
+    Token(token::TokenArgs),
     /// Exports the SDLs and composes `schema/supergraph.graphql` (needs node and npm).
     Compose {
         /// The folder holding the SDLs and the supergraph.
@@ -66,6 +82,13 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+}
+
+/// What `promptsales bench` measures.
+#[derive(Debug, Subcommand)]
+enum BenchTarget {
+    /// The router: uncached, cached and persisted-query throughput and latency (needs Redis).
+    Router(bench::BenchArgs),
 }
 
 impl Cli {
@@ -91,6 +114,11 @@ impl Cli {
             Command::Seed { names } => tokio_main(stores::seed(components::or_all(names))),
             Command::ExportSchema { dir } => schema::export(&dir),
             Command::Compose { dir, check } => schema::compose(&dir, check),
+            Command::Mcp { stdio } => mcp::run(stdio),
+            Command::Token(args) => token::run(args),
+            Command::Bench {
+                target: BenchTarget::Router(args),
+            } => bench::run(args),
         }
     }
 }

@@ -58,6 +58,14 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
         // The children inherit this, so every store resolves to the same folder.
         // SAFETY: single-threaded at this point of start-up as far as env access goes: nothing else reads the environment concurrently.
         unsafe { std::env::set_var("PROMPTSALES_DATA_DIR", &data_dir) };
+        // Every subgraph, the router and the MCP adapter verify tokens with the sales
+        // subgraph's keys, wherever it listens.
+        if std::env::var_os("PROMPTSALES_JWKS_URL").is_none() {
+            let sales = reachable(super::components::Component::Sales.config()?.listen);
+            let url = format!("http://{sales}{}", promptsales_kit::auth::JWKS_PATH);
+            // SAFETY: as above, start-up has no concurrent environment readers.
+            unsafe { std::env::set_var("PROMPTSALES_JWKS_URL", url) };
+        }
 
         for component in ALL {
             let wrote = component
@@ -68,6 +76,17 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
                 println!("{}: demo data loaded", component.name());
             }
         }
+
+        // Identity for developers: demo users' passwords and roles, a demo client.
+        let credentials = {
+            let url = super::components::Component::Sales.config()?.database_url;
+            let (store, db) = promptsales_sales::open_store(&url).await?;
+            let auth = std::sync::Arc::new(promptsales_sales::auth::SeaAuthStore::new(db.clone()));
+            let credentials =
+                promptsales_sales::auth::demo::prepare(store.as_ref(), auth, &data_dir).await;
+            let _ = db.close().await;
+            credentials.context("preparing the demo credentials")?
+        };
 
         let exe = std::env::current_exe().context("finding the promptsales binary")?;
         let mut running = Vec::new();
@@ -93,7 +112,7 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
                 child,
             });
         }
-        let result = supervise(&exe, router_env, &mut running, stop).await;
+        let result = supervise(&exe, router_env, &mut running, stop, &credentials).await;
         stop_all(&mut running).await;
         result
     })
@@ -104,6 +123,7 @@ async fn supervise(
     router_env: Vec<(String, String)>,
     running: &mut Vec<Running>,
     stop: impl std::future::Future<Output = ()>,
+    credentials: &promptsales_sales::auth::demo::DemoCredentials,
 ) -> anyhow::Result<()> {
     for component in ALL {
         let config = component.config()?;
@@ -129,10 +149,44 @@ async fn supervise(
     // `/health` answers before the supergraph is loaded; `/readiness` once it can serve.
     wait_ready("router", &format!("{router}/readiness"), running).await?;
 
+    // The MCP adapter (AI agents' tools), in front of the router just started.
+    let mcp_port: u16 = std::env::var("PROMPTSALES_MCP_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(4010);
+    let child = with_parent_death_signal(Command::new(exe).arg("mcp"))
+        .env("PROMPTSALES_ROUTER_URL", format!("{router}/graphql"))
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the MCP adapter")?;
+    running.push(Running { name: "mcp", child });
+    let mcp = format!("http://127.0.0.1:{mcp_port}");
+    wait_ready("mcp", &format!("{mcp}/health"), running).await?;
+
     println!();
     println!("PromptSales is up.");
     println!("  GraphiQL and GraphQL: {router}/graphql");
     println!("  subgraphs: sales :4001, ads :4002, crm :4003, content :4004 (each at /graphql)");
+    println!("  MCP adapter (streamable HTTP, bearer tokens): {mcp}/mcp");
+    println!();
+    let sales = format!(
+        "http://{}",
+        reachable(super::components::Component::Sales.config()?.listen)
+    );
+    println!(
+        "Every query needs an access token (demo secrets in {}):",
+        credentials.file.display()
+    );
+    println!(
+        "  promptsales token --email {}     (or without --email: the demo service client)",
+        credentials.admin_email.as_deref().unwrap_or("<user email>")
+    );
+    println!(
+        "  curl -s {sales}/oauth/token -d grant_type=password -d username={} -d password=<password from the file>",
+        credentials.admin_email.as_deref().unwrap_or("<user email>")
+    );
+    println!("  then send it: Authorization: Bearer <access_token>  (GraphiQL: the Headers tab)");
     println!();
     println!("Try this query in GraphiQL:");
     println!();

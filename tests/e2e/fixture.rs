@@ -1,12 +1,19 @@
 //! Known rows in the four stores, and the graph serving them.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
-use promptsales_kit::context::ORGANIZATION_HEADER;
+use promptsales_kit::auth::jwks::RemoteJwks;
+use promptsales_kit::auth::{AuthConfig, SigningKey, TokenType, Verifier};
 use promptsales_kit::testing::postgres;
 use promptsales_kit::{Decimal4, new_id};
+use promptsales_sales::auth::{AuthStore, Issuer, Lifetimes, SeaAuthStore};
 use uuid::Uuid;
 
-use super::harness::{Router, ServedSubgraph};
+use super::harness::{Router, ServedSubgraph, bearer};
+
+/// Every subsystem at `write`: what the existing tests act with for their tenant.
+pub const ALL_WRITE: [&str; 4] = ["sales:write", "ads:write", "crm:write", "content:write"];
 
 fn money(text: &str) -> Decimal4 {
     text.parse().expect("a decimal literal")
@@ -32,15 +39,88 @@ pub struct Fixture {
     pub marketer_a: Uuid,
     /// The running subgraphs: [sales, ads, crm, content]; held so they serve as long as the fixture lives.
     _subgraphs: Vec<ServedSubgraph>,
+    /// The subgraphs' GraphQL URLs: [sales, ads, crm, content].
+    pub subgraph_urls: [String; 4],
+    /// The sales subgraph's base URL (`http://127.0.0.1:PORT`): `/oauth/token`, `/oauth/revoke`, `/.well-known/jwks.json`.
+    pub sales_base: String,
+    /// The JWKS URL every subgraph and the router verify with.
+    pub jwks_url: String,
+    /// The issuer the sales subgraph signs with (its key is this fixture's).
+    pub issuer: Arc<Issuer>,
+    /// The sales identity store (passwords, clients, permissions) of this graph.
+    pub auth: Arc<dyn AuthStore>,
     /// The router in front of them.
     pub router: Router,
 }
 
 impl Fixture {
-    /// The header that scopes a request to org A.
+    /// The `Authorization` header of a token for org A holding every subsystem at `write`.
     pub fn as_org_a(&self) -> Vec<(&'static str, String)> {
-        vec![(ORGANIZATION_HEADER, self.org_a.to_string())]
+        bearer(&self.token(Some(self.org_a), &ALL_WRITE))
     }
+
+    /// An access token signed by the sales subgraph's key for a client acting for
+    /// `org` (`None`: a platform operator) with `roles` (`"ads:read"`, ...).
+    pub fn token(&self, org: Option<Uuid>, roles: &[&str]) -> String {
+        self.issue("e2e-client", TokenType::Client, org, roles)
+    }
+
+    /// An access token for `user` of `org` with `roles` (a `typ: user` token, `sub` the user id).
+    pub fn user_token(&self, user: Uuid, org: Uuid, roles: &[&str]) -> String {
+        self.issue(&user.to_string(), TokenType::User, Some(org), roles)
+    }
+
+    /// Sets `user`'s password (argon2id), for password-grant logins at `/oauth/token`.
+    pub async fn set_password(&self, user: Uuid, password: &str) -> anyhow::Result<()> {
+        let hash = promptsales_sales::auth::secret::hash_secret(password)?;
+        anyhow::ensure!(
+            self.auth.set_password_hash(user, &hash).await?,
+            "no user {user}"
+        );
+        Ok(())
+    }
+
+    /// Grants `user` of `org` each `subsystem:role` of `roles` (as a sales admin would).
+    pub async fn grant(&self, user: Uuid, org: Uuid, roles: &[&str]) -> anyhow::Result<()> {
+        for (subsystem, role) in promptsales_kit::RequestContext::parse_roles(roles.iter().copied())
+        {
+            self.auth
+                .grant_permission(promptsales_sales::auth::store::Permission {
+                    id: new_id(),
+                    organization_id: org,
+                    user_id: user,
+                    subsystem,
+                    role,
+                    granted_by: None,
+                    granted_at: chrono::Utc::now(),
+                    revoked_by: None,
+                    revoked_at: None,
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn issue(&self, subject: &str, typ: TokenType, org: Option<Uuid>, roles: &[&str]) -> String {
+        self.issuer
+            .access_token(
+                subject,
+                typ,
+                org,
+                roles.iter().map(|r| r.to_string()).collect(),
+            )
+            .expect("the fixture's key signs")
+            .token
+    }
+}
+
+/// A verifier for a subgraph other than sales: keys fetched from `jwks_url`, as in production.
+fn remote_verifier(jwks_url: &str) -> Arc<Verifier> {
+    let config = AuthConfig {
+        jwks_url: jwks_url.to_string(),
+        ..AuthConfig::default()
+    };
+    Arc::new(Verifier::with_remote(&config, RemoteJwks::new(jwks_url)))
 }
 
 struct Rows {
@@ -70,37 +150,60 @@ pub async fn start() -> anyhow::Result<Fixture> {
     insert_crm(crm.as_ref(), &rows).await?;
     insert_content(content.as_ref(), &rows).await?;
 
+    // The sales subgraph issues and publishes the keys; the others fetch them from it.
+    let issuer = Arc::new(Issuer::new(
+        SigningKey::generate()?,
+        AuthConfig::default(),
+        Lifetimes::default(),
+    ));
+    let auth: Arc<dyn AuthStore> = Arc::new(SeaAuthStore::new(sales_db.clone()));
     let mut subgraphs = Vec::new();
     subgraphs.push(
-        ServedSubgraph::start(promptsales_kit::server::router(promptsales_sales::app(
-            sales, sales_db,
-        ))?)
+        ServedSubgraph::start(promptsales_sales::http_router(
+            sales,
+            sales_db,
+            issuer.clone(),
+        )?)
+        .await?,
+    );
+    let sales_base = subgraphs[0].url.trim_end_matches("/graphql").to_string();
+    let jwks_url = format!("{sales_base}{}", promptsales_kit::auth::JWKS_PATH);
+    subgraphs.push(
+        ServedSubgraph::start(promptsales_kit::server::router_with(
+            promptsales_ads::app(ads, ads_db),
+            remote_verifier(&jwks_url),
+        )?)
         .await?,
     );
     subgraphs.push(
-        ServedSubgraph::start(promptsales_kit::server::router(promptsales_ads::app(
-            ads, ads_db,
-        ))?)
+        ServedSubgraph::start(promptsales_kit::server::router_with(
+            promptsales_crm::app(crm, crm_db),
+            remote_verifier(&jwks_url),
+        )?)
         .await?,
     );
     subgraphs.push(
-        ServedSubgraph::start(promptsales_kit::server::router(promptsales_crm::app(
-            crm, crm_db,
-        ))?)
+        ServedSubgraph::start(promptsales_kit::server::router_with(
+            promptsales_content::app(content, content_db),
+            remote_verifier(&jwks_url),
+        )?)
         .await?,
     );
-    subgraphs.push(
-        ServedSubgraph::start(promptsales_kit::server::router(promptsales_content::app(
-            content, content_db,
-        ))?)
-        .await?,
-    );
-    let router = Router::start([
-        subgraphs[0].url.as_str(),
-        subgraphs[1].url.as_str(),
-        subgraphs[2].url.as_str(),
-        subgraphs[3].url.as_str(),
-    ])
+    let subgraph_urls = [
+        subgraphs[0].url.clone(),
+        subgraphs[1].url.clone(),
+        subgraphs[2].url.clone(),
+        subgraphs[3].url.clone(),
+    ];
+    let router = Router::start(
+        [
+            subgraph_urls[0].as_str(),
+            subgraph_urls[1].as_str(),
+            subgraph_urls[2].as_str(),
+            subgraph_urls[3].as_str(),
+        ],
+        &jwks_url,
+    )
     .await?;
     Ok(Fixture {
         org_a: rows.org_a,
@@ -110,6 +213,11 @@ pub async fn start() -> anyhow::Result<Fixture> {
         campaign_b: rows.campaign_b,
         marketer_a: rows.marketer_a,
         _subgraphs: subgraphs,
+        subgraph_urls,
+        sales_base,
+        jwks_url,
+        issuer,
+        auth,
         router,
     })
 }

@@ -60,8 +60,18 @@ pub struct Router {
 
 impl Router {
     /// Starts `promptsales router` over the committed supergraph, pointed at the given subgraph URLs
-    /// (`[sales, ads, crm, content]`).
-    pub async fn start(subgraph_urls: [&str; 4]) -> anyhow::Result<Self> {
+    /// (`[sales, ads, crm, content]`), validating tokens with the keys at `jwks_url` (the sales subgraph's).
+    pub async fn start(subgraph_urls: [&str; 4], jwks_url: &str) -> anyhow::Result<Self> {
+        Self::start_with_env(subgraph_urls, jwks_url, &[]).await
+    }
+
+    /// Like [`Self::start`], with more environment variables for the router process
+    /// (Redis URLs, limits...): `extra_env` is applied last, so it can override anything.
+    pub async fn start_with_env(
+        subgraph_urls: [&str; 4],
+        jwks_url: &str,
+        extra_env: &[(&str, String)],
+    ) -> anyhow::Result<Self> {
         let port = free_port();
         let mut command = Command::new(promptsales_bin());
         command
@@ -77,6 +87,15 @@ impl Router {
             .kill_on_drop(true);
         for (name, url) in ["SALES", "ADS", "CRM", "CONTENT"].iter().zip(subgraph_urls) {
             command.env(format!("PROMPTSALES_{name}_URL"), url);
+        }
+        command.env("PROMPTSALES_JWKS_URL", jwks_url);
+        // The test Redis, under a prefix no other router shares (APQ, response cache, rate limit).
+        let redis = promptsales_kit::testing::redis().await;
+        command
+            .env("PROMPTSALES_REDIS_URL", redis.url())
+            .env("PROMPTSALES_REDIS_KEY_PREFIX", redis.fresh_prefix());
+        for (name, value) in extra_env {
+            command.env(name, value);
         }
         let child = command.spawn().context("starting the router")?;
         let mut router = Self {
@@ -125,6 +144,11 @@ pub async fn wait_for_http(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     bail!("{what} did not become ready at {url}")
+}
+
+/// The `Authorization` header carrying `token`, in the form [`Router::post`] takes.
+pub fn bearer(token: &str) -> Vec<(&'static str, String)> {
+    vec![("authorization", format!("Bearer {token}"))]
 }
 
 /// Posts a GraphQL operation and returns the JSON body.

@@ -13,6 +13,7 @@ use super::harness::{data, post_graphql, promptsales_bin, wait_for_http};
 async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
     let data_dir = tempfile::tempdir().expect("tempdir");
     let router_port = free_port();
+    let mcp_port = free_port();
     let mut command = Command::new(promptsales_bin());
     command
         .arg("up")
@@ -20,18 +21,27 @@ async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
         .current_dir(data_dir.path())
         .env("PROMPTSALES_DATA_DIR", data_dir.path())
         .env("PROMPTSALES_ROUTER_PORT", router_port.to_string())
+        .env("PROMPTSALES_MCP_PORT", mcp_port.to_string())
         .env("PROMPTSALES_ROUTER_LOG_LEVEL", "warn")
         .env("PROMPTSALES_LOG", "warn")
         .env_remove("ROUTER_CONFIG_FILE_PATH")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .kill_on_drop(true);
+    let sales_port = free_port();
     for name in ["SALES", "ADS", "CRM", "CONTENT"] {
-        command.env(format!("PROMPTSALES_{name}_PORT"), free_port().to_string());
+        let port = if name == "SALES" {
+            sales_port
+        } else {
+            free_port()
+        };
+        command.env(format!("PROMPTSALES_{name}_PORT"), port.to_string());
         command.env_remove(format!("PROMPTSALES_{name}_DATABASE_URL"));
         command.env_remove(format!("PROMPTSALES_{name}_URL"));
     }
     command.env_remove("PROMPTSALES_SUPERGRAPH");
+    command.env_remove("PROMPTSALES_JWKS_URL");
+    command.env_remove("PROMPTSALES_DEMO_PASSWORD");
     let mut child = command.spawn().expect("starting promptsales up");
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{router_port}");
@@ -60,14 +70,137 @@ async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
             .is_ok()
     );
 
+    // The MCP adapter is up too, as an OAuth resource server (its tools need a token).
+    let metadata = client
+        .get(format!(
+            "http://127.0.0.1:{mcp_port}/.well-known/oauth-protected-resource/mcp"
+        ))
+        .send()
+        .await
+        .expect("the MCP adapter answers");
+    assert!(metadata.status().is_success(), "{}", metadata.status());
+
     let query = include_str!("../../docs/example-query.graphql");
     assert!(
         data_dir.path().join("supergraph.graphql").is_file(),
         "the built-in supergraph was written"
     );
-    let response = post_graphql(&client, &format!("{base}/graphql"), query, json!({}), &[])
+    // Without a token, no data.
+    let anonymous = post_graphql(&client, &format!("{base}/graphql"), query, json!({}), &[])
         .await
         .expect("query");
+    assert!(
+        super::harness::error_codes(&anonymous).contains(&"UNAUTHENTICATED".to_string()),
+        "{anonymous:#}"
+    );
+    // The demo credentials, written privately for the developer, get tokens.
+    let credentials_file = data_dir.path().join("demo-credentials.txt");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&credentials_file)
+            .expect("demo credentials written")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let saved: std::collections::HashMap<String, String> =
+        std::fs::read_to_string(&credentials_file)
+            .expect("credentials")
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+    let token_url = format!("http://127.0.0.1:{sales_port}/oauth/token");
+    let token = |form: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let token_url = token_url.clone();
+        async move {
+            let body: serde_json::Value = client
+                .post(&token_url)
+                .form(&form)
+                .send()
+                .await
+                .expect("token endpoint")
+                .json()
+                .await
+                .expect("json");
+            body["access_token"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| panic!("no token: {body}"))
+        }
+    };
+    // A seeded organization admin sees its own organization only.
+    let admin = token(vec![
+        ("grant_type", "password".to_string()),
+        ("username", saved["admin_email"].clone()),
+        ("password", saved["password"].clone()),
+    ])
+    .await;
+    let own = post_graphql(
+        &client,
+        &format!("{base}/graphql"),
+        "{ organizations { edges { node { id } } } }",
+        json!({}),
+        &super::harness::bearer(&admin),
+    )
+    .await
+    .expect("query");
+    assert_eq!(
+        data(&own)["organizations"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{own:#}"
+    );
+    // The demo service client is platform-wide: the README query over every tenant.
+    let service = token(vec![
+        ("grant_type", "client_credentials".to_string()),
+        ("client_id", saved["client_id"].clone()),
+        ("client_secret", saved["client_secret"].clone()),
+    ])
+    .await;
+    // `promptsales token` gets the same kind of token from the demo credentials file.
+    let printed = Command::new(promptsales_bin())
+        .args([
+            "token",
+            "--sales-url",
+            &format!("http://127.0.0.1:{sales_port}"),
+        ])
+        .env("PROMPTSALES_DATA_DIR", data_dir.path())
+        .env_remove("PROMPTSALES_DEMO_PASSWORD")
+        .output()
+        .await
+        .expect("promptsales token");
+    assert!(printed.status.success(), "{printed:?}");
+    let printed = String::from_utf8_lossy(&printed.stdout).trim().to_string();
+    assert_eq!(printed.split('.').count(), 3, "a JWT: {printed}");
+    let via_cli = post_graphql(
+        &client,
+        &format!("{base}/graphql"),
+        "{ organizations { edges { node { id } } } }",
+        json!({}),
+        &super::harness::bearer(&printed),
+    )
+    .await
+    .expect("query");
+    assert_eq!(
+        data(&via_cli)["organizations"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{via_cli:#}"
+    );
+    let response = post_graphql(
+        &client,
+        &format!("{base}/graphql"),
+        query,
+        json!({}),
+        &super::harness::bearer(&service),
+    )
+    .await
+    .expect("query");
     let organizations = data(&response)["organizations"]["edges"]
         .as_array()
         .expect("organizations")

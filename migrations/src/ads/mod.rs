@@ -3,6 +3,8 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_init;
+mod m0002_platform_lookup;
+mod m0003_ad_creatives;
 
 /// Applies the ads store's migrations in order.
 pub struct Migrator;
@@ -10,6 +12,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_init::Migration)]
+        vec![
+            Box::new(m0001_init::Migration),
+            Box::new(m0002_platform_lookup::Migration),
+            Box::new(m0003_ad_creatives::Migration),
+        ]
     }
 }

@@ -1,8 +1,9 @@
-//! Migrations of the content store (media assets and their campaign links).
+//! Migrations of the content store (media assets and their campaign links; AI, templates, outreach, services).
 
 use sea_orm_migration::prelude::*;
 
 mod m0001_init;
+mod m0002_ai;
 
 /// The content store's migrator.
 pub struct Migrator;
@@ -10,7 +11,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_init::Migration)]
+        vec![
+            Box::new(m0001_init::Migration),
+            Box::new(m0002_ai::Migration),
+        ]
     }
 
     // Each store has its own database, but a shared one (a single PostgreSQL

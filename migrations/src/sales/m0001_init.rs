@@ -8,6 +8,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::columns::{id_column, iden, index, timestamp};
+
 /// Creates the foundation tables.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -123,42 +125,6 @@ const OBJECTIVE_KINDS: [&str; 5] = [
     "engagement",
     "sales",
 ];
-
-fn id_column<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name)
-        .uuid()
-        .not_null()
-        .primary_key()
-        .to_owned()
-}
-
-fn timestamp<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn index(
-    name: &str,
-    table: impl IntoIden + 'static,
-    columns: &[DynIden],
-    unique: bool,
-) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for column in columns {
-        index.col(column.clone());
-    }
-    if unique {
-        index.unique();
-    }
-    index.to_owned()
-}
-
-fn iden(i: impl IntoIden) -> DynIden {
-    i.into_iden()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -2,7 +2,15 @@
 
 use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m0001_init;
+mod m0002_portal_workflow;
+mod m0003_portal_money;
+mod m0004_portal_results;
+mod m0005_portal_plans;
+mod m0006_portal_agenda;
+mod m0020_identity;
+mod m0030_portal_postgres;
 
 /// Applies the sales store's migrations in order.
 pub struct Migrator;
@@ -10,7 +18,16 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_init::Migration)]
+        vec![
+            Box::new(m0001_init::Migration),
+            Box::new(m0002_portal_workflow::Migration),
+            Box::new(m0003_portal_money::Migration),
+            Box::new(m0004_portal_results::Migration),
+            Box::new(m0005_portal_plans::Migration),
+            Box::new(m0006_portal_agenda::Migration),
+            Box::new(m0020_identity::Migration),
+            Box::new(m0030_portal_postgres::Migration),
+        ]
     }
 
     // Every subgraph has an `m0001_init`; a table of its own keeps the

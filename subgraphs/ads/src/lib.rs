@@ -1,33 +1,44 @@
-//! The ads subgraph of PromptSales: ad execution per channel and market, and
-//! the daily figures of every ad, with `Campaign` extended by its ads and
-//! their totals.
+//! The ads subgraph of PromptSales: ad execution per channel and market, the
+//! daily figures of every ad, launches checked against the campaign's budget,
+//! platform connectors, analytics and live metrics; `Campaign` and
+//! `Organization` are extended with their ads and analytics, `MediaAsset` is
+//! referenced by ads' creatives.
 //!
 //! Layers (see `subgraphs/README.md`): [`schema`] (thin GraphQL) ->
 //! [`domain`] (rules, no I/O) -> [`store::AdsStore`] -> [`store::sea`].
+//! Beside them: [`directory`] (campaigns from sales), [`platforms`] (ad
+//! platforms), [`live`] (Redis pub/sub), [`http`] (the platforms' webhook).
 
+pub mod directory;
 pub mod domain;
+pub mod http;
+pub mod ingest;
+pub mod live;
+pub mod platforms;
 pub mod schema;
 pub mod seed;
+pub mod services;
 pub mod store;
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use async_graphql::{Data, EmptySubscription};
+use async_graphql::Data;
 use promptsales_kit::server::{self, RequestDataHook, SubgraphApp};
 use promptsales_kit::{RequestContext, ServiceConfig};
 use sea_orm::DatabaseConnection;
 
-pub use schema::{AdsSchema, Mutation, Query};
+pub use schema::{AdsSchema, Mutation, Query, Subscription};
 pub use seed::seed_demo;
+pub use services::AdsServices;
 pub use store::{AdsStore, SeaAdsStore};
 
 /// The subgraph's name.
 pub const NAME: &str = "ads";
 
-/// The executable schema over a store (Federation enabled, kit ErrorCodes extension, depth/complexity limits).
-pub fn build_schema(store: Arc<dyn AdsStore>) -> AdsSchema {
-    schema::build(store)
+/// The executable schema over a store and its services (Federation enabled, kit ErrorCodes extension, limits).
+pub fn build_schema(store: Arc<dyn AdsStore>, services: AdsServices) -> AdsSchema {
+    schema::build(store, services)
 }
 
 /// The Federation v2 SDL, as committed in `schema/ads.graphql`.
@@ -47,18 +58,29 @@ pub async fn open_store(
     Ok((Arc::new(SeaAdsStore::new(db.clone())), db))
 }
 
-/// The servable app: schema, per-request DataLoaders scoped to the caller's tenant, and readiness.
+/// The servable app with services from the environment ([`AdsServices::from_env`]); call within a tokio runtime.
 pub fn app(
     store: Arc<dyn AdsStore>,
     db: DatabaseConnection,
-) -> SubgraphApp<Query, Mutation, EmptySubscription> {
-    let schema = build_schema(store.clone());
+) -> SubgraphApp<Query, Mutation, Subscription> {
+    app_with(store, db, AdsServices::from_env())
+}
+
+/// The servable app: schema, per-request DataLoaders scoped to the caller's tenant, the
+/// caller's token (for sales), and readiness.
+pub fn app_with(
+    store: Arc<dyn AdsStore>,
+    db: DatabaseConnection,
+    services: AdsServices,
+) -> SubgraphApp<Query, Mutation, Subscription> {
+    let schema = build_schema(store.clone(), services);
     let request_data: RequestDataHook =
         Arc::new(move |context: &RequestContext, data: &mut Data| {
             data.insert(schema::loaders::Loaders::new(
                 store.clone(),
                 context.scope(),
             ));
+            data.insert(services::CallerAuthorization::current());
         });
     SubgraphApp {
         name: NAME,
@@ -68,10 +90,27 @@ pub fn app(
     }
 }
 
+/// The HTTP surface: the kit's GraphQL server for `app` (`router` builds it,
+/// e.g. with a verifier), plus the platforms' webhook, with each request's
+/// `Authorization` captured for the campaign directory.
+pub fn http_router(
+    graphql: axum::Router,
+    store: Arc<dyn AdsStore>,
+    services: &AdsServices,
+    webhooks: http::WebhookConfig,
+) -> axum::Router {
+    graphql
+        .merge(http::webhook_routes(store, services.live.clone(), webhooks))
+        .layer(axum::middleware::from_fn(http::capture_authorization))
+}
+
 /// Runs the service from its config until Ctrl-C or SIGTERM.
 pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     let (store, db) = open_store(&config.database_url).await?;
-    let router = server::router(app(store, db)).context("cannot set up the metrics registry")?;
+    let services = AdsServices::from_env();
+    let graphql = server::router(app_with(store.clone(), db, services.clone()))
+        .context("cannot set up the GraphQL server")?;
+    let router = http_router(graphql, store, &services, http::WebhookConfig::from_env());
     tracing::info!(listen = %config.listen, "ads subgraph listening");
     server::serve(config.listen, router, server::shutdown_signal())
         .await

@@ -18,6 +18,11 @@ use crate::store::{AdsStore, NewAd, NewAdMetric, NewMarket, NewRows};
 pub const MARKET_KIND: u8 = 11;
 /// Demo id kind of metric days.
 pub const METRIC_KIND: u8 = 12;
+/// Assets content seeds per demo campaign (its `ASSETS_PER_CAMPAIGN`): campaign `i`'s
+/// assets are `demo_id(kind::ASSET, i * 12 + 1 ..= i * 12 + 12)` (see /work/briefs/ads-notes.md).
+pub const CONTENT_ASSETS_PER_CAMPAIGN: u32 = 12;
+/// Creatives each demo ad rotates: its campaign's first assets.
+pub const CREATIVES_PER_AD: u32 = 3;
 
 /// The demo markets: country, currency, language.
 pub const MARKETS: [(&str, &str, &str); 8] = [
@@ -90,7 +95,7 @@ pub fn demo_rows(existing: &HashMap<MarketKey, Uuid>) -> NewRows {
     }
     let mut ad_n = 0u32;
     let mut day_n = 0u32;
-    for campaign in &plan.campaigns {
+    for (index, campaign) in plan.campaigns.iter().enumerate() {
         let Some((country, market_id)) = campaign
             .countries
             .first()
@@ -126,8 +131,10 @@ pub fn demo_rows(existing: &HashMap<MarketKey, Uuid>) -> NewRows {
                 name: format!("{} · {} {}", campaign.name, label(channel), country),
                 status,
                 audience_segment_id: None,
-                // Content's asset ids are its own; linking them is left to a cross-subgraph seed.
-                creative_ids: Vec::new(),
+                // Content's demo assets of the same campaign, by their deterministic ids.
+                creative_ids: (1..=CREATIVES_PER_AD)
+                    .map(|j| demo_id(kind::ASSET, index as u32 * CONTENT_ASSETS_PER_CAMPAIGN + j))
+                    .collect(),
                 daily_budget,
                 bid_strategy: *rng.pick(&BidStrategy::ALL),
                 start_date: campaign.start_date,

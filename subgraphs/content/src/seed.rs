@@ -1,4 +1,5 @@
-//! The content part of the demo data: 120 media assets built from the demo plan's campaigns.
+//! The content part of the demo data: 120 media assets built from the demo plan's campaigns,
+//! and a few prompt templates per organization.
 //!
 //! Each campaign gets twelve assets described from its theme (outdoor gear
 //! for Aurora, cloud software for Nimbus), with plausible hashtags, sizes
@@ -10,7 +11,9 @@ use chrono::{TimeZone, Utc};
 use promptsales_kit::demo::{DemoCampaign, DemoRng, demo_id, demo_plan, kind};
 use uuid::Uuid;
 
+use crate::domain::channel::Channel;
 use crate::domain::input::{AssetDraft, validate_new_asset};
+use crate::domain::template::{NewPromptTemplate, TemplatePurpose, validate_new_template};
 use crate::domain::{AssetKind, NewMediaAsset, ReviewStatus, TechnicalMetadata, UsageRights};
 use crate::store::ContentStore;
 
@@ -385,8 +388,60 @@ pub async fn seed_demo(store: &dyn ContentStore) -> anyhow::Result<bool> {
         .insert_assets(assets)
         .await
         .map_err(|e| anyhow::anyhow!("cannot seed the content demo data: {e}"))?;
-    tracing::info!(assets = count, "content demo data seeded");
+    // Embeddings are computed when the search index is built (at the service's start).
+    let templates = demo_templates()?;
+    let template_count = templates.len();
+    for template in templates {
+        store
+            .insert_template(template)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot seed the demo prompt templates: {e}"))?;
+    }
+    tracing::info!(
+        assets = count,
+        templates = template_count,
+        "content demo data seeded"
+    );
     Ok(true)
+}
+
+/// Demo prompt templates per organization: an Instagram post, and two versions of a
+/// LinkedIn message to a CTO (to compare side by side).
+pub fn demo_templates() -> anyhow::Result<Vec<NewPromptTemplate>> {
+    let mut templates = Vec::new();
+    for organization in demo_plan().organizations {
+        for (name, purpose, use_case, channel, body) in [
+            (
+                "instagram-launch",
+                TemplatePurpose::CampaignContent,
+                "Instagram post",
+                Channel::Instagram,
+                "{{hook}}\n\n{{key_message}}. Made for {{audience}}.\n\nIn short: {{campaign_name}}. {{call_to_action}}",
+            ),
+            (
+                "cto-intro",
+                TemplatePurpose::Outreach,
+                "outreach to a CTO",
+                Channel::Linkedin,
+                "Hi {{prospect_name}}, as {{prospect_role}} at {{prospect_company}} you may like this: {{offer}} Worth a short call?",
+            ),
+            (
+                "cto-intro",
+                TemplatePurpose::Outreach,
+                "outreach to a CTO",
+                Channel::Linkedin,
+                "{{prospect_name}}, one idea for {{prospect_company}}: {{offer}} {{prospect_notes}} Open to 15 minutes next week?",
+            ),
+        ] {
+            let template =
+                validate_new_template(organization.id, name, purpose, use_case, channel, body)
+                    .map_err(|e| {
+                        anyhow::anyhow!("demo template {name} is invalid: {}", e.message())
+                    })?;
+            templates.push(template);
+        }
+    }
+    Ok(templates)
 }
 
 #[cfg(test)]

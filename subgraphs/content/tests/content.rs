@@ -29,15 +29,25 @@ macro_rules! contract {
 mod bad_input;
 #[path = "content/batching.rs"]
 mod batching;
+#[path = "content/generation.rs"]
+mod generation;
 #[path = "content/lifecycle.rs"]
 mod lifecycle;
 #[path = "content/listing.rs"]
 mod listing;
+#[path = "content/openai_server.rs"]
+mod openai_server;
+#[path = "content/outreach.rs"]
+mod outreach;
 #[path = "content/schema.rs"]
 mod schema;
 #[path = "content/search.rs"]
 mod search;
 #[path = "content/seed.rs"]
 mod seed;
+#[path = "content/semantic_search.rs"]
+mod semantic_search;
+#[path = "content/services.rs"]
+mod services;
 #[path = "content/tenancy.rs"]
 mod tenancy;

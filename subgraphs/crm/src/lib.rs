@@ -1,36 +1,55 @@
-//! The crm subgraph: customers (personal data encrypted at rest), leads and
-//! sales, and the `Campaign` fields that come from them (leads, funnel,
+//! The crm subgraph: customers (personal data under envelope encryption, an
+//! e-mail blind index, export and erasure on request), lead capture (GraphQL
+//! and a signed webhook, merged per person), the funnel with its history and
+//! optimistic concurrency, interactions, lead scoring (logistic regression per
+//! organization), the agent queue with live updates, the copilot, and
+//! analytics; plus the `Campaign` fields that come from them (leads, funnel,
 //! revenue). See `subgraphs/README.md` for the anatomy every subgraph shares.
 
 pub mod crypto;
 pub mod domain;
+pub mod queue_bus;
 pub mod schema;
 pub mod seed;
+pub mod services;
 pub mod store;
+pub mod webhook;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
-use async_graphql::EmptySubscription;
 use promptsales_kit::ServiceConfig;
 use promptsales_kit::server::{
     RequestDataHook, SubgraphApp, db_readiness, router, serve, shutdown_signal,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-pub use schema::{CrmSchema, Mutation, Query};
+pub use schema::{CrmSchema, Mutation, Query, Subscription};
 pub use seed::seed_demo;
+pub use services::Services;
 pub use store::CrmStore;
 
-use crate::crypto::{DataKey, PersonalDataCipher};
+use crate::crypto::{DataKey, KeyEncryptionKey};
 use crate::store::sea::SeaCrmStore;
 
 /// The subgraph's name.
 pub const NAME: &str = "crm";
 
-/// The executable schema over a store (Federation enabled, kit error codes, depth and complexity limits).
+/// Environment variable: seconds between background re-encryption batches (0 disables them).
+pub const REENCRYPT_INTERVAL_ENV: &str = "PROMPTSALES_CRM_REENCRYPT_INTERVAL";
+/// Rows per background re-encryption batch.
+pub const REENCRYPT_BATCH: u64 = 500;
+
+/// The executable schema over a store, with process-local services (Federation enabled, kit error
+/// codes, depth and complexity limits).
 pub fn build_schema(store: Arc<dyn CrmStore>) -> CrmSchema {
-    schema::builder().data(store).finish()
+    build_schema_with(store, Services::local())
+}
+
+/// The executable schema over a store and services.
+pub fn build_schema_with(store: Arc<dyn CrmStore>, services: Services) -> CrmSchema {
+    schema::builder().data(store).data(services).finish()
 }
 
 /// The Federation v2 SDL, as committed in `schema/crm.graphql`; needs no store.
@@ -39,46 +58,93 @@ pub fn schema_sdl() -> String {
 }
 
 /// Connects to `database_url` (`sqlite://` or `postgres://`), applies migrations, and seals
-/// personal data with the configured data key (`PROMPTSALES_CRM_DATA_KEY`, else `crm.key` in the data folder).
+/// personal data under data keys wrapped by the configured certificate
+/// (`PROMPTSALES_CRM_KEK_CERT` / `PROMPTSALES_CRM_KEK_KEY`, else a development pair generated
+/// once in the data folder); the legacy key (`PROMPTSALES_CRM_DATA_KEY` or `crm.key`), when
+/// present, still opens rows written before envelope encryption.
 pub async fn open_store(
     database_url: &str,
 ) -> anyhow::Result<(Arc<dyn CrmStore>, DatabaseConnection)> {
-    let key = crypto::key_file::load_data_key().context("cannot load the crm data key")?;
-    open_store_with_key(database_url, &key).await
+    let kek = crypto::kek::load_configured().context("cannot load the crm certificate key pair")?;
+    let legacy =
+        crypto::key_file::load_legacy_key().context("cannot load the legacy crm data key")?;
+    if let Some(previous) =
+        crypto::kek::load_previous().context("cannot load the previous crm certificate")?
+    {
+        let db = promptsales_kit::db::connect_and_migrate::<promptsales_migrations::crm::Migrator>(
+            database_url,
+        )
+        .await
+        .context("cannot open the crm store")?;
+        store::sea::keys::rewrap(&db, &previous, &kek, chrono::Utc::now())
+            .await
+            .context("cannot re-wrap the crm data keys under the new certificate")?;
+        db.close().await.context("cannot close the crm store")?;
+    }
+    open_store_with(database_url, kek, legacy).await
 }
 
-/// [`open_store`] with an explicit data key (tests, tools).
-pub async fn open_store_with_key(
+/// [`open_store`] with an explicit key pair and legacy key (tests, tools).
+pub async fn open_store_with(
     database_url: &str,
-    key: &DataKey,
+    kek: KeyEncryptionKey,
+    legacy: Option<DataKey>,
 ) -> anyhow::Result<(Arc<dyn CrmStore>, DatabaseConnection)> {
+    let (store, db) = open_sea_store(database_url, kek, legacy).await?;
+    Ok((Arc::new(store), db))
+}
+
+/// The concrete store (for the background re-encryption job and tests that need its methods).
+pub async fn open_sea_store(
+    database_url: &str,
+    kek: KeyEncryptionKey,
+    legacy: Option<DataKey>,
+) -> anyhow::Result<(SeaCrmStore, DatabaseConnection)> {
     let db = promptsales_kit::db::connect_and_migrate::<promptsales_migrations::crm::Migrator>(
         database_url,
     )
     .await
     .context("cannot open the crm store")?;
-    let store = SeaCrmStore::new(db.clone(), PersonalDataCipher::new(key)?);
-    store
-        .check_data_key()
+    let store = SeaCrmStore::open(db.clone(), kek, legacy)
         .await
-        .context("the configured crm data key cannot open the stored personal data")?;
-    Ok((Arc::new(store), db))
+        .context("the configured crm keys cannot open the stored personal data")?;
+    Ok((store, db))
+}
+
+/// A store whose data keys are wrapped by a key pair generated for this process only,
+/// with `key` as the legacy key (end-to-end tests that start from an empty database).
+pub async fn open_store_with_key(
+    database_url: &str,
+    key: &DataKey,
+) -> anyhow::Result<(Arc<dyn CrmStore>, DatabaseConnection)> {
+    let (kek, _, _) = KeyEncryptionKey::generate(2048)?;
+    open_store_with(database_url, kek, Some(key.clone())).await
 }
 
 /// A store over an already open, migrated connection (tests attach a query counter to it first).
-pub fn store_on(db: DatabaseConnection, key: &DataKey) -> anyhow::Result<Arc<dyn CrmStore>> {
-    Ok(Arc::new(SeaCrmStore::new(
-        db,
-        PersonalDataCipher::new(key)?,
-    )))
+pub async fn store_on(
+    db: DatabaseConnection,
+    kek: KeyEncryptionKey,
+) -> anyhow::Result<Arc<dyn CrmStore>> {
+    Ok(Arc::new(SeaCrmStore::open(db, kek, None).await?))
 }
 
-/// The servable app: schema, per-request DataLoaders scoped to the caller's tenant, readiness.
+/// The servable app with process-local services: schema, per-request DataLoaders scoped to the
+/// caller's tenant, readiness.
 pub fn app(
     store: Arc<dyn CrmStore>,
     db: DatabaseConnection,
-) -> SubgraphApp<Query, Mutation, EmptySubscription> {
-    let schema = build_schema(store.clone());
+) -> SubgraphApp<Query, Mutation, Subscription> {
+    app_with(store, db, Services::local())
+}
+
+/// The servable app over `services`.
+pub fn app_with(
+    store: Arc<dyn CrmStore>,
+    db: DatabaseConnection,
+    services: Services,
+) -> SubgraphApp<Query, Mutation, Subscription> {
+    let schema = build_schema_with(store.clone(), services);
     let request_data: RequestDataHook =
         Arc::new(move |context, data| schema::loaders::install(&store, context.scope(), data));
     SubgraphApp {
@@ -89,12 +155,60 @@ pub fn app(
     }
 }
 
-/// Runs the service from its configuration until Ctrl-C or SIGTERM.
+/// Re-encrypts rows sealed under older data keys, a batch at a time, forever.
+async fn reencrypt_in_background(store: Arc<dyn CrmStore>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        loop {
+            match store.reencrypt_batch(REENCRYPT_BATCH).await {
+                Ok(report) if report.customers + report.interactions > 0 => {
+                    tracing::info!(
+                        customers = report.customers,
+                        interactions = report.interactions,
+                        remaining = report.remaining,
+                        "re-encrypted personal data under the active data key"
+                    );
+                    if report.remaining == 0 {
+                        break;
+                    }
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "background re-encryption failed; retrying later");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn reencrypt_interval() -> anyhow::Result<Option<Duration>> {
+    match std::env::var(REENCRYPT_INTERVAL_ENV) {
+        Ok(v) if !v.trim().is_empty() => {
+            let secs: u64 = v
+                .trim()
+                .parse()
+                .with_context(|| format!("{REENCRYPT_INTERVAL_ENV} must be a number of seconds"))?;
+            Ok((secs > 0).then(|| Duration::from_secs(secs)))
+        }
+        _ => Ok(Some(Duration::from_secs(60))),
+    }
+}
+
+/// Runs the service from its configuration until Ctrl-C or SIGTERM: GraphQL, the lead-capture
+/// webhook, and background re-encryption after key rotations.
 pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     let (store, db) = open_store(&config.database_url).await?;
     tracing::info!(backend = ?db.get_database_backend(), "crm store ready");
-    let router = router(app(store, db)).context("cannot build the HTTP router")?;
-    tracing::info!(listen = %config.listen, "crm subgraph serving /graphql");
+    let services = Services::from_env()?;
+    let webhook = webhook::WebhookConfig::from_env()?;
+    if let Some(every) = reencrypt_interval()? {
+        tokio::spawn(reencrypt_in_background(store.clone(), every));
+    }
+    let router = router(app_with(store.clone(), db, services.clone()))
+        .context("cannot build the HTTP router")?
+        .merge(webhook::routes(store, services, webhook));
+    tracing::info!(listen = %config.listen, "crm subgraph serving /graphql and {}", webhook::PATH);
     serve(config.listen, router, shutdown_signal())
         .await
         .with_context(|| format!("cannot serve on {}", config.listen))?;

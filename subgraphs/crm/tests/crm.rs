@@ -3,10 +3,19 @@
 //! database on the test server: `TEST_DATABASE_URL`, else a throwaway one).
 
 mod crm {
+    pub mod analytics;
     pub mod api;
     pub mod bad_input;
     pub mod batching;
+    pub mod capture;
+    pub mod copilot;
     pub mod encryption;
+    pub mod envelope;
+    pub mod funnel;
+    pub mod privacy;
+    pub mod queue;
+    pub mod scale;
+    pub mod scoring;
     pub mod sdl;
     pub mod seeding;
     pub mod support;
@@ -14,7 +23,10 @@ mod crm {
 }
 
 use crm::support::Backend;
-use crm::{api, bad_input, batching, encryption, seeding, tenancy};
+use crm::{
+    analytics, api, bad_input, batching, capture, encryption, envelope, funnel, privacy, queue,
+    scoring, seeding, tenancy,
+};
 
 /// One `#[tokio::test]` per backend for each contract test function.
 macro_rules! on_every_backend {
@@ -50,4 +62,19 @@ on_every_backend!(
     encryption::emails_are_unique_per_organization_through_the_blind_index,
     seeding::demo_seed_is_plausible_and_idempotent,
     tenancy::tenants_see_only_their_own_rows,
+    envelope::rotation_reencrypts_in_batches_while_old_rows_stay_readable,
+    envelope::legacy_rows_open_with_the_old_key_and_move_to_envelopes,
+    capture::a_known_person_is_merged_not_duplicated,
+    capture::concurrent_captures_of_one_person_make_one_customer,
+    funnel::stage_moves_follow_the_funnel_and_are_recorded,
+    funnel::a_concurrent_conflicting_move_is_refused_not_lost,
+    funnel::interactions_are_recorded_encrypted_and_listed,
+    scoring::the_model_beats_a_constant_guess_on_held_out_leads,
+    queue::the_queue_orders_by_waiting_intent_and_value,
+    queue::two_agents_never_claim_the_same_lead,
+    queue::the_subscription_pushes_new_and_reprioritised_leads,
+    analytics::campaigns_rank_by_conversion_within_each_organization,
+    analytics::customers_near_a_point_on_known_coordinates,
+    analytics::campaign_totals_follow_the_watermark,
+    privacy::export_returns_everything_and_erasure_keeps_reports,
 );

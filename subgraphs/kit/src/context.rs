@@ -1,24 +1,16 @@
 //! The request context: who is asking, for which tenant, with which roles.
 //!
-//! The router forwards it to the subgraphs in `x-promptsales-*` headers.
-//! Until the identity work (JWT verified in every subgraph) lands, these
-//! headers are trusted as sent; that is what makes the context the one
-//! place where identity is read, so the switch to verified tokens changes
-//! this module and no resolver.
+//! It comes from one place only: the claims of an access token verified by
+//! [`crate::auth`] (signature, issuer, audience, expiry). No request header
+//! is trusted for identity; the `x-promptsales-*` headers of earlier versions
+//! are ignored. Resolvers read the context and pass [`RequestContext::scope`]
+//! to every store read.
 
 use std::collections::BTreeMap;
 
-use axum::http::HeaderMap;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-
-/// Header naming the tenant (an organization id).
-pub const ORGANIZATION_HEADER: &str = "x-promptsales-organization";
-/// Header naming the user.
-pub const USER_HEADER: &str = "x-promptsales-user";
-/// Header listing roles as `subsystem:role` pairs, comma separated (`sales:admin,ads:read`).
-pub const ROLES_HEADER: &str = "x-promptsales-roles";
 
 /// The four subsystems, each a subgraph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,6 +26,19 @@ pub enum Subsystem {
 }
 
 impl Subsystem {
+    /// Every subsystem.
+    pub const ALL: [Self; 4] = [Self::Sales, Self::Ads, Self::Crm, Self::Content];
+
+    /// The name used in role strings (`sales` in `sales:admin`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sales => "sales",
+            Self::Ads => "ads",
+            Self::Crm => "crm",
+            Self::Content => "content",
+        }
+    }
+
     /// Parses `sales`, `ads`, `crm`, `content`.
     pub fn parse(text: &str) -> Option<Self> {
         match text {
@@ -58,6 +63,15 @@ pub enum Role {
 }
 
 impl Role {
+    /// The name used in role strings (`admin` in `sales:admin`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Admin => "admin",
+        }
+    }
+
     /// Parses `read`, `write`, `admin`.
     pub fn parse(text: &str) -> Option<Self> {
         match text {
@@ -130,58 +144,87 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// A context with no tenant restriction and no user (development and internal jobs).
+    /// A context with no tenant restriction, no user and EVERY role (admin in
+    /// each subsystem): for internal jobs (seeding, the ETL, schedulers) and
+    /// tests that are not about access. No request ever gets it: requests get
+    /// their context from a verified token.
     pub fn unrestricted() -> Self {
         Self {
             organization: None,
+            user: None,
+            roles: Subsystem::ALL.iter().map(|s| (*s, Role::Admin)).collect(),
+        }
+    }
+
+    /// A context for one organization with no user and no role yet (add them with [`Self::with_role`]).
+    pub fn for_organization(organization: Uuid) -> Self {
+        Self {
+            organization: Some(organization),
             user: None,
             roles: BTreeMap::new(),
         }
     }
 
-    /// Reads the context from the headers the router forwards.
-    pub fn from_headers(headers: &HeaderMap) -> Result<Self, ApiError> {
-        let text = |name: &str| -> Result<Option<&str>, ApiError> {
-            headers
-                .get(name)
-                .map(|v| {
-                    v.to_str().map(str::trim).map_err(|_| {
-                        ApiError::bad_input(name, format!("header {name} is not text"))
-                    })
-                })
-                .transpose()
+    /// This context with `role` in `subsystem` (kept if it already holds a higher one).
+    pub fn with_role(mut self, subsystem: Subsystem, role: Role) -> Self {
+        let entry = self.roles.entry(subsystem).or_insert(role);
+        *entry = (*entry).max(role);
+        self
+    }
+
+    /// This context acting as `user`.
+    pub fn with_user(mut self, user: Uuid) -> Self {
+        self.user = Some(user);
+        self
+    }
+
+    /// Whether the caller holds at least `role` in `subsystem` (roles include the ones below).
+    pub fn has(&self, subsystem: Subsystem, role: Role) -> bool {
+        self.roles.get(&subsystem).is_some_and(|held| *held >= role)
+    }
+
+    /// Fails with `FORBIDDEN` unless the caller holds at least `role` in `subsystem`.
+    pub fn require(&self, subsystem: Subsystem, role: Role) -> Result<(), ApiError> {
+        if self.has(subsystem, role) {
+            return Ok(());
+        }
+        let held = match self.roles.get(&subsystem) {
+            Some(held) => format!("only {}:{}", subsystem.name(), held.name()),
+            None => format!("no {} role", subsystem.name()),
         };
-        let uuid = |name: &str| -> Result<Option<Uuid>, ApiError> {
-            text(name)?
-                .filter(|v| !v.is_empty())
-                .map(|v| {
-                    Uuid::parse_str(v).map_err(|_| {
-                        ApiError::bad_input(name, format!("header {name} must be a UUID"))
-                    })
-                })
-                .transpose()
-        };
+        Err(ApiError::Forbidden(format!(
+            "this needs the {}:{} role; the caller has {held}",
+            subsystem.name(),
+            role.name()
+        )))
+    }
+
+    /// The roles as `subsystem:role` strings (the token's `roles` claim).
+    pub fn role_strings(&self) -> Vec<String> {
+        self.roles
+            .iter()
+            .map(|(s, r)| format!("{}:{}", s.name(), r.name()))
+            .collect()
+    }
+
+    /// Reads `subsystem:role` strings, keeping the highest role per subsystem.
+    ///
+    /// Strings naming no known subsystem or role are skipped (a newer issuer may
+    /// know more subsystems), so they grant nothing.
+    pub fn parse_roles<'a>(
+        strings: impl IntoIterator<Item = &'a str>,
+    ) -> BTreeMap<Subsystem, Role> {
         let mut roles = BTreeMap::new();
-        if let Some(list) = text(ROLES_HEADER)? {
-            for pair in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let parsed = pair
-                    .split_once(':')
-                    .and_then(|(s, r)| Some((Subsystem::parse(s.trim())?, Role::parse(r.trim())?)));
-                let (subsystem, role) = parsed.ok_or_else(|| {
-                    ApiError::bad_input(
-                        ROLES_HEADER,
-                        format!("{pair:?} is not a subsystem:role pair such as sales:read"),
-                    )
-                })?;
+        for pair in strings {
+            let parsed = pair
+                .split_once(':')
+                .and_then(|(s, r)| Some((Subsystem::parse(s.trim())?, Role::parse(r.trim())?)));
+            if let Some((subsystem, role)) = parsed {
                 let entry = roles.entry(subsystem).or_insert(role);
                 *entry = (*entry).max(role);
             }
         }
-        Ok(Self {
-            organization: uuid(ORGANIZATION_HEADER)?,
-            user: uuid(USER_HEADER)?,
-            roles,
-        })
+        roles
     }
 
     /// The tenants this request may see.
@@ -196,25 +239,51 @@ impl RequestContext {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
-    fn reads_tenant_user_and_the_highest_role_per_subsystem() {
+    fn roles_keep_the_highest_per_subsystem_and_skip_unknown_ones() {
+        let roles = RequestContext::parse_roles([
+            "sales:read",
+            "sales:admin",
+            "ads:write",
+            "sales:root",
+            "billing:admin",
+            "nonsense",
+        ]);
+        assert_eq!(roles.get(&Subsystem::Sales), Some(&Role::Admin));
+        assert_eq!(roles.get(&Subsystem::Ads), Some(&Role::Write));
+        assert_eq!(roles.len(), 2);
+    }
+
+    #[test]
+    fn require_follows_read_write_admin() {
         let org = Uuid::now_v7();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            ORGANIZATION_HEADER,
-            HeaderValue::from_str(&org.to_string()).unwrap(),
+        let context = RequestContext::for_organization(org).with_role(Subsystem::Ads, Role::Write);
+        assert_eq!(context.scope(), TenantScope::Organization(org));
+        assert!(context.require(Subsystem::Ads, Role::Read).is_ok());
+        assert!(context.require(Subsystem::Ads, Role::Write).is_ok());
+        assert_eq!(
+            context
+                .require(Subsystem::Ads, Role::Admin)
+                .map_err(|e| e.code()),
+            Err("FORBIDDEN")
         );
-        headers.insert(
-            ROLES_HEADER,
-            HeaderValue::from_static("sales:read, sales:admin,ads:write"),
+        assert_eq!(
+            context
+                .require(Subsystem::Sales, Role::Read)
+                .map_err(|e| e.code()),
+            Err("FORBIDDEN")
         );
-        let ctx = RequestContext::from_headers(&headers).unwrap();
-        assert_eq!(ctx.scope(), TenantScope::Organization(org));
-        assert_eq!(ctx.roles.get(&Subsystem::Sales), Some(&Role::Admin));
-        assert_eq!(ctx.roles.get(&Subsystem::Ads), Some(&Role::Write));
-        assert!(!ctx.scope().allows(Uuid::now_v7()));
+        assert_eq!(context.role_strings(), vec!["ads:write".to_string()]);
+    }
+
+    #[test]
+    fn unrestricted_holds_every_role_and_every_tenant() {
+        let context = RequestContext::unrestricted();
+        assert_eq!(context.scope(), TenantScope::All);
+        for subsystem in Subsystem::ALL {
+            assert!(context.has(subsystem, Role::Admin));
+        }
     }
 
     #[test]
@@ -241,18 +310,5 @@ mod tests {
                 .code(),
             "BAD_USER_INPUT"
         );
-    }
-
-    #[test]
-    fn refuses_malformed_identity_headers() {
-        let mut headers = HeaderMap::new();
-        headers.insert(ORGANIZATION_HEADER, HeaderValue::from_static("acme"));
-        assert_eq!(
-            RequestContext::from_headers(&headers).unwrap_err().code(),
-            "BAD_USER_INPUT"
-        );
-        let mut headers = HeaderMap::new();
-        headers.insert(ROLES_HEADER, HeaderValue::from_static("sales:root"));
-        assert!(RequestContext::from_headers(&headers).is_err());
     }
 }

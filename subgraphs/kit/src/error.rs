@@ -20,6 +20,10 @@ pub mod codes {
     pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     /// The query does not fit the schema.
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    /// The organization's plan does not allow more of this (AI generations per month, ...).
+    pub const PLAN_LIMIT_REACHED: &str = "PLAN_LIMIT_REACHED";
+    /// A service we depend on (an AI model provider, ...) failed or timed out; retry later.
+    pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
     /// Something failed on our side; details are in the logs, not in the response.
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
 }
@@ -50,6 +54,10 @@ pub enum ApiError {
     Unauthenticated(String),
     /// The caller lacks the role.
     Forbidden(String),
+    /// The organization's plan limit is reached.
+    PlanLimitReached(String),
+    /// A service we depend on failed; the message names no secret.
+    Unavailable(String),
     /// A store failure; the cause is logged, never sent. Shared, because one
     /// failed DataLoader batch fails every resolver waiting on it.
     Internal(Arc<StoreError>),
@@ -126,7 +134,11 @@ impl ApiError {
         match self {
             Self::BadInput { message, .. } => message.clone(),
             Self::NotFound { entity, id } => format!("{entity} {id} was not found"),
-            Self::Conflict(m) | Self::Unauthenticated(m) | Self::Forbidden(m) => m.clone(),
+            Self::Conflict(m)
+            | Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::PlanLimitReached(m)
+            | Self::Unavailable(m) => m.clone(),
             Self::Internal(_) => "internal error".to_string(),
         }
     }
@@ -139,6 +151,8 @@ impl ApiError {
             Self::Conflict(_) => codes::CONFLICT,
             Self::Unauthenticated(_) => codes::UNAUTHENTICATED,
             Self::Forbidden(_) => codes::FORBIDDEN,
+            Self::PlanLimitReached(_) => codes::PLAN_LIMIT_REACHED,
+            Self::Unavailable(_) => codes::SERVICE_UNAVAILABLE,
             Self::Internal(_) => codes::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,6 +1,12 @@
 //! What every PromptSales subgraph shares: server bootstrap, configuration,
 //! request context, errors, ids, money, pagination, health and metrics.
 
+#[cfg(feature = "ai")]
+pub mod ai;
+pub mod auth;
+pub mod cache_hints;
+#[cfg(feature = "cache-tags")]
+pub mod cache_tags;
 pub mod config;
 pub mod context;
 pub mod db;
@@ -14,6 +20,9 @@ pub mod money;
 pub mod pagination;
 pub mod schema;
 pub mod sdl;
+#[cfg(feature = "sealing")]
+pub mod sealed;
+pub mod secret_file;
 pub mod server;
 pub mod service;
 pub mod telemetry;

@@ -5,18 +5,21 @@
 //! [`store::SalesStore`] (the narrow interface) -> [`store::sea`] (sea-orm,
 //! SQLite embedded default or PostgreSQL).
 
+pub mod audit;
+pub mod auth;
 pub mod domain;
+pub mod limits;
+pub mod scheduler;
 pub mod schema;
 pub mod seed;
 pub mod store;
 
 use std::sync::Arc;
 
-use async_graphql::EmptySubscription;
 use promptsales_kit::ServiceConfig;
 use promptsales_kit::server::{SubgraphApp, db_readiness};
 
-pub use schema::{Mutation, Query, SalesSchema};
+pub use schema::{Mutation, Query, SalesSchema, SalesSubscription};
 pub use seed::seed_demo;
 pub use store::SalesStore;
 pub use store::sea::SeaSalesStore;
@@ -54,22 +57,56 @@ pub fn store_on(db: sea_orm::DatabaseConnection) -> Arc<dyn SalesStore> {
 pub fn app(
     store: Arc<dyn SalesStore>,
     db: sea_orm::DatabaseConnection,
-) -> SubgraphApp<Query, Mutation, EmptySubscription> {
+) -> SubgraphApp<Query, Mutation, SalesSubscription> {
     let schema = build_schema(store.clone());
+    // Permissions (auth::permissions) read the identity tables of the same database.
+    let auth_store: Arc<dyn auth::AuthStore> = Arc::new(auth::SeaAuthStore::new(db.clone()));
     SubgraphApp {
         name: NAME,
         schema,
         request_data: Arc::new(move |context, data| {
-            schema::loaders::register(&store, context.scope(), data)
+            schema::loaders::register(&store, context.scope(), data);
+            data.insert(auth_store.clone());
         }),
         readiness: db_readiness(db),
     }
 }
 
+/// The whole HTTP surface of the sales subgraph: the GraphQL app (verifying
+/// tokens with the issuer's own keys) and the OAuth endpoints of `issuer`.
+pub fn http_router(
+    store: Arc<dyn SalesStore>,
+    db: sea_orm::DatabaseConnection,
+    issuer: Arc<auth::Issuer>,
+) -> anyhow::Result<axum::Router> {
+    let verifier = Arc::new(issuer.verifier());
+    let tokens = auth::TokenService {
+        issuer,
+        store: Arc::new(auth::SeaAuthStore::new(db.clone())),
+        audit: store.clone(),
+    };
+    let graphql = promptsales_kit::server::router_with(app(store, db), verifier)?;
+    // Every request's origin (client IP, user agent) is known to the audit log.
+    Ok(graphql
+        .merge(auth::http::routes(tokens))
+        .layer(axum::middleware::from_fn(audit::capture_origin)))
+}
+
 /// Runs the service from its config until Ctrl-C or SIGTERM.
 pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     let (store, db) = open_store(&config.database_url).await?;
-    let router = promptsales_kit::server::router(app(store, db.clone()))?;
+    let issuer = Arc::new(auth::Issuer::from_env()?);
+    // Keeps the audit log to its 90 days; stops with the process.
+    let purge = audit::spawn_purge_job(store.clone());
+    // Plan limits for the subgraphs that enforce them from Redis (`plan:{org}`).
+    let limits = limits::spawn_refresh(store.clone(), limits::shared().clone());
+    // Reminders and overdue alerts of the agenda, once each across replicas.
+    let agenda = scheduler::spawn(
+        store.clone(),
+        &config.database_url,
+        scheduler::interval_from_env(),
+    );
+    let router = http_router(store, db.clone(), issuer)?;
     tracing::info!(listen = %config.listen, "sales subgraph listening");
     promptsales_kit::server::serve(
         config.listen,
@@ -77,6 +114,9 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         promptsales_kit::server::shutdown_signal(),
     )
     .await?;
+    purge.abort();
+    limits.abort();
+    agenda.iter().for_each(|task| task.abort());
     if let Err(e) = db.close().await {
         tracing::warn!(error = %e, "closing the database failed");
     }

@@ -13,7 +13,10 @@ use uuid::Uuid;
 use crate::domain;
 use crate::domain::campaign::{Budget, CampaignStatus};
 use crate::domain::objective::ObjectiveKind;
+use crate::domain::subscription::{self, BillingCycle, FeatureKind};
 use crate::domain::user::UserType;
+use crate::store::plans::{Plan, PlanFeature, Subscription};
+use crate::store::results::{AdsSummaryRow, ContentSummaryRow, CrmSummaryRow};
 use crate::store::{NewCampaign, NewObjective, NewOrganization, NewProduct, NewUser, SalesStore};
 
 /// Demo-id kind of campaign objectives: only sales has them, so the number
@@ -159,6 +162,7 @@ pub async fn seed_demo(store: &dyn SalesStore) -> anyhow::Result<bool> {
             .with_context(|| format!("seeding campaign {}", campaign.name))?;
         wrote = true;
     }
+    wrote |= seed_portal(store, &plan).await?;
     if wrote {
         tracing::info!("sales demo data seeded");
     }
@@ -312,4 +316,264 @@ fn campaign(
         product_ids,
         objectives,
     })
+}
+
+/// Demo-id kinds of the portal's rows (sales only, clear of the kit's kinds).
+mod portal_kind {
+    /// Plans of the catalogue.
+    pub const PLAN: u8 = 6;
+    /// Subscriptions.
+    pub const SUBSCRIPTION: u8 = 7;
+}
+
+/// A feature of a catalogue plan: name, kind, value, unit.
+type FeatureSeed = (&'static str, FeatureKind, i64, &'static str);
+/// A catalogue plan: code, name, subsystem, price, trial days, max users, features.
+type PlanSeed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    i32,
+    i32,
+    &'static [FeatureSeed],
+);
+/// The plan catalogue.
+const CATALOGUE: [PlanSeed; 4] = [
+    (
+        "content-starter",
+        "Content Starter",
+        "content",
+        49,
+        14,
+        3,
+        &[(
+            subscription::AI_GENERATIONS_PER_MONTH,
+            FeatureKind::Quota,
+            500,
+            "generations",
+        )],
+    ),
+    (
+        "ads-growth",
+        "Ads Growth",
+        "ads",
+        199,
+        14,
+        10,
+        &[
+            (
+                subscription::ACTIVE_CAMPAIGNS,
+                FeatureKind::Limit,
+                10,
+                "campaigns",
+            ),
+            ("connected_ad_accounts", FeatureKind::Limit, 5, "accounts"),
+        ],
+    ),
+    (
+        "crm-team",
+        "CRM Team",
+        "crm",
+        99,
+        30,
+        10,
+        &[("lead_queue", FeatureKind::Boolean, 1, "")],
+    ),
+    (
+        "suite",
+        "PromptSales Suite",
+        "all",
+        499,
+        0,
+        50,
+        &[
+            (
+                subscription::ACTIVE_CAMPAIGNS,
+                FeatureKind::Limit,
+                50,
+                "campaigns",
+            ),
+            (
+                subscription::AI_GENERATIONS_PER_MONTH,
+                FeatureKind::Quota,
+                5_000,
+                "generations",
+            ),
+            ("lead_queue", FeatureKind::Boolean, 1, ""),
+        ],
+    ),
+];
+
+/// The portal's demo rows: the plan catalogue, the organizations' subscriptions, and the
+/// result summaries derived from the kit plan's ad figures (so they agree with the ads store).
+async fn seed_portal(
+    store: &dyn SalesStore,
+    plan: &promptsales_kit::demo::DemoPlan,
+) -> anyhow::Result<bool> {
+    let mut wrote = false;
+    let plans: Vec<Plan> = CATALOGUE
+        .iter()
+        .enumerate()
+        .map(
+            |(n, (code, name, subsystem, price, trial, users, features))| Plan {
+                id: demo_id(portal_kind::PLAN, n as u32 + 1),
+                code: (*code).to_string(),
+                name: (*name).to_string(),
+                subsystem: (*subsystem).to_string(),
+                billing_cycle: BillingCycle::Monthly,
+                price: Decimal4::from_units(*price),
+                currency: "EUR".to_string(),
+                trial_days: *trial,
+                max_users: *users,
+                active: true,
+                features: features
+                    .iter()
+                    .map(|(name, kind, value, unit)| PlanFeature {
+                        name: (*name).to_string(),
+                        kind: *kind,
+                        value: *value,
+                        unit: (!unit.is_empty()).then(|| (*unit).to_string()),
+                    })
+                    .collect(),
+            },
+        )
+        .collect();
+    let ids: Vec<Uuid> = plans.iter().map(|p| p.id).collect();
+    let present = id_set(store.plans_by_ids(&ids).await?.iter().map(|p| p.id));
+    for p in plans.iter().filter(|p| !present.contains(&p.id)) {
+        store
+            .insert_plan(p.clone())
+            .await
+            .with_context(|| format!("seeding plan {}", p.code))?;
+        wrote = true;
+    }
+
+    // The first organization runs on the suite; the second on ads (in trial) and content.
+    let now = domain::now();
+    let choices: [(usize, usize, bool); 3] = [(0, 3, false), (1, 1, true), (1, 0, false)];
+    for (n, (org_index, plan_index, trial)) in choices.into_iter().enumerate() {
+        let (Some(org), Some(chosen)) = (plan.organizations.get(org_index), plans.get(plan_index))
+        else {
+            continue;
+        };
+        let id = demo_id(portal_kind::SUBSCRIPTION, n as u32 + 1);
+        if store.subscription(TenantScope::All, id).await?.is_some() {
+            continue;
+        }
+        let period = subscription::subscribe(chosen.billing_cycle, chosen.trial_days, trial, now);
+        let entry = crate::audit::NewAuditEntry {
+            organization_id: Some(org.id),
+            actor_id: None,
+            action: "subscription.created".into(),
+            target_type: "Subscription".into(),
+            target_id: Some(id.to_string()),
+            severity: crate::audit::Severity::Info,
+            origin: Default::default(),
+            metadata: serde_json::json!({"plan": chosen.code, "by": "demo seed"}),
+        };
+        store
+            .insert_subscription(
+                Subscription {
+                    id,
+                    organization_id: org.id,
+                    plan_id: chosen.id,
+                    subsystem: chosen.subsystem.clone(),
+                    period,
+                    started_at: now,
+                    cancelled_at: None,
+                    auto_renew: true,
+                    updated_at: now,
+                },
+                entry,
+            )
+            .await
+            .with_context(|| format!("seeding the subscription of {}", org.name))?;
+        wrote = true;
+    }
+
+    // Summaries, once: present when the first organization already has ad history.
+    let seeded = match plan.organizations.first() {
+        Some(org) => !store
+            .channel_history(TenantScope::All, org.id)
+            .await?
+            .is_empty(),
+        None => true,
+    };
+    if !seeded {
+        let (ads, crm, content) = summaries(plan);
+        store.upsert_ads_summary(&ads).await?;
+        store.upsert_crm_summary(&crm).await?;
+        store.upsert_content_summary(&content).await?;
+        let campaigns: Vec<Uuid> = plan.campaigns.iter().map(|c| c.id).collect();
+        store.refresh_performance(&campaigns).await?;
+        store.refresh_dashboard_totals().await?;
+        wrote = true;
+    }
+    Ok(wrote)
+}
+
+/// The summaries of the demo plan: ads from its daily figures; CRM derived from the ads'
+/// conversions (each conversion a lead, a fifth of them won, worth the conversion value);
+/// content as three variants per channel, reviewed unless the campaign is a draft.
+fn summaries(
+    plan: &promptsales_kit::demo::DemoPlan,
+) -> (
+    Vec<AdsSummaryRow>,
+    Vec<CrmSummaryRow>,
+    Vec<ContentSummaryRow>,
+) {
+    let (mut ads, mut crm, mut content) = (Vec::new(), Vec::new(), Vec::new());
+    for campaign in &plan.campaigns {
+        let mut per_day: std::collections::BTreeMap<chrono::NaiveDate, (i64, Decimal4)> =
+            Default::default();
+        for d in campaign.ad_days() {
+            ads.push(AdsSummaryRow {
+                organization_id: campaign.organization_id,
+                campaign_id: campaign.id,
+                day: d.day,
+                channel: d.channel.to_string(),
+                impressions: d.impressions,
+                clicks: d.clicks,
+                reach: d.reach,
+                engagement: d.engagement,
+                spend: d.spend,
+                conversions: d.conversions,
+                conversion_value: d.conversion_value,
+            });
+            let entry = per_day.entry(d.day).or_insert((0, Decimal4::ZERO));
+            entry.0 += d.conversions;
+            entry.1 = Decimal4(entry.1.raw() + d.conversion_value.raw());
+        }
+        for (day, (leads, value)) in per_day {
+            let customers = leads / 5;
+            crm.push(CrmSummaryRow {
+                organization_id: campaign.organization_id,
+                campaign_id: campaign.id,
+                day,
+                leads,
+                qualified: leads * 3 / 5,
+                customers,
+                // Revenue of the customers won: their share of the conversions' value.
+                revenue: Decimal4(if leads == 0 {
+                    0
+                } else {
+                    value.raw() / leads * customers
+                }),
+            });
+        }
+        let pieces = campaign.channels.len() as i64 * 3;
+        let reviewed = campaign.status != "draft";
+        content.push(ContentSummaryRow {
+            organization_id: campaign.organization_id,
+            campaign_id: campaign.id,
+            day: campaign.start_date,
+            content_type: "text".into(),
+            total: pieces,
+            approved: if reviewed { pieces - 1 } else { 0 },
+            rejected: if reviewed { 1 } else { 0 },
+            pending: if reviewed { 0 } else { pieces },
+        });
+    }
+    (ads, crm, content)
 }

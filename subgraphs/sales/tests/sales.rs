@@ -2,14 +2,30 @@
 //! async functions against SQLite (a temporary file) and PostgreSQL (a fresh
 //! database from the kit's test server).
 
+#[path = "sales/agenda.rs"]
+mod agenda;
 #[path = "sales/batching.rs"]
 mod batching;
 #[path = "sales/contract.rs"]
 mod contract;
+#[path = "sales/identity.rs"]
+mod identity;
+#[path = "sales/money.rs"]
+mod money;
+#[path = "sales/plans.rs"]
+mod plans;
+#[path = "sales/portal_support.rs"]
+mod portal_support;
+#[path = "sales/postgres.rs"]
+mod postgres_only;
+#[path = "sales/results.rs"]
+mod results;
 #[path = "sales/sdl.rs"]
 mod sdl;
 #[path = "sales/support.rs"]
 mod support;
+#[path = "sales/workflow.rs"]
+mod workflow;
 
 /// Declares each test once per backend: `sqlite::name` and `postgres::name`.
 macro_rules! on_every_backend {
@@ -50,4 +66,50 @@ on_every_backend!(
     contract::a_tenant_sees_only_its_own_rows,
     contract::the_demo_seed_is_idempotent_and_queryable,
     batching::entities_and_pages_cost_a_constant_number_of_statements,
+    identity::the_password_grant_issues_tokens_with_the_users_permissions_and_refuses_the_rest,
+    identity::refresh_tokens_rotate_and_a_reused_one_revokes_its_whole_login,
+    identity::clients_get_tokens_with_their_secret_and_the_jwks_verifies_them,
+    identity::sales_admins_grant_and_revoke_permissions_in_their_own_organization,
 );
+
+// The portal: workflow, plans and money, on every backend.
+mod portal {
+    on_every_backend!(
+        workflow::every_status_pair_is_legal_exactly_when_the_machine_allows_it,
+        workflow::nothing_launches_before_every_approval_is_granted,
+        workflow::a_rejection_sends_the_campaign_back_and_old_grants_never_count_again,
+        workflow::a_strategy_becomes_a_draft_plan_reasoned_from_past_results,
+        workflow::concurrent_last_grants_still_approve_the_campaign,
+        money::movements_keep_a_running_balance_that_never_goes_negative,
+        money::concurrent_spends_lose_no_update_and_never_overdraw,
+        money::the_database_refuses_a_negative_balance_on_its_own,
+        money::payment_methods_hold_tokens_and_transactions_fund_campaigns,
+        plans::plan_limits_are_enforced_and_follow_the_live_subscription,
+        plans::plan_limits_are_published_to_redis_and_an_outage_fails_no_mutation,
+        results::the_dashboard_adds_up_the_seeded_results,
+        results::the_audit_log_keeps_ninety_days,
+        agenda::the_scheduler_fires_each_reminder_once_and_pushes_it,
+    );
+}
+
+// The portal's PostgreSQL-only guarantees.
+mod portal_postgres {
+    macro_rules! on_postgres {
+        ($($module:ident :: $name:ident),* $(,)?) => {
+            $(
+                #[tokio::test]
+                async fn $name() -> anyhow::Result<()> {
+                    let h = crate::support::Harness::postgres().await?;
+                    let outcome = crate::$module::$name(&h).await;
+                    h.close().await;
+                    outcome
+                }
+            )*
+        };
+    }
+    on_postgres!(
+        agenda::two_schedulers_on_one_postgres_fire_each_reminder_exactly_once,
+        postgres_only::the_service_role_cannot_change_the_schema_and_reporting_only_reads,
+        postgres_only::triggers_guard_the_watermark_and_the_balance_and_the_view_refreshes,
+    );
+}

@@ -70,13 +70,19 @@ pub struct AdFields {
 impl AdFields {
     /// Checks the fields and makes the ad to insert, in `organization_id`, as a `DRAFT`.
     pub fn into_new_ad(self, organization_id: Uuid) -> Result<NewAd, ApiError> {
-        let name = clean_name(&self.name, "input.name")?;
-        check_budget(self.daily_budget, "input.dailyBudget")?;
-        check_dates(self.start_date, self.end_date, "input.endDate")?;
-        let creative_ids = clean_creatives(self.creative_ids, "input.creativeIds")?;
-        let platform = clean_text(self.platform, MAX_PLATFORM_LEN, "input.platform")?;
-        let external_id = clean_text(self.external_id, MAX_EXTERNAL_ID_LEN, "input.externalId")?;
-        check_platform_pair(&platform, &external_id, "input.externalId")?;
+        self.into_new_ad_at(organization_id, "input")
+    }
+
+    /// Like [`Self::into_new_ad`], naming fields under `prefix` (`input`, `ads[2]`).
+    pub fn into_new_ad_at(self, organization_id: Uuid, prefix: &str) -> Result<NewAd, ApiError> {
+        let f = |name: &str| format!("{prefix}.{name}");
+        let name = clean_name(&self.name, &f("name"))?;
+        check_budget(self.daily_budget, &f("dailyBudget"))?;
+        check_dates(self.start_date, self.end_date, &f("endDate"))?;
+        let creative_ids = clean_creatives(self.creative_ids, &f("creativeIds"))?;
+        let platform = clean_text(self.platform, MAX_PLATFORM_LEN, &f("platform"))?;
+        let external_id = clean_text(self.external_id, MAX_EXTERNAL_ID_LEN, &f("externalId"))?;
+        check_platform_pair(&platform, &external_id, &f("externalId"))?;
         Ok(NewAd {
             id: None,
             organization_id,

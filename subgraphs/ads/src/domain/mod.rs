@@ -1,15 +1,21 @@
-//! The ads rules: enums, validation, status transitions and derived ratios. Plain Rust, no I/O.
+//! The ads rules: enums, validation, status transitions, launches, derived
+//! ratios, signatures and budget suggestions. Plain Rust, no I/O.
 
 pub mod ad;
+pub mod allocation;
+pub mod availability;
 pub mod bid_strategy;
 pub mod channel;
+pub mod launch;
 pub mod market;
 pub mod performance;
+pub mod signature;
 pub mod status;
 
 pub use ad::{AdFields, AdPatch, Patch};
 pub use bid_strategy::BidStrategy;
 pub use channel::AdChannel;
+pub use launch::{CampaignFacts, CampaignState};
 pub use market::MarketFields;
 pub use performance::Performance;
 pub use status::AdStatus;

@@ -21,7 +21,7 @@ pub const MAX_METRIC_DAYS: i64 = 366;
 pub struct Ad(pub crate::store::Ad);
 
 /// An ad of a campaign on one channel in one market.
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl Ad {
     /// Its id.
     async fn id(&self) -> ID {
@@ -68,9 +68,7 @@ impl Ad {
         self.0
             .creative_ids
             .iter()
-            .map(|id| MediaAsset {
-                id: ID(id.to_string()),
-            })
+            .map(|id| MediaAsset::new(*id))
             .collect()
     }
 

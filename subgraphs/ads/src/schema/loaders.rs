@@ -13,8 +13,11 @@ use promptsales_kit::context::TenantScope;
 use promptsales_kit::{LoadError, Page, PageRequest};
 use uuid::Uuid;
 
-use crate::domain::Performance;
-use crate::store::{Ad, AdFilter, AdMetric, AdsStore, ChannelPerformance};
+use crate::domain::{AdChannel, Performance};
+use crate::store::{
+    Ad, AdFilter, AdMetric, AdsStore, ChannelMarketPerformance, ChannelPerformance,
+    DailyPerformance, RankBy, RankedAd, SubjectKind, Subjects,
+};
 
 /// What every loader reads from: the store, within one request's scope.
 #[derive(Clone)]
@@ -190,6 +193,200 @@ impl Loader<Uuid> for ChannelBreakdownLoader {
     }
 }
 
+/// One subject (campaign or organization) over one period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PeriodKey {
+    /// Campaign or organization.
+    pub kind: SubjectKind,
+    /// Its id.
+    pub id: Uuid,
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+}
+
+/// A subject's ranking over a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RankKey {
+    /// Campaign or organization.
+    pub kind: SubjectKind,
+    /// Its id.
+    pub id: Uuid,
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+    /// The ranking metric.
+    pub by: RankBy,
+}
+
+/// A subject's channels converting in `current` and not in `previous`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShiftKey {
+    /// Campaign or organization.
+    pub kind: SubjectKind,
+    /// Its id.
+    pub id: Uuid,
+    /// The period with conversions.
+    pub current: (NaiveDate, NaiveDate),
+    /// The period without.
+    pub previous: (NaiveDate, NaiveDate),
+}
+
+/// Groups keys by everything but the subject id: one store call per group (usually one).
+fn groups<K: Copy, G: std::hash::Hash + Eq>(
+    keys: &[K],
+    group: impl Fn(&K) -> (G, SubjectKind, Uuid),
+) -> HashMap<(G, SubjectKind), Vec<Uuid>> {
+    let mut out: HashMap<(G, SubjectKind), Vec<Uuid>> = HashMap::new();
+    for key in keys {
+        let (g, kind, id) = group(key);
+        out.entry((g, kind)).or_default().push(id);
+    }
+    out
+}
+
+/// Per channel and market, by subject and period.
+pub struct ChannelMarketLoader(Source);
+
+impl Loader<PeriodKey> for ChannelMarketLoader {
+    type Value = Vec<ChannelMarketPerformance>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[PeriodKey]) -> Result<HashMap<PeriodKey, Self::Value>, LoadError> {
+        let mut out: HashMap<PeriodKey, Self::Value> = HashMap::new();
+        for (((from, to), kind), ids) in groups(keys, |k| ((k.from, k.to), k.kind, k.id)) {
+            let subjects = Subjects { kind, ids };
+            for row in self
+                .0
+                .store
+                .performance_by_channel_market(self.0.scope, &subjects, from, to)
+                .await?
+            {
+                let key = PeriodKey {
+                    kind,
+                    id: row.subject_id,
+                    from,
+                    to,
+                };
+                out.entry(key).or_default().push(row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Rankings, by subject, period and metric.
+pub struct RankingLoader(Source);
+
+impl Loader<RankKey> for RankingLoader {
+    type Value = Vec<RankedAd>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[RankKey]) -> Result<HashMap<RankKey, Self::Value>, LoadError> {
+        let mut out: HashMap<RankKey, Self::Value> = HashMap::new();
+        for (((from, to, by), kind), ids) in groups(keys, |k| ((k.from, k.to, k.by), k.kind, k.id))
+        {
+            let subjects = Subjects { kind, ids };
+            for row in self
+                .0
+                .store
+                .ad_ranking(self.0.scope, &subjects, from, to, by)
+                .await?
+            {
+                let key = RankKey {
+                    kind,
+                    id: row.subject_id,
+                    from,
+                    to,
+                    by,
+                };
+                out.entry(key).or_default().push(row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Channels converting in one period and not another, by subject and periods.
+pub struct ShiftLoader(Source);
+
+impl Loader<ShiftKey> for ShiftLoader {
+    type Value = Vec<AdChannel>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[ShiftKey]) -> Result<HashMap<ShiftKey, Self::Value>, LoadError> {
+        let mut out: HashMap<ShiftKey, Self::Value> = HashMap::new();
+        for (((current, previous), kind), ids) in
+            groups(keys, |k| ((k.current, k.previous), k.kind, k.id))
+        {
+            let subjects = Subjects { kind, ids };
+            for (id, channel) in self
+                .0
+                .store
+                .channels_converting_only_in(self.0.scope, &subjects, current, previous)
+                .await?
+            {
+                let key = ShiftKey {
+                    kind,
+                    id,
+                    current,
+                    previous,
+                };
+                out.entry(key).or_default().push(channel);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Daily sums, by subject and period.
+pub struct DailyLoader(Source);
+
+impl Loader<PeriodKey> for DailyLoader {
+    type Value = Vec<DailyPerformance>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[PeriodKey]) -> Result<HashMap<PeriodKey, Self::Value>, LoadError> {
+        let mut out: HashMap<PeriodKey, Self::Value> = HashMap::new();
+        for (((from, to), kind), ids) in groups(keys, |k| ((k.from, k.to), k.kind, k.id)) {
+            let subjects = Subjects { kind, ids };
+            for row in self
+                .0
+                .store
+                .daily_performance(self.0.scope, &subjects, from, to)
+                .await?
+            {
+                let key = PeriodKey {
+                    kind,
+                    id: row.subject_id,
+                    from,
+                    to,
+                };
+                out.entry(key).or_default().push(row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The ads showing each asset, by asset id.
+pub struct AssetAdsLoader(Source);
+
+impl Loader<Uuid> for AssetAdsLoader {
+    type Value = Vec<Ad>;
+    type Error = LoadError;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Ad>>, LoadError> {
+        let mut out: HashMap<Uuid, Vec<Ad>> = HashMap::new();
+        for (asset, ad) in self.0.store.ads_using_assets(self.0.scope, ids).await? {
+            out.entry(asset).or_default().push(ad);
+        }
+        Ok(out)
+    }
+}
+
 /// Every loader of one request.
 pub struct Loaders {
     /// Ads by id (`ad`, `_entities`).
@@ -204,6 +401,16 @@ pub struct Loaders {
     pub campaign_totals: DataLoader<CampaignTotalsLoader>,
     /// `Campaign.channelBreakdown`.
     pub channel_breakdown: DataLoader<ChannelBreakdownLoader>,
+    /// `adPerformance` of campaigns and organizations.
+    pub channel_market: DataLoader<ChannelMarketLoader>,
+    /// `adRanking`.
+    pub ranking: DataLoader<RankingLoader>,
+    /// `adConversionShift`.
+    pub shift: DataLoader<ShiftLoader>,
+    /// `adDailySeries`.
+    pub daily: DataLoader<DailyLoader>,
+    /// `MediaAsset.ads`.
+    pub asset_ads: DataLoader<AssetAdsLoader>,
 }
 
 impl Loaders {
@@ -216,7 +423,15 @@ impl Loaders {
             ad_metrics: DataLoader::new(AdMetricsLoader(source.clone()), tokio::spawn),
             campaign_ads: DataLoader::new(CampaignAdsLoader(source.clone()), tokio::spawn),
             campaign_totals: DataLoader::new(CampaignTotalsLoader(source.clone()), tokio::spawn),
-            channel_breakdown: DataLoader::new(ChannelBreakdownLoader(source), tokio::spawn),
+            channel_breakdown: DataLoader::new(
+                ChannelBreakdownLoader(source.clone()),
+                tokio::spawn,
+            ),
+            channel_market: DataLoader::new(ChannelMarketLoader(source.clone()), tokio::spawn),
+            ranking: DataLoader::new(RankingLoader(source.clone()), tokio::spawn),
+            shift: DataLoader::new(ShiftLoader(source.clone()), tokio::spawn),
+            daily: DataLoader::new(DailyLoader(source.clone()), tokio::spawn),
+            asset_ads: DataLoader::new(AssetAdsLoader(source), tokio::spawn),
         }
     }
 }

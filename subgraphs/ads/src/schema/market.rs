@@ -10,7 +10,7 @@ use crate::store::Market;
 pub struct AdMarket(pub Market);
 
 /// A country a tenant runs ads in, with the currency budgets there are in and the language ads speak.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl AdMarket {
     /// Its id.
     async fn id(&self) -> ID {

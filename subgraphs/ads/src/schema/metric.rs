@@ -11,7 +11,7 @@ use crate::domain::Performance;
 pub struct AdMetric(pub crate::store::AdMetric);
 
 /// The figures of one ad on one day; money in the ad's market currency.
-#[Object]
+#[Object(cache_control(max_age = 30))]
 impl AdMetric {
     /// Its id.
     async fn id(&self) -> ID {
@@ -94,9 +94,13 @@ impl AdMetric {
     }
 }
 
-/// One day's figures as a platform reports them; recording a day again replaces them.
+/// One day of one ad's figures as a platform reports them; recording a day again replaces them.
 #[derive(InputObject, Debug, Clone)]
-pub struct AdMetricsInput {
+pub struct AdDayMetricsInput {
+    /// The ad.
+    pub ad_id: ID,
+    /// The day.
+    pub day: NaiveDate,
     /// Times shown.
     pub impressions: i64,
     /// People reached (at most impressions).
@@ -117,7 +121,7 @@ pub struct AdMetricsInput {
     pub conversion_value: Decimal4,
 }
 
-impl AdMetricsInput {
+impl AdDayMetricsInput {
     /// The figures, unchecked.
     pub fn performance(&self) -> Performance {
         Performance {

@@ -2,47 +2,68 @@
 
 pub mod ad;
 pub mod ad_inputs;
+pub mod analytics;
 pub mod campaign;
 pub mod enums;
+pub mod launch;
 pub mod loaders;
 pub mod market;
 pub mod media_asset;
 pub mod metric;
+pub mod operations;
+pub mod organization;
+pub mod subscription;
 pub mod totals;
 
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, EmptyFields};
-use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, SchemaBuilder};
+use async_graphql::{Context, ID, Object, Result, Schema, SchemaBuilder};
 use chrono::NaiveDate;
-use promptsales_kit::context::TenantScope;
+use promptsales_kit::context::{Role, Subsystem, TenantScope};
 use promptsales_kit::{ApiError, PageRequest, RequestContext, StoreError, parse_id};
 
 use crate::domain::MarketFields;
-use crate::store::{AdsStore, NewAdMetric, NewMarket, is_unique_violation};
+use crate::services::AdsServices;
+use crate::store::{AdsStore, NewMarket, is_unique_violation};
 use ad::Ad;
 use ad_inputs::{AdFilterInput, CreateAdInput, UpdateAdInput};
 use campaign::Campaign;
+use launch::AdLaunchInput;
 use loaders::Loaders;
 use market::{AdMarket, CreateAdMarketInput};
-use metric::{AdMetric, AdMetricsInput};
+use metric::{AdDayMetricsInput, AdMetric};
+use organization::Organization;
+pub use subscription::Subscription;
 
 /// The ads subgraph's executable schema.
-pub type AdsSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AdsSchema = Schema<Query, Mutation, Subscription>;
 
 pub use promptsales_kit::limits::MAX_DEPTH;
 /// The most fields one query may select.
 pub const MAX_COMPLEXITY: usize = 2_000;
 
 /// The schema without data: what the SDL export needs.
-pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    promptsales_kit::schema::subgraph_schema(Query, Mutation, EmptySubscription)
+pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    promptsales_kit::schema::subgraph_schema(Query, Mutation, Subscription)
         .limit_complexity(MAX_COMPLEXITY)
 }
 
-/// The schema over `store`.
-pub fn build(store: Arc<dyn AdsStore>) -> AdsSchema {
-    builder().data(store).finish()
+/// The schema over `store`, talking to `services`.
+pub fn build(store: Arc<dyn AdsStore>, services: AdsServices) -> AdsSchema {
+    builder().data(store).data(services).finish()
+}
+
+fn services<'a>(ctx: &Context<'a>) -> Result<&'a AdsServices> {
+    ctx.data::<AdsServices>()
+}
+
+/// Refuses unless the caller may write ads (the kit's guard checks it per operation
+/// too; this keeps each mutation safe on its own).
+fn writer(ctx: &Context<'_>) -> Result<()> {
+    Ok(ctx
+        .data::<RequestContext>()?
+        .require(Subsystem::Ads, Role::Write)?)
 }
 
 fn store<'a>(ctx: &Context<'a>) -> Result<&'a Arc<dyn AdsStore>> {
@@ -125,6 +146,18 @@ impl Query {
     async fn find_campaign_by_id(&self, id: ID) -> Result<Campaign> {
         Ok(Campaign::new(parse_id("id", &id)?))
     }
+
+    /// Federation: a media asset by key (content owns it); nothing is read until a field asks.
+    #[graphql(entity)]
+    async fn find_media_asset_by_id(&self, id: ID) -> Result<media_asset::MediaAsset> {
+        Ok(media_asset::MediaAsset::new(parse_id("id", &id)?))
+    }
+
+    /// Federation: an organization by key; nothing is read until a field asks.
+    #[graphql(entity)]
+    async fn find_organization_by_id(&self, id: ID) -> Result<Organization> {
+        Ok(Organization::new(parse_id("id", &id)?))
+    }
 }
 
 /// Mutations.
@@ -139,6 +172,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: CreateAdMarketInput,
     ) -> Result<AdMarket> {
+        writer(ctx)?;
         let organization_id = input
             .organization_id
             .as_ref()
@@ -170,6 +204,7 @@ impl Mutation {
 
     /// Creates an ad, as a DRAFT, in its market's organization.
     async fn create_ad(&self, ctx: &Context<'_>, input: CreateAdInput) -> Result<Ad> {
+        writer(ctx)?;
         let fields = input.into_fields()?;
         let store = store(ctx)?;
         let market = store
@@ -192,6 +227,7 @@ impl Mutation {
 
     /// Changes an ad's settings or status.
     async fn update_ad(&self, ctx: &Context<'_>, id: ID, input: UpdateAdInput) -> Result<Ad> {
+        writer(ctx)?;
         let id = parse_id("id", &id)?;
         let patch = input.into_patch()?;
         let scope = scope(ctx)?;
@@ -214,35 +250,65 @@ impl Mutation {
         Ok(Ad(ad))
     }
 
-    /// Records one day of an ad's figures; recording the same day again replaces them (never adds).
+    /// Launches a set of ads for a campaign, all or none: each is checked against the
+    /// campaign (asked of sales: status, dates, countries, currency, available budget less
+    /// what its ads already launched commit) and its market; the first fault names the ad
+    /// (`ads[2].dailyBudget`). Launched ads are SCHEDULED.
+    async fn launch_ads(
+        &self,
+        ctx: &Context<'_>,
+        campaign_id: ID,
+        ads: Vec<AdLaunchInput>,
+    ) -> Result<Vec<Ad>> {
+        writer(ctx)?;
+        let campaign_id = parse_id("campaignId", &campaign_id)?;
+        let inputs = ads
+            .into_iter()
+            .enumerate()
+            .map(|(i, ad)| ad.into_fields(i, campaign_id))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let launched = operations::launch(ctx, campaign_id, inputs).await?;
+        Ok(launched.into_iter().map(Ad).collect())
+    }
+
+    /// Records days of ads' figures in one batch, all or none; recording a day again
+    /// replaces it (never adds). Each recorded day is pushed to `campaignMetrics` subscribers.
     async fn record_ad_metrics(
         &self,
         ctx: &Context<'_>,
-        ad_id: ID,
-        day: NaiveDate,
-        input: AdMetricsInput,
-    ) -> Result<AdMetric> {
-        let ad_id = parse_id("adId", &ad_id)?;
-        let performance = input.performance();
-        performance.validate_day("input")?;
-        let store = store(ctx)?;
-        let ad = store
-            .ads_by_id(scope(ctx)?, &[ad_id])
-            .await
-            .map_err(ApiError::from)?
-            .pop()
-            .ok_or_else(|| ApiError::not_found("Ad", ad_id))?;
-        let metric = store
-            .record_metric(NewAdMetric {
-                id: None,
-                organization_id: ad.organization_id,
-                ad_id,
-                day,
-                performance,
-            })
-            .await
-            .map_err(ApiError::from)?;
-        tracing::info!(ad = %ad_id, %day, "ad metrics recorded");
-        Ok(AdMetric(metric))
+        input: Vec<AdDayMetricsInput>,
+    ) -> Result<Vec<AdMetric>> {
+        writer(ctx)?;
+        let recorded = operations::record(ctx, input).await?;
+        Ok(recorded.into_iter().map(AdMetric).collect())
+    }
+
+    /// Publishes a SCHEDULED or PAUSED ad on its platform (its `platform` connector) and marks it RUNNING.
+    async fn publish_ad(&self, ctx: &Context<'_>, id: ID) -> Result<Ad> {
+        writer(ctx)?;
+        let id = parse_id("id", &id)?;
+        Ok(Ad(operations::publish(ctx, id).await?))
+    }
+
+    /// Pauses a RUNNING ad on its platform and marks it PAUSED.
+    async fn pause_ad(&self, ctx: &Context<'_>, id: ID) -> Result<Ad> {
+        writer(ctx)?;
+        let id = parse_id("id", &id)?;
+        Ok(Ad(operations::pause(ctx, id).await?))
+    }
+
+    /// Pulls an ad's daily figures within `from..=to` from its platform and records them (replacing those days).
+    async fn sync_ad_metrics(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<AdMetric>> {
+        writer(ctx)?;
+        let id = parse_id("id", &id)?;
+        let (from, to) = analytics::period(from, to)?;
+        let recorded = operations::sync(ctx, id, from, to).await?;
+        Ok(recorded.into_iter().map(AdMetric).collect())
     }
 }

@@ -11,7 +11,7 @@ use crate::domain::Performance;
 pub struct AdTotals(pub Performance);
 
 /// Delivery summed over days (and ads); money in the ads' market currency.
-#[Object]
+#[Object(cache_control(max_age = 30))]
 impl AdTotals {
     /// Times shown.
     async fn impressions(&self) -> i64 {
@@ -71,6 +71,7 @@ impl AdTotals {
 
 /// A campaign's totals on one channel.
 #[derive(SimpleObject, Debug, Clone, PartialEq)]
+#[graphql(cache_control(max_age = 30))]
 pub struct ChannelTotals {
     /// The channel.
     pub channel: AdChannel,

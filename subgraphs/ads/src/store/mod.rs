@@ -221,6 +221,93 @@ pub struct NewRows {
     pub metrics: Vec<NewAdMetric>,
 }
 
+/// Whose ads an analytics read groups by: campaigns or organizations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubjectKind {
+    /// Each campaign's ads.
+    Campaign,
+    /// Each organization's ads.
+    Organization,
+}
+
+/// The subjects of one analytics read (rows come back per subject: many parents, one statement).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Subjects {
+    /// Campaigns or organizations.
+    pub kind: SubjectKind,
+    /// Their ids.
+    pub ids: Vec<Uuid>,
+}
+
+/// What ads are ranked by within their channel (best first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RankBy {
+    /// Click-through rate.
+    Ctr,
+    /// Conversions.
+    Conversions,
+    /// Return on ad spend.
+    Roas,
+}
+
+/// Sums of one channel in one market over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelMarketPerformance {
+    /// The campaign or organization the row belongs to.
+    pub subject_id: Uuid,
+    /// The channel.
+    pub channel: AdChannel,
+    /// The market's country.
+    pub country: String,
+    /// The market's currency (the money's).
+    pub currency: String,
+    /// The sums.
+    pub performance: Performance,
+}
+
+/// An ad's sums over a period and its rank within its channel (1 is best; ties share a rank).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankedAd {
+    /// The campaign or organization the row belongs to.
+    pub subject_id: Uuid,
+    /// The ad.
+    pub ad_id: Uuid,
+    /// Its channel.
+    pub channel: AdChannel,
+    /// Its rank within the channel.
+    pub rank: i64,
+    /// Its sums.
+    pub performance: Performance,
+}
+
+/// Sums of one day (in one currency).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyPerformance {
+    /// The campaign or organization the row belongs to.
+    pub subject_id: Uuid,
+    /// The day.
+    pub day: NaiveDate,
+    /// The money's currency.
+    pub currency: String,
+    /// The sums.
+    pub performance: Performance,
+}
+
+/// Spend and conversion value of one channel on one day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelDay {
+    /// The campaign or organization the row belongs to.
+    pub subject_id: Uuid,
+    /// The channel.
+    pub channel: AdChannel,
+    /// The day.
+    pub day: NaiveDate,
+    /// Spend.
+    pub spend: Decimal4,
+    /// Conversion value.
+    pub conversion_value: Decimal4,
+}
+
 /// The ads store.
 #[async_trait]
 pub trait AdsStore: Send + Sync {
@@ -286,6 +373,69 @@ pub trait AdsStore: Send + Sync {
         scope: TenantScope,
         campaign_ids: &[Uuid],
     ) -> StoreResult<Vec<ChannelPerformance>>;
+
+    /// Inserts a campaign's launched ads, all in one transaction or none.
+    async fn insert_ads(&self, ads: Vec<NewAd>) -> StoreResult<Vec<Ad>>;
+    /// The ads in scope that show any of `asset_ids` (content `MediaAsset`s), as (asset, ad) pairs.
+    async fn ads_using_assets(
+        &self,
+        scope: TenantScope,
+        asset_ids: &[Uuid],
+    ) -> StoreResult<Vec<(Uuid, Ad)>>;
+    /// Every ad of one campaign in scope (launch checks the budget they commit).
+    async fn ads_of_campaign(&self, scope: TenantScope, campaign_id: Uuid) -> StoreResult<Vec<Ad>>;
+    /// The ads in scope with `platform` and one of `external_ids` (webhooks find ads by their platform id).
+    async fn ads_by_external_id(
+        &self,
+        scope: TenantScope,
+        platform: &str,
+        external_ids: &[String],
+    ) -> StoreResult<Vec<Ad>>;
+    /// Records days in one transaction (each inserted, or replacing that ad's day); all or none.
+    async fn record_metrics(&self, metrics: Vec<NewAdMetric>) -> StoreResult<Vec<AdMetric>>;
+
+    /// Sums per channel and market within `from..=to`, by channel then country.
+    async fn performance_by_channel_market(
+        &self,
+        scope: TenantScope,
+        subjects: &Subjects,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<ChannelMarketPerformance>>;
+    /// Ads with figures within `from..=to`, ranked within their channel by `by` (SQL `RANK()`), by channel then rank.
+    async fn ad_ranking(
+        &self,
+        scope: TenantScope,
+        subjects: &Subjects,
+        from: NaiveDate,
+        to: NaiveDate,
+        by: RankBy,
+    ) -> StoreResult<Vec<RankedAd>>;
+    /// Per subject, the channels with conversions within `current` and none within
+    /// `previous` (SQL `EXCEPT`), by subject then channel.
+    async fn channels_converting_only_in(
+        &self,
+        scope: TenantScope,
+        subjects: &Subjects,
+        current: (NaiveDate, NaiveDate),
+        previous: (NaiveDate, NaiveDate),
+    ) -> StoreResult<Vec<(Uuid, AdChannel)>>;
+    /// Sums per day (and currency) within `from..=to`, days without figures absent.
+    async fn daily_performance(
+        &self,
+        scope: TenantScope,
+        subjects: &Subjects,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyPerformance>>;
+    /// Spend and value per channel and day within `from..=to`.
+    async fn channel_days(
+        &self,
+        scope: TenantScope,
+        subjects: &Subjects,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<ChannelDay>>;
 
     /// Inserts markets, ads and metrics in one transaction.
     async fn insert_rows(&self, rows: NewRows) -> StoreResult<()>;

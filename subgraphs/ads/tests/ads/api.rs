@@ -11,6 +11,7 @@ on_each_backend!(
     a_marketer_sets_up_an_ad_and_records_its_days,
     bad_input_is_refused_with_a_code_and_writes_nothing,
     a_tenant_never_sees_or_touches_another_tenants_rows,
+    media_assets_list_the_ads_that_show_them,
 );
 
 const CREATE_MARKET: &str = r#"mutation($input: CreateAdMarketInput!) {
@@ -31,9 +32,17 @@ const UPDATE_AD: &str = r#"mutation($id: ID!, $input: UpdateAdInput!) {
   updateAd(id: $id, input: $input) { id name status platform externalId audienceSegmentId dailyBudget { amount } }
 }"#;
 
-const RECORD: &str = r#"mutation($adId: ID!, $day: NaiveDate!, $input: AdMetricsInput!) {
-  recordAdMetrics(adId: $adId, day: $day, input: $input) { id day impressions clicks spend ctr cpc cpa roas }
+const RECORD: &str = r#"mutation($input: [AdDayMetricsInput!]!) {
+  recordAdMetrics(input: $input) { id day impressions clicks spend ctr cpc cpa roas }
 }"#;
+
+/// The variables of a one-day batch, from `{"adId", "day", "input": {figures}}`.
+fn one_day(v: Value) -> Value {
+    let mut entry = v["input"].clone();
+    entry["adId"] = v["adId"].clone();
+    entry["day"] = v["day"].clone();
+    json!({ "input": [entry] })
+}
 
 const CAMPAIGN: &str = r#"query($reps: [_Any!]!) {
   _entities(representations: $reps) {
@@ -117,16 +126,18 @@ async fn a_marketer_sets_up_an_ad_and_records_its_days(env: &Env) -> Result<()> 
     env.gql_ok(
         &me,
         RECORD,
-        day(json!({"impressions": 1000, "clicks": 10, "spend": "5"})),
+        one_day(day(
+            json!({"impressions": 1000, "clicks": 10, "spend": "5"}),
+        )),
     )
     .await;
     let replaced = env
         .gql_ok(
             &me,
             RECORD,
-            day(json!({"impressions": 4000, "clicks": 40, "spend": "20.00", "conversions": 2, "conversionValue": "90"})),
+            one_day(day(json!({"impressions": 4000, "clicks": 40, "spend": "20.00", "conversions": 2, "conversionValue": "90"}))),
         )
-        .await["recordAdMetrics"]
+        .await["recordAdMetrics"][0]
         .clone();
     assert_eq!(replaced["ctr"], 0.01);
     assert_eq!(replaced["cpc"], "0.50");
@@ -235,7 +246,7 @@ async fn bad_input_is_refused_with_a_code_and_writes_nothing(env: &Env) -> Resul
         Some("input.marketId"),
     )
     .await?;
-    refused(env, RECORD, json!({"adId": "x", "day": "2026-10-01", "input": {"impressions": 1, "clicks": 0, "spend": "0"}}), "BAD_USER_INPUT", Some("adId")).await?;
+    refused(env, RECORD, one_day(json!({"adId": "x", "day": "2026-10-01", "input": {"impressions": 1, "clicks": 0, "spend": "0"}})), "BAD_USER_INPUT", Some("input[0].adId")).await?;
     refused(
         env,
         "{ ads(after: \"???\") { edges { cursor } } }",
@@ -322,28 +333,30 @@ async fn bad_input_is_refused_with_a_code_and_writes_nothing(env: &Env) -> Resul
     refused(
         env,
         RECORD,
-        day(json!({"impressions": 10, "clicks": 11, "spend": "1"})),
+        one_day(day(json!({"impressions": 10, "clicks": 11, "spend": "1"}))),
         "BAD_USER_INPUT",
-        Some("input.clicks"),
+        Some("input[0].clicks"),
     )
     .await?;
     refused(
         env,
         RECORD,
-        day(json!({"impressions": -1, "clicks": 0, "spend": "1"})),
+        one_day(day(json!({"impressions": -1, "clicks": 0, "spend": "1"}))),
         "BAD_USER_INPUT",
-        Some("input.impressions"),
+        Some("input[0].impressions"),
     )
     .await?;
     refused(
         env,
         RECORD,
-        day(json!({"impressions": 10, "clicks": 1, "spend": "-0.01"})),
+        one_day(day(
+            json!({"impressions": 10, "clicks": 1, "spend": "-0.01"}),
+        )),
         "BAD_USER_INPUT",
-        Some("input.spend"),
+        Some("input[0].spend"),
     )
     .await?;
-    refused(env, RECORD, json!({"adId": new_id().to_string(), "day": "2026-10-01", "input": {"impressions": 1, "clicks": 0, "spend": "0"}}), "NOT_FOUND", None).await?;
+    refused(env, RECORD, one_day(json!({"adId": new_id().to_string(), "day": "2026-10-01", "input": {"impressions": 1, "clicks": 0, "spend": "0"}})), "NOT_FOUND", None).await?;
     // Markets.
     let market_input = |org: Value, country: &str| json!({"input": {"organizationId": org, "country": country, "currency": "EUR", "language": "es"}});
     refused(
@@ -412,7 +425,7 @@ async fn bad_input_is_refused_with_a_code_and_writes_nothing(env: &Env) -> Resul
         None,
     )
     .await?;
-    refused(env, RECORD, json!({"adId": ad_id, "day": "yesterday", "input": {"impressions": 1, "clicks": 0, "spend": "0"}}), "BAD_USER_INPUT", None).await?;
+    refused(env, RECORD, one_day(json!({"adId": ad_id, "day": "yesterday", "input": {"impressions": 1, "clicks": 0, "spend": "0"}})), "BAD_USER_INPUT", None).await?;
     refused(
         env,
         "{ ads(first: \"ten\") { edges { cursor } } }",
@@ -517,7 +530,7 @@ async fn a_tenant_never_sees_or_touches_another_tenants_rows(env: &Env) -> Resul
         .await;
     assert_eq!(codes(&update), ["NOT_FOUND"]);
     let record = env
-        .gql(&as_a, RECORD, json!({"adId": b_id, "day": "2026-10-01", "input": {"impressions": 1, "clicks": 1, "spend": "999"}}))
+        .gql(&as_a, RECORD, one_day(json!({"adId": b_id, "day": "2026-10-01", "input": {"impressions": 1, "clicks": 1, "spend": "999"}})))
         .await;
     assert_eq!(codes(&record), ["NOT_FOUND"]);
     let create = env
@@ -553,5 +566,57 @@ async fn a_tenant_never_sees_or_touches_another_tenants_rows(env: &Env) -> Resul
             .len(),
         1
     );
+    Ok(())
+}
+
+async fn media_assets_list_the_ads_that_show_them(env: &Env) -> Result<()> {
+    let (org, other) = (new_id(), new_id());
+    let me = tenant(org);
+    let market = env.market(org, "ES", "EUR").await?.id.to_string();
+    let theirs = env.market(other, "ES", "EUR").await?.id.to_string();
+    let (x, y) = (new_id().to_string(), new_id().to_string());
+    let create = |market: &str, name: &str, creatives: Vec<&str>| {
+        let mut input = ad_input(&new_id().to_string(), market);
+        input["name"] = json!(name);
+        input["creativeIds"] = json!(creatives);
+        json!({"input": input})
+    };
+    let first = env
+        .gql_ok(&me, CREATE_AD, create(&market, "First", vec![&x, &y]))
+        .await["createAd"]["id"]
+        .clone();
+    env.gql_ok(&me, CREATE_AD, create(&market, "Second", vec![&y]))
+        .await;
+    env.gql_ok(
+        &tenant(other),
+        CREATE_AD,
+        create(&theirs, "Theirs", vec![&y]),
+    )
+    .await;
+    let query = r#"query($reps: [_Any!]!) { _entities(representations: $reps) { ... on MediaAsset { id ads { name } } } }"#;
+    let reps = json!({"reps": [{"__typename": "MediaAsset", "id": x}, {"__typename": "MediaAsset", "id": y}]});
+    let names = |data: &Value, i: usize| -> Vec<String> {
+        data["_entities"][i]["ads"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| a["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let data = env.gql_ok(&me, query, reps.clone()).await;
+    assert_eq!(names(&data, 0), ["First"]);
+    let mut y_ads = names(&data, 1);
+    y_ads.sort();
+    assert_eq!(y_ads, ["First", "Second"], "never another tenant's ad");
+    // Changing an ad's creatives changes which assets list it.
+    env.gql_ok(
+        &me,
+        UPDATE_AD,
+        json!({"id": first, "input": {"creativeIds": [y]}}),
+    )
+    .await;
+    let data = env.gql_ok(&me, query, reps).await;
+    assert!(names(&data, 0).is_empty());
+    assert_eq!(names(&data, 1).len(), 2);
     Ok(())
 }

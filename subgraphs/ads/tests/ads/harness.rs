@@ -4,11 +4,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::Result;
-use async_graphql::{EmptySubscription, Variables};
+use async_graphql::Variables;
 use chrono::NaiveDate;
+use promptsales_ads::directory::SalesCampaignDirectory;
 use promptsales_ads::domain::{AdChannel, AdStatus, BidStrategy, Performance};
+use promptsales_ads::live::LiveMetrics;
+use promptsales_ads::platforms::{Platforms, SimulatorPlatform};
 use promptsales_ads::store::{Ad, AdsStore, Market, NewAd, NewAdMetric, NewMarket, SeaAdsStore};
-use promptsales_ads::{Mutation, Query};
+use promptsales_ads::{AdsServices, Mutation, Query, Subscription};
+use promptsales_kit::context::{Role, Subsystem};
 use promptsales_kit::db::QueryCounter;
 use promptsales_kit::server::SubgraphApp;
 use promptsales_kit::{Decimal4, RequestContext};
@@ -53,8 +57,8 @@ pub struct Env {
     pub store: Arc<dyn AdsStore>,
     /// Counts every statement run on the store's connection.
     pub counter: QueryCounter,
-    /// The app (schema + per-request loaders), as served.
-    pub app: SubgraphApp<Query, Mutation, EmptySubscription>,
+    /// The app (schema + per-request loaders), as served, with [`test_services`].
+    pub app: SubgraphApp<Query, Mutation, Subscription>,
     /// The connection (migrated).
     pub db: DatabaseConnection,
     postgres_database: Option<String>,
@@ -97,7 +101,7 @@ impl Env {
         // Attached before the store clones the connection, so the store's statements are counted.
         let counter = QueryCounter::attach(&mut db);
         let store: Arc<dyn AdsStore> = Arc::new(SeaAdsStore::new(db.clone()));
-        let app = promptsales_ads::app(store.clone(), db.clone());
+        let app = promptsales_ads::app_with(store.clone(), db.clone(), test_services());
         Ok(Self {
             store,
             counter,
@@ -120,12 +124,14 @@ impl Env {
         Ok(())
     }
 
+    /// The app over this store with other services (a real sales directory, a Redis bus).
+    pub fn app_with(&self, services: AdsServices) -> SubgraphApp<Query, Mutation, Subscription> {
+        promptsales_ads::app_with(self.store.clone(), self.db.clone(), services)
+    }
+
     /// Runs a GraphQL request as `context` through the app (loaders and all); the response as JSON.
     pub async fn gql(&self, context: &RequestContext, query: &str, variables: Value) -> Value {
-        let request = async_graphql::Request::new(query).variables(Variables::from_json(variables));
-        let response =
-            promptsales_kit::server::execute_as(&self.app, context.clone(), request).await;
-        serde_json::to_value(&response).unwrap_or(Value::Null)
+        gql_on(&self.app, context, query, variables).await
     }
 
     /// Like [`Self::gql`], failing on any error.
@@ -209,6 +215,31 @@ impl Env {
     }
 }
 
+/// Runs a GraphQL request as `context` through `app`; the response as JSON.
+pub async fn gql_on(
+    app: &SubgraphApp<Query, Mutation, Subscription>,
+    context: &RequestContext,
+    query: &str,
+    variables: Value,
+) -> Value {
+    let request = async_graphql::Request::new(query).variables(Variables::from_json(variables));
+    let response = promptsales_kit::server::execute_as(app, context.clone(), request).await;
+    serde_json::to_value(&response).unwrap_or(Value::Null)
+}
+
+/// Services for tests that do not exercise them: a sales directory nobody listens to
+/// (launch tests bring a real one), live metrics on this instance only, the simulator platform.
+pub fn test_services() -> AdsServices {
+    AdsServices {
+        directory: Arc::new(SalesCampaignDirectory::new(
+            "http://127.0.0.1:9/graphql",
+            std::time::Duration::ZERO,
+        )),
+        live: LiveMetrics::local_only(),
+        platforms: Platforms::none().with(Arc::new(SimulatorPlatform)),
+    }
+}
+
 /// A valid new ad.
 pub fn new_ad(market: &Market, campaign_id: Uuid, channel: AdChannel, name: &str) -> NewAd {
     NewAd {
@@ -254,12 +285,23 @@ pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }
 
-/// A caller acting for one organization.
+/// A caller acting for one organization, who may write ads (and read campaigns in sales).
 pub fn tenant(organization: Uuid) -> RequestContext {
-    RequestContext {
+    RequestContext::for_organization(organization)
+        .with_role(Subsystem::Ads, Role::Write)
+        .with_role(Subsystem::Sales, Role::Read)
+}
+
+/// A caller of one organization with only `role` on ads (or none).
+pub fn tenant_with(organization: Uuid, role: Option<Role>) -> RequestContext {
+    let context = RequestContext {
         organization: Some(organization),
         user: None,
         roles: BTreeMap::new(),
+    };
+    match role {
+        Some(role) => context.with_role(Subsystem::Ads, role),
+        None => context,
     }
 }
 

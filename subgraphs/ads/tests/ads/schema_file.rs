@@ -23,7 +23,9 @@ fn the_sdl_declares_the_federation_contract() {
     for expected in [
         "type Ad @key(fields: \"id\")",
         "type Campaign @key(fields: \"id\")",
-        "type MediaAsset @key(fields: \"id\", resolvable: false)",
+        "type MediaAsset @key(fields: \"id\")",
+        "type Organization @key(fields: \"id\")",
+        "campaignMetrics(campaignId: ID!): AdMetricEvent!",
         "type Money @shareable",
         "scalar Decimal",
     ] {

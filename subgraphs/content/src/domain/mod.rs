@@ -1,10 +1,17 @@
 //! The content rules: plain Rust, no I/O. Validation names the input field at fault.
 
 pub mod asset;
+pub mod channel;
+pub mod generation;
 pub mod hashtags;
 pub mod input;
+pub mod outreach;
+pub mod request_log;
 pub mod review;
 pub mod search;
+pub mod semantic;
+pub mod services;
+pub mod template;
 pub mod text;
 
 pub use asset::{

@@ -27,6 +27,12 @@ pub fn review(current: ReviewStatus, decision: ReviewStatus) -> Result<ReviewSta
     Ok(decision)
 }
 
+/// Whether an asset may be used now: approved, and its usage rights not expired.
+pub fn is_usable(asset: &MediaAsset, now: chrono::DateTime<chrono::Utc>) -> bool {
+    asset.review_status == ReviewStatus::Approved
+        && asset.rights.expires_at.is_none_or(|end| end > now)
+}
+
 /// Whether a change touches what the audience sees, so that an approval no longer holds.
 pub fn needs_new_review(before: &MediaAsset, after: &MediaAsset) -> bool {
     before.kind != after.kind

@@ -3,6 +3,7 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, Object, Result};
 use promptsales_kit::PageRequest;
+use promptsales_kit::schema::nullable;
 use uuid::Uuid;
 
 use super::inputs::CampaignAssetFilter;
@@ -16,7 +17,7 @@ pub struct Campaign {
 }
 
 /// A marketing campaign; this subgraph adds its media assets.
-#[Object]
+#[Object(cache_control(max_age = 120))]
 impl Campaign {
     /// Its id.
     async fn id(&self) -> ID {
@@ -30,19 +31,47 @@ impl Campaign {
         filter: Option<CampaignAssetFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, MediaAsset, EmptyFields, EmptyFields>> {
-        let page = PageRequest::new(first, after)?;
-        let filter = filter
-            .map(CampaignAssetFilter::into_store)
-            .unwrap_or_default();
-        let assets =
-            loaders::campaign_assets(ctx, CampaignAssetsKey::new(self.id, filter, page)).await?;
-        Ok(assets.into_connection(&page, |a| a.id, MediaAsset))
+    ) -> Result<Option<Connection<String, MediaAsset, EmptyFields, EmptyFields>>> {
+        nullable(async {
+            let page = PageRequest::new(first, after)?;
+            let filter = filter
+                .map(CampaignAssetFilter::into_store)
+                .unwrap_or_default();
+            let assets =
+                loaders::campaign_assets(ctx, CampaignAssetsKey::new(self.id, filter, page))
+                    .await?;
+            Ok(assets.into_connection(&page, |a| a.id, MediaAsset))
+        })
+        .await
+    }
+
+    /// The AI-generated content of the campaign; `usableOnly` keeps the APPROVED pieces only.
+    async fn generated_contents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] usable_only: bool,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<
+        Option<Connection<String, super::generated::GeneratedContent, EmptyFields, EmptyFields>>,
+    > {
+        nullable(async {
+            let filter = crate::store::GeneratedFilter {
+                campaign_id: Some(self.id),
+                review_status: usable_only.then_some(super::ai_root::USABLE),
+                channel: None,
+            };
+            super::ai_root::generated_contents(ctx, filter, first, after).await
+        })
+        .await
     }
 
     /// How many media assets the campaign uses.
-    async fn asset_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let count = loaders::campaign_asset_count(ctx, self.id).await?;
-        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    async fn asset_count(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
+        nullable(async {
+            let count = loaders::campaign_asset_count(ctx, self.id).await?;
+            Ok(i32::try_from(count).unwrap_or(i32::MAX))
+        })
+        .await
     }
 }

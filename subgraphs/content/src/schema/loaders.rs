@@ -13,7 +13,7 @@ use promptsales_kit::{LoadError, Page, PageRequest};
 use uuid::Uuid;
 
 use crate::domain::MediaAsset;
-use crate::store::{CampaignAssetFilter, ContentStore};
+use crate::store::{CampaignAssetFilter, ContentStore, TemplateResults};
 
 /// Adds this request's loaders to its data (the app's `request_data` hook).
 pub fn install(store: Arc<dyn ContentStore>, scope: TenantScope, data: &mut Data) {
@@ -39,9 +39,39 @@ pub fn install(store: Arc<dyn ContentStore>, scope: TenantScope, data: &mut Data
         tokio::spawn,
     ));
     data.insert(DataLoader::new(
+        TemplateResultsLoader {
+            store: store.clone(),
+            scope,
+        },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
         CampaignAssetCountLoader { store, scope },
         tokio::spawn,
     ));
+}
+
+/// What template `id` produced, batched.
+pub async fn template_results(ctx: &Context<'_>, id: Uuid) -> Result<TemplateResults> {
+    Ok(loader::<TemplateResultsLoader>(ctx)?
+        .load_one(id)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Results by template.
+pub struct TemplateResultsLoader {
+    store: Arc<dyn ContentStore>,
+    scope: TenantScope,
+}
+
+impl Loader<Uuid> for TemplateResultsLoader {
+    type Value = TemplateResults;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, TemplateResults>, LoadError> {
+        Ok(self.store.template_results(self.scope, keys).await?)
+    }
 }
 
 fn loader<'a, L: Send + Sync + 'static>(ctx: &Context<'a>) -> Result<&'a DataLoader<L>> {
@@ -51,6 +81,14 @@ fn loader<'a, L: Send + Sync + 'static>(ctx: &Context<'a>) -> Result<&'a DataLoa
 /// The visible asset `id`, batched with the other lookups of this request.
 pub async fn asset(ctx: &Context<'_>, id: Uuid) -> Result<Option<MediaAsset>> {
     Ok(loader::<MediaAssetLoader>(ctx)?.load_one(id).await?)
+}
+
+/// The visible assets among `ids`, in the order of `ids`, batched.
+pub async fn assets(ctx: &Context<'_>, ids: &[Uuid]) -> Result<Vec<MediaAsset>> {
+    let mut found = loader::<MediaAssetLoader>(ctx)?
+        .load_many(ids.iter().copied())
+        .await?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 /// The campaigns using asset `id`, batched.

@@ -38,8 +38,26 @@ pub struct AssetUsageRights {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// A version of an asset that a later change replaced.
+#[derive(SimpleObject)]
+#[graphql(cache_control(max_age = 300, private))]
+pub struct MediaAssetVersion {
+    /// Its version number.
+    pub version: i32,
+    /// The file then.
+    pub url: String,
+    /// The description then.
+    pub description: String,
+    /// The hashtags then.
+    pub hashtags: Vec<String>,
+    /// The review state then.
+    pub review_status: AssetReviewStatus,
+    /// When it was replaced.
+    pub replaced_at: DateTime<Utc>,
+}
+
 /// An image, video, text or audio asset that campaigns use.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl MediaAsset {
     /// Its id.
     async fn id(&self) -> ID {
@@ -113,6 +131,32 @@ impl MediaAsset {
     /// Content version: 1 at registration, bumped by every change of the asset itself.
     async fn version(&self) -> i32 {
         self.0.version
+    }
+
+    /// Whether it may be used now: approved, and its usage rights not expired.
+    async fn usable(&self) -> bool {
+        crate::domain::review::is_usable(&self.0, Utc::now())
+    }
+
+    /// The versions it replaced, newest first (the current one is the asset itself).
+    async fn previous_versions(&self, ctx: &Context<'_>) -> Result<Vec<MediaAssetVersion>> {
+        let scope = ctx.data::<promptsales_kit::RequestContext>()?.scope();
+        let versions = ctx
+            .data::<std::sync::Arc<dyn crate::store::ContentStore>>()?
+            .asset_versions(scope, self.0.id)
+            .await
+            .map_err(promptsales_kit::ApiError::from)?;
+        Ok(versions
+            .into_iter()
+            .map(|v| MediaAssetVersion {
+                version: v.asset.version,
+                url: v.asset.url,
+                description: v.asset.description,
+                hashtags: v.asset.hashtags,
+                review_status: v.asset.review_status.into(),
+                replaced_at: v.replaced_at,
+            })
+            .collect())
     }
 
     /// The campaigns that use it.

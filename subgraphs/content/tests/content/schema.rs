@@ -24,6 +24,14 @@ fn the_committed_sdl_is_fresh() -> anyhow::Result<()> {
         "enum AssetKind",
         "enum AssetReviewStatus",
         "searchAssets(",
+        "searchContent(",
+        "generateCampaignContent(",
+        "usableContent(",
+        "comparePromptTemplates(",
+        "startOutreachBatch(",
+        "type Subscription",
+        "outreachJobProgress(",
+        "registerThirdPartyService(",
     ] {
         assert!(sdl.contains(needle), "the SDL lacks {needle:?}");
     }

@@ -17,6 +17,14 @@ async fn seeds_the_demo_assets_once(backend: Backend) -> anyhow::Result<()> {
         "a second run writes nothing"
     );
     assert_eq!(h.asset_count().await?, count);
+    let templates = h
+        .ok(&tenant(demo_plan().organizations[0].id), "{ promptTemplates(filter: {name: \"cto-intro\"}) { edges { node { version purpose } } } }", json!({}))
+        .await?;
+    assert_eq!(
+        templates["promptTemplates"]["edges"],
+        json!([{"node": {"version": 1, "purpose": "OUTREACH"}}, {"node": {"version": 2, "purpose": "OUTREACH"}}]),
+        "two versions to compare"
+    );
 
     let plan = demo_plan();
     let aurora = plan.organizations[0].id;

@@ -4,10 +4,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use async_graphql::{EmptySubscription, Request, Variables};
+use async_graphql::{Request, Variables};
+use promptsales_content::crypto::{DataKey, LazyCipher};
+use promptsales_content::engine::EngineConfig;
 use promptsales_content::store::{MediaAsset, NewMediaAsset};
-use promptsales_content::{ContentStore, Mutation, Query};
+use promptsales_content::{ContentEngine, ContentStore, Mutation, Query, Subscription};
 use promptsales_kit::RequestContext;
+use promptsales_kit::ai::{AiGateway, HashingEmbedder, TemplateWriter};
 use promptsales_kit::db::QueryCounter;
 use promptsales_kit::server::{SubgraphApp, execute_as};
 use serde_json::{Value, json};
@@ -24,15 +27,39 @@ pub enum Backend {
 
 /// A migrated store, the app over it, and a statement counter on its connection.
 pub struct Harness {
-    pub app: SubgraphApp<Query, Mutation, EmptySubscription>,
+    pub app: SubgraphApp<Query, Mutation, Subscription>,
     pub store: Arc<dyn ContentStore>,
+    pub engine: Arc<ContentEngine>,
+    pub db: sea_orm::DatabaseConnection,
     pub counter: QueryCounter,
     _dir: Option<tempfile::TempDir>,
 }
 
+/// The offline gateway: the template writer and the hashing embedder, no cache.
+pub fn offline_gateway() -> AiGateway {
+    AiGateway::new(
+        Arc::new(TemplateWriter::new()),
+        Arc::new(HashingEmbedder::default()),
+    )
+}
+
+/// A cipher over a fresh random key (never a key file).
+pub fn test_cipher() -> LazyCipher {
+    LazyCipher::with_key(&DataKey::from_bytes([42; 32])).expect("a cipher")
+}
+
 impl Harness {
-    /// A new, empty store on `backend`.
+    /// A new, empty store on `backend`, with the offline engine.
     pub async fn new(backend: Backend) -> anyhow::Result<Self> {
+        Self::with_gateway(backend, offline_gateway(), EngineConfig::default()).await
+    }
+
+    /// A new, empty store on `backend`, with an engine over `gateway`.
+    pub async fn with_gateway(
+        backend: Backend,
+        gateway: AiGateway,
+        config: EngineConfig,
+    ) -> anyhow::Result<Self> {
         let (url, dir) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir()?;
@@ -57,10 +84,13 @@ impl Harness {
         // Attached before the store clones the connection, so every statement it runs is counted.
         let counter = QueryCounter::attach(&mut db);
         let store = promptsales_content::store_on(db.clone());
-        let app = promptsales_content::app(store.clone(), db);
+        let engine = ContentEngine::new(store.clone(), gateway, test_cipher(), config);
+        let app = promptsales_content::app_with(store.clone(), db.clone(), engine.clone());
         Ok(Self {
             app,
             store,
+            engine,
+            db,
             counter,
             _dir: dir,
         })
@@ -125,7 +155,22 @@ pub fn tenant(organization: Uuid) -> RequestContext {
     RequestContext {
         organization: Some(organization),
         user: None,
-        roles: BTreeMap::new(),
+        roles: BTreeMap::from([(
+            promptsales_kit::Subsystem::Content,
+            promptsales_kit::Role::Write,
+        )]),
+    }
+}
+
+/// A context administering one organization's content.
+pub fn admin(organization: Uuid) -> RequestContext {
+    RequestContext {
+        organization: Some(organization),
+        user: Some(Uuid::now_v7()),
+        roles: BTreeMap::from([(
+            promptsales_kit::Subsystem::Content,
+            promptsales_kit::Role::Admin,
+        )]),
     }
 }
 

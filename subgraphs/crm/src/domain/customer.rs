@@ -33,6 +33,10 @@ pub struct Customer {
     pub segment: Option<String>,
     /// Lifetime value as recorded by the caller.
     pub lifetime_value: Decimal4,
+    /// Consent to marketing messages.
+    pub consent_marketing: bool,
+    /// When its personal data was erased on request (GDPR/CCPA); name and e-mail are then empty.
+    pub erased_at: Option<DateTime<Utc>>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.

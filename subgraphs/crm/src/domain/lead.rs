@@ -5,6 +5,9 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use promptsales_kit::Decimal4;
+
+use super::scoring::ScoreReason;
 use super::{CLOCK_SKEW, Invalid};
 
 /// Where a lead came from.
@@ -169,10 +172,33 @@ pub struct Lead {
     pub version: i32,
     /// Last interaction with the customer about it.
     pub last_interaction_at: Option<DateTime<Utc>>,
+    /// The deal's estimated value (in the organization's currency).
+    pub estimated_value: Decimal4,
+    /// Engagement with the organization's ads (clicks, reactions) reported with its captures.
+    pub ad_clicks: i32,
+    /// The agent queue's ordering key (see [`super::queue`]); absent until computed.
+    pub queue_key: Option<f64>,
+    /// When an agent claimed it from the queue.
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// The last outbound contact (waiting time counts from it, else from creation).
+    pub last_contacted_at: Option<DateTime<Utc>>,
+    /// Why the model scored it as it did (strongest first; empty before any scoring).
+    pub score_reasons: Vec<ScoreReason>,
+    /// When the model last scored it.
+    pub scored_at: Option<DateTime<Utc>>,
+    /// How many captures were merged into it.
+    pub captures: i32,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+impl Lead {
+    /// When its waiting time starts: the last outbound contact, else its creation.
+    pub fn waiting_since(&self) -> DateTime<Utc> {
+        self.last_contacted_at.unwrap_or(self.created_at)
+    }
 }
 
 /// A lead to create; `id` is generated when absent.

@@ -1,10 +1,18 @@
 //! The crm's rules: what a valid customer, lead and sale is, and how inputs
 //! are normalized before they are stored. Plain Rust, no I/O.
 
+pub mod capture;
+pub mod copilot;
 pub mod country;
 pub mod customer;
+pub mod funnel;
+pub mod geo;
+pub mod interaction;
 pub mod lead;
+pub mod queue;
 pub mod sale;
+pub mod scoring;
+pub mod webhook;
 
 use promptsales_kit::ApiError;
 
@@ -49,6 +57,15 @@ pub(crate) fn optional_text(
         return Ok(None);
     }
     required_text(field, trimmed, max_chars).map(Some)
+}
+
+/// [`optional_text`] for other crates' layers (the schema's free-text inputs).
+pub fn optional_text_pub(
+    field: &str,
+    value: Option<String>,
+    max_chars: usize,
+) -> Result<Option<String>, Invalid> {
+    optional_text(field, value, max_chars)
 }
 
 /// Trims required text and checks its length and characters.

@@ -3,6 +3,7 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use promptsales_kit::schema::nullable;
 use promptsales_kit::{Money, PageRequest};
 use uuid::Uuid;
 
@@ -13,6 +14,7 @@ use crate::domain::lead::{LeadFunnel as Funnel, stage_set};
 use crate::store::CampaignSales;
 
 /// A campaign: crm adds its leads, funnel and sales. Key-only here; the rest comes from sales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Campaign {
     /// Its id.
     pub id: Uuid,
@@ -66,7 +68,7 @@ impl Campaign {
 }
 
 /// A campaign (owned by the sales subgraph) with its crm data: leads, funnel, sales.
-#[Object]
+#[Object(cache_control(max_age = 30))]
 impl Campaign {
     /// Its id.
     async fn id(&self) -> ID {
@@ -80,46 +82,52 @@ impl Campaign {
         filter: Option<CampaignLeadFilter>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Lead, EmptyFields, EmptyFields>> {
-        let page = PageRequest::new(first, after)?;
-        let stages = stage_set(
-            filter
-                .and_then(|f| f.stage)
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into),
-        );
-        let key = CampaignLeadsKey {
-            campaign_id: self.id,
-            stages,
-            first: page.first,
-            after: page.after,
-            with_customers: selects_customer(ctx),
-        };
-        let loader = ctx.data::<DataLoader<CampaignLeadsLoader>>()?;
-        let leads = loader
-            .load_one(key)
-            .await?
-            .unwrap_or(promptsales_kit::Page {
-                items: Vec::new(),
-                has_next: false,
-            });
-        Ok(leads.into_connection(&page, |l| l.lead.id, |l| l))
+    ) -> async_graphql::Result<Option<Connection<String, Lead, EmptyFields, EmptyFields>>> {
+        nullable(async {
+            let page = PageRequest::new(first, after)?;
+            let stages = stage_set(
+                filter
+                    .and_then(|f| f.stage)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Into::into),
+            );
+            let key = CampaignLeadsKey {
+                campaign_id: self.id,
+                stages,
+                first: page.first,
+                after: page.after,
+                with_customers: selects_customer(ctx),
+            };
+            let loader = ctx.data::<DataLoader<CampaignLeadsLoader>>()?;
+            let leads = loader
+                .load_one(key)
+                .await?
+                .unwrap_or(promptsales_kit::Page {
+                    items: Vec::new(),
+                    has_next: false,
+                });
+            Ok(leads.into_connection(&page, |l| l.lead.id, |l| l))
+        })
+        .await
     }
 
     /// How many leads are at each stage.
-    async fn lead_funnel(&self, ctx: &Context<'_>) -> async_graphql::Result<LeadFunnel> {
-        let loader = ctx.data::<DataLoader<FunnelLoader>>()?;
-        Ok(loader.load_one(self.id).await?.unwrap_or_default().into())
+    async fn lead_funnel(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<LeadFunnel>> {
+        nullable(async {
+            let loader = ctx.data::<DataLoader<FunnelLoader>>()?;
+            Ok(loader.load_one(self.id).await?.unwrap_or_default().into())
+        })
+        .await
     }
 
     /// Sum of its sales per currency (empty when it sold nothing).
-    async fn revenue(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Money>> {
-        Ok(self.sales(ctx).await?.revenue)
+    async fn revenue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<Money>>> {
+        nullable(async { Ok(self.sales(ctx).await?.revenue) }).await
     }
 
     /// Number of its sales.
-    async fn sales_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(self.sales(ctx).await?.count)
+    async fn sales_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
+        nullable(async { Ok(self.sales(ctx).await?.count) }).await
     }
 }

@@ -12,7 +12,7 @@ use crate::store;
 pub struct Customer(pub store::Customer);
 
 /// A customer of a tenant. Name, e-mail and phone are encrypted at rest.
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl Customer {
     /// Its id.
     async fn id(&self) -> ID {
@@ -67,6 +67,16 @@ impl Customer {
     /// Lifetime value as recorded (imported or computed by analytics; not recomputed from sales here).
     async fn lifetime_value(&self) -> Decimal4 {
         self.0.lifetime_value
+    }
+
+    /// Consent to marketing messages.
+    async fn consent_marketing(&self) -> bool {
+        self.0.consent_marketing
+    }
+
+    /// When its personal data was erased on request (name and e-mail are then empty).
+    async fn erased_at(&self) -> Option<DateTime<Utc>> {
+        self.0.erased_at
     }
 
     /// When it was created.

@@ -3,14 +3,17 @@
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use promptsales_kit::{ApiError, StoreError, parse_id};
+use promptsales_kit::{ApiError, Decimal4, StoreError, parse_id};
 
 use super::campaign::Campaign;
 use super::customer::Customer;
 use super::enums::{LeadSource, LeadStage};
-use super::loaders::CustomerLoader;
+use super::interaction::Interaction;
+use super::loaders::{CustomerLoader, InteractionLoader, StageHistoryLoader};
 use super::references::{Organization, User};
+use super::types::{LeadScoreReason, LeadStageChange};
 use crate::domain::lead::{LeadFilter as DomainFilter, stage_set};
+use crate::domain::queue;
 use crate::store;
 
 /// A lead, with its customer when the list it came from loaded them all at once.
@@ -42,7 +45,7 @@ pub fn selects_customer(ctx: &Context<'_>) -> bool {
 }
 
 /// A customer's interest raised by a campaign, moving through the funnel.
-#[Object]
+#[Object(cache_control(max_age = 30))]
 impl Lead {
     /// Its id.
     async fn id(&self) -> ID {
@@ -116,6 +119,83 @@ impl Lead {
     /// Last interaction with the customer about it.
     async fn last_interaction_at(&self) -> Option<DateTime<Utc>> {
         self.lead.last_interaction_at
+    }
+
+    /// The deal's estimated value (organization currency units).
+    async fn estimated_value(&self) -> Decimal4 {
+        self.lead.estimated_value
+    }
+
+    /// Engagement with the organization's ads reported with its captures.
+    async fn ad_clicks(&self) -> i32 {
+        self.lead.ad_clicks
+    }
+
+    /// How many captures were merged into it.
+    async fn captures(&self) -> i32 {
+        self.lead.captures
+    }
+
+    /// When an agent claimed it from the queue.
+    async fn claimed_at(&self) -> Option<DateTime<Utc>> {
+        self.lead.claimed_at
+    }
+
+    /// The last outbound contact.
+    async fn last_contacted_at(&self) -> Option<DateTime<Utc>> {
+        self.lead.last_contacted_at
+    }
+
+    /// Its queue priority now (intent, value, waiting time).
+    async fn priority(&self) -> Option<f64> {
+        self.lead.queue_key.map(|k| queue::priority(k, Utc::now()))
+    }
+
+    /// Why the model scored it as it did, strongest reason first (empty before any scoring).
+    async fn score_reasons(&self) -> Vec<LeadScoreReason> {
+        self.lead
+            .score_reasons
+            .iter()
+            .cloned()
+            .map(Into::into)
+            .collect()
+    }
+
+    /// When the model last scored it.
+    async fn scored_at(&self) -> Option<DateTime<Utc>> {
+        self.lead.scored_at
+    }
+
+    /// Every stage move, oldest first (who and when).
+    async fn stage_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<LeadStageChange>> {
+        let loader = ctx.data::<DataLoader<StageHistoryLoader>>()?;
+        Ok(loader
+            .load_one(self.lead.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Its most recent interactions, newest first.
+    async fn interactions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+    ) -> async_graphql::Result<Vec<Interaction>> {
+        let loader = ctx.data::<DataLoader<InteractionLoader>>()?;
+        let limit = u64::try_from(first).unwrap_or(20);
+        Ok(loader
+            .load_one((self.lead.id, limit))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Interaction)
+            .collect())
     }
 
     /// When it was created.

@@ -13,7 +13,9 @@ use promptsales_kit::{LoadError, Page, PageRequest};
 use uuid::Uuid;
 
 use super::lead::Lead as LeadNode;
-use crate::store::{CampaignSales, CrmStore, Customer, Lead, LeadFunnel, LeadStage};
+use crate::store::{
+    CampaignSales, CrmStore, Customer, Interaction, Lead, LeadFunnel, LeadStage, StageChange,
+};
 
 /// Customers by id.
 pub struct CustomerLoader {
@@ -156,6 +158,54 @@ impl Loader<CampaignLeadsKey> for CampaignLeadsLoader {
     }
 }
 
+/// Stage histories of leads, by lead id.
+pub struct StageHistoryLoader {
+    store: Arc<dyn CrmStore>,
+    scope: TenantScope,
+}
+
+impl Loader<Uuid> for StageHistoryLoader {
+    type Value = Vec<StageChange>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<StageChange>>, LoadError> {
+        Ok(self.store.stage_changes(self.scope, keys).await?)
+    }
+}
+
+/// The latest interactions of leads, by (lead id, how many).
+pub struct InteractionLoader {
+    store: Arc<dyn CrmStore>,
+    scope: TenantScope,
+}
+
+impl Loader<(Uuid, u64)> for InteractionLoader {
+    type Value = Vec<Interaction>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, u64)],
+    ) -> Result<HashMap<(Uuid, u64), Vec<Interaction>>, LoadError> {
+        // Siblings ask for the same count, so this is one statement in practice.
+        let mut by_limit: HashMap<u64, Vec<Uuid>> = HashMap::new();
+        for (lead, limit) in keys {
+            by_limit.entry(*limit).or_default().push(*lead);
+        }
+        let mut found = HashMap::with_capacity(keys.len());
+        for (limit, leads) in by_limit {
+            let mut rows = self
+                .store
+                .interactions_of_leads(self.scope, &leads, limit)
+                .await?;
+            for lead in leads {
+                found.insert((lead, limit), rows.remove(&lead).unwrap_or_default());
+            }
+        }
+        Ok(found)
+    }
+}
+
 /// Adds this request's loaders, scoped to its tenant, to the request data.
 pub fn install(store: &Arc<dyn CrmStore>, scope: TenantScope, data: &mut Data) {
     let store = || store.clone();
@@ -189,6 +239,20 @@ pub fn install(store: &Arc<dyn CrmStore>, scope: TenantScope, data: &mut Data) {
     ));
     data.insert(DataLoader::new(
         CampaignLeadsLoader {
+            store: store(),
+            scope,
+        },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        StageHistoryLoader {
+            store: store(),
+            scope,
+        },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        InteractionLoader {
             store: store(),
             scope,
         },

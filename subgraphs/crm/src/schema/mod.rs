@@ -1,21 +1,27 @@
 //! The crm GraphQL schema: thin resolvers over the domain and the store.
 
+pub mod admin;
 pub mod campaign;
 pub mod customer;
 pub mod enums;
+pub mod insight;
+pub mod interaction;
 pub mod lead;
 pub mod loaders;
 pub mod references;
 pub mod sale;
+pub mod subscription;
+pub mod types;
+pub mod work;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, ID, Object, Schema, SchemaBuilder};
+use async_graphql::{Context, ID, MergedObject, Object, Schema, SchemaBuilder};
 use chrono::Utc;
-use promptsales_kit::context::TenantScope;
+use promptsales_kit::context::{Role, Subsystem, TenantScope};
 use promptsales_kit::{ApiError, PageRequest, RequestContext, parse_id};
 use uuid::Uuid;
 
@@ -27,36 +33,72 @@ use self::sale::{CreateSaleInput, Sale};
 use crate::domain;
 use crate::store::{self, CrmStore};
 
+pub use self::subscription::Subscription;
+
 /// The executable crm schema.
-pub type CrmSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type CrmSchema = Schema<Query, Mutation, Subscription>;
+
+/// Root queries: the core entities, the sales work (funnel, queue, scoring, copilot), insight and privacy.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    CoreQuery,
+    work::WorkQuery,
+    insight::InsightQuery,
+    admin::AdminQuery,
+);
+
+/// Root mutations.
+#[derive(MergedObject, Default)]
+pub struct Mutation(CoreMutation, work::WorkMutation, admin::AdminMutation);
 
 pub use promptsales_kit::limits::MAX_DEPTH;
 /// Most fields one operation may select (lists count once; pages are bounded by `first` <= 100).
 pub const MAX_COMPLEXITY: usize = 2_000;
 
 /// The schema's shape without a store (what the SDL export needs).
-pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    promptsales_kit::schema::subgraph_schema(Query, Mutation, EmptySubscription)
+pub fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    promptsales_kit::schema::subgraph_schema(Query::default(), Mutation::default(), Subscription)
         .limit_complexity(MAX_COMPLEXITY)
 }
 
-fn scope(ctx: &Context<'_>) -> async_graphql::Result<TenantScope> {
+/// The caller's context after checking that it holds `role` in crm (`FORBIDDEN` otherwise).
+pub(crate) fn authorize<'a>(
+    ctx: &Context<'a>,
+    role: Role,
+) -> async_graphql::Result<&'a RequestContext> {
+    let context = ctx.data::<RequestContext>()?;
+    context.require(Subsystem::Crm, role)?;
+    Ok(context)
+}
+
+/// The one organization an operation acts in: the caller's, or the one named when unscoped.
+pub(crate) fn one_organization(
+    context: &RequestContext,
+    given: Option<&ID>,
+    field: &str,
+) -> Result<Uuid, ApiError> {
+    let given = optional_id(field, given)?;
+    context.scope().organization_for_write(given, field)
+}
+
+pub(crate) fn scope(ctx: &Context<'_>) -> async_graphql::Result<TenantScope> {
     Ok(ctx.data::<RequestContext>()?.scope())
 }
 
-fn crm_store<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<dyn CrmStore>> {
+pub(crate) fn crm_store<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<dyn CrmStore>> {
     ctx.data::<Arc<dyn CrmStore>>()
 }
 
-fn optional_id(field: &str, id: Option<&ID>) -> Result<Option<Uuid>, ApiError> {
+pub(crate) fn optional_id(field: &str, id: Option<&ID>) -> Result<Option<Uuid>, ApiError> {
     id.map(|id| parse_id(field, id)).transpose()
 }
 
-/// Root queries.
-pub struct Query;
+/// Queries of customers, leads and sales.
+#[derive(Default)]
+pub struct CoreQuery;
 
 #[Object]
-impl Query {
+impl CoreQuery {
     /// A customer by id.
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Customer> {
         let id = parse_id("id", &id)?;
@@ -182,11 +224,15 @@ impl Query {
     }
 }
 
-/// Root mutations.
-pub struct Mutation;
+/// Creation of customers, leads and sales.
+#[derive(Default)]
+pub struct CoreMutation;
 
 /// The caller's customer, or `NOT_FOUND` naming the id it sent.
-async fn customer_in_scope(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<store::Customer> {
+pub(crate) async fn customer_in_scope(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> async_graphql::Result<store::Customer> {
     let found = crm_store(ctx)?
         .customer(scope(ctx)?, id)
         .await
@@ -195,7 +241,7 @@ async fn customer_in_scope(ctx: &Context<'_>, id: Uuid) -> async_graphql::Result
 }
 
 #[Object]
-impl Mutation {
+impl CoreMutation {
     /// Creates a customer; an e-mail already used in the organization is a `CONFLICT`.
     async fn create_customer(
         &self,

@@ -16,7 +16,7 @@ use crate::store;
 pub struct Sale(pub store::Sale);
 
 /// A closed sale.
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl Sale {
     /// Its id.
     async fn id(&self) -> ID {

@@ -15,9 +15,18 @@ use promptsales_kit::{ApiError, Page, PageRequest, StoreError};
 use uuid::Uuid;
 
 pub use crate::domain::Invalid;
+pub use crate::domain::capture::{CaptureOutcome, LeadCapture};
 pub use crate::domain::customer::{Customer, CustomerFilter, NewCustomer};
+pub use crate::domain::geo::Point;
+pub use crate::domain::interaction::{
+    Actor, Direction, Interaction, InteractionChannel, NewInteraction,
+};
 pub use crate::domain::lead::{Lead, LeadFilter, LeadFunnel, LeadSource, LeadStage, NewLead};
 pub use crate::domain::sale::{CampaignSales, NewSale, Sale};
+pub use crate::domain::scoring::{LeadSignals, ScoreReason, ScoringModel};
+
+mod types;
+pub use types::*;
 
 /// Why an insert was refused.
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +151,146 @@ pub trait CrmStore: Send + Sync {
 
     /// Writes customers, then leads, then sales, in one transaction.
     async fn insert_records(&self, records: NewRecords) -> Result<(), InsertError>;
+
+    // --- Lead capture, funnel, interactions -------------------------------------------------
+
+    /// Captures a lead: the customer known by the e-mail's blind index or a new one (insert or
+    /// fetch under the unique `(organization, email index)`), then that customer's open lead of
+    /// the campaign or a new one, in one transaction; concurrent captures of one person merge.
+    async fn capture_lead(&self, capture: LeadCapture) -> Result<CaptureOutcome, InsertError>;
+
+    /// Moves a lead to another stage if it is still at `expected_version` (else `Conflict`),
+    /// recording who moved it and when.
+    async fn move_lead_stage(
+        &self,
+        scope: TenantScope,
+        change: StageMove,
+    ) -> Result<Lead, UpdateError>;
+
+    /// The stage history of each lead, oldest first.
+    async fn stage_changes(
+        &self,
+        scope: TenantScope,
+        lead_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<StageChange>>, StoreError>;
+
+    /// Records an interaction on a lead of the scope and updates the lead's timestamps and queue key.
+    async fn record_interaction(
+        &self,
+        scope: TenantScope,
+        new: NewInteraction,
+    ) -> Result<Interaction, UpdateError>;
+
+    /// Each lead's most recent interactions (up to `limit` per lead), newest first.
+    async fn interactions_of_leads(
+        &self,
+        scope: TenantScope,
+        lead_ids: &[Uuid],
+        limit: u64,
+    ) -> Result<HashMap<Uuid, Vec<Interaction>>, StoreError>;
+
+    // --- Scoring ---------------------------------------------------------------------------
+
+    /// What predicts a purchase, for every lead of an organization.
+    async fn lead_signals(&self, organization_id: Uuid) -> Result<Vec<LeadSignals>, StoreError>;
+
+    /// Stores a trained model and the leads' new scores, in one transaction.
+    async fn save_scoring(
+        &self,
+        organization_id: Uuid,
+        model: &ScoringModel,
+        scores: &[LeadScore],
+    ) -> Result<(), StoreError>;
+
+    /// The organization's latest model.
+    async fn scoring_model(
+        &self,
+        organization_id: Uuid,
+    ) -> Result<Option<ScoringModel>, StoreError>;
+
+    // --- Agent queue -----------------------------------------------------------------------
+
+    /// An agent's open leads and the unassigned pool's, highest priority first.
+    async fn agent_queue(
+        &self,
+        organization_id: Uuid,
+        agent_id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<Lead>, StoreError>;
+
+    /// Atomically claims the agent's highest-priority unclaimed lead (theirs or unassigned);
+    /// two agents never claim the same lead.
+    async fn claim_next_lead(
+        &self,
+        organization_id: Uuid,
+        agent_id: Uuid,
+    ) -> Result<Option<Lead>, StoreError>;
+
+    // --- Analytics ---------------------------------------------------------------------------
+
+    /// Campaigns ranked by conversion (won / leads) within each organization.
+    async fn campaign_conversion_ranking(
+        &self,
+        scope: TenantScope,
+    ) -> Result<Vec<CampaignConversion>, StoreError>;
+
+    /// Revenue per lead source channel and currency.
+    async fn revenue_by_channel(
+        &self,
+        scope: TenantScope,
+    ) -> Result<Vec<ChannelRevenue>, StoreError>;
+
+    /// Customers within `radius_km` of `center`, nearest first.
+    async fn customers_near(
+        &self,
+        scope: TenantScope,
+        center: Point,
+        radius_km: f64,
+        limit: u64,
+    ) -> Result<Vec<NearbyCustomer>, StoreError>;
+
+    /// Totals of each campaign that changed after `updated_after` (what the ETL reads), oldest change first.
+    async fn campaign_totals(
+        &self,
+        scope: TenantScope,
+        updated_after: Option<chrono::DateTime<chrono::Utc>>,
+        limit: u64,
+    ) -> Result<Vec<CampaignTotals>, StoreError>;
+
+    // --- Privacy and keys ------------------------------------------------------------------
+
+    /// Everything held about a customer (decrypted), or `None` when not visible.
+    async fn export_customer(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+    ) -> Result<Option<CustomerExport>, StoreError>;
+
+    /// Erases a customer's personal data (name, e-mail, phone, location, interaction summaries),
+    /// keeping anonymous facts (leads, stages, sales); `None` when not visible.
+    async fn erase_customer(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+    ) -> Result<Option<Customer>, StoreError>;
+
+    /// Records an accepted webhook request by its signature; `false` when it was already received
+    /// (a replay). Forgets signatures older than `keep`.
+    async fn first_delivery(
+        &self,
+        signature: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        keep: chrono::Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Makes a new data key the one that seals new writes; returns its id.
+    async fn rotate_data_key(&self) -> Result<String, StoreError>;
+
+    /// Re-encrypts up to `limit` rows sealed under an older key with the active one.
+    async fn reencrypt_batch(&self, limit: u64) -> Result<ReencryptReport, StoreError>;
+
+    /// The data keys and how many rows each still seals.
+    async fn key_status(&self) -> Result<KeyStatus, StoreError>;
 
     /// One customer, if visible.
     async fn customer(&self, scope: TenantScope, id: Uuid) -> Result<Option<Customer>, StoreError> {

@@ -8,7 +8,7 @@ use promptsales_kit::context::TenantScope;
 use promptsales_kit::new_id;
 use sea_orm::{ConnectionTrait, Statement};
 
-use super::support::{Backend, Harness, new_customer, test_key};
+use super::support::{Backend, Harness, new_customer, test_kek};
 
 pub async fn personal_data_is_only_ciphertext_at_rest(backend: Backend) -> Result<()> {
     let h = Harness::new(backend).await?;
@@ -56,7 +56,7 @@ pub async fn personal_data_is_only_ciphertext_at_rest(backend: Backend) -> Resul
     for column in ["full_name_enc", "email_enc", "phone_enc"] {
         let value: String = rows[0].try_get("", column)?;
         assert!(
-            value.starts_with("v1."),
+            value.starts_with("v2."),
             "{column} is not an envelope: {value}"
         );
     }
@@ -150,20 +150,20 @@ fn the_key_file_is_created_once_private_and_reused() -> Result<()> {
 }
 
 #[tokio::test]
-async fn a_store_refuses_to_start_with_another_key() -> Result<()> {
+async fn a_store_refuses_to_start_with_another_certificate() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
-    let (store, db) = promptsales_crm::open_store_with_key(&url, &test_key()).await?;
+    let (store, db) = promptsales_crm::open_store_with(&url, test_kek(), None).await?;
     store
         .insert_customer(new_customer(new_id(), "ana@example.com"))
         .await?;
     db.close().await?;
-    let other = DataKey::from_bytes([1; 32]);
-    let err = match promptsales_crm::open_store_with_key(&url, &other).await {
-        Ok(_) => anyhow::bail!("opened with the wrong key"),
+    let (other, _, _) = promptsales_crm::crypto::KeyEncryptionKey::generate(2048)?;
+    let err = match promptsales_crm::open_store_with(&url, other, None).await {
+        Ok(_) => anyhow::bail!("opened with another certificate's key pair"),
         Err(e) => format!("{e:#}"),
     };
-    assert!(err.contains("data key"), "{err}");
-    promptsales_crm::open_store_with_key(&url, &test_key()).await?;
+    assert!(err.contains("wrapped for certificate key"), "{err}");
+    promptsales_crm::open_store_with(&url, test_kek(), None).await?;
     Ok(())
 }

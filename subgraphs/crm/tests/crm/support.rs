@@ -1,13 +1,13 @@
 //! The test harness: a migrated store on SQLite or PostgreSQL, the app over it, and helpers.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context as _, Result};
-use async_graphql::{EmptySubscription, Request, Response, Variables};
-use promptsales_crm::crypto::DataKey;
+use async_graphql::{Request, Response, Variables};
+use promptsales_crm::crypto::KeyEncryptionKey;
 use promptsales_crm::store::{CrmStore, LeadSource, LeadStage, NewCustomer, NewLead, NewSale};
-use promptsales_crm::{Mutation, Query};
+use promptsales_crm::{Mutation, Query, Services, Subscription};
+use promptsales_kit::context::{Role, Subsystem};
 use promptsales_kit::db::QueryCounter;
 use promptsales_kit::server::{SubgraphApp, execute_as};
 use promptsales_kit::{Decimal4, RequestContext};
@@ -28,47 +28,64 @@ pub enum Backend {
 pub struct Harness {
     pub store: Arc<dyn CrmStore>,
     pub db: DatabaseConnection,
-    pub app: SubgraphApp<Query, Mutation, EmptySubscription>,
+    pub app: SubgraphApp<Query, Mutation, Subscription>,
+    pub services: Services,
     pub counter: QueryCounter,
     _dir: Option<tempfile::TempDir>,
 }
 
-/// The data key every test store uses.
-pub fn test_key() -> DataKey {
-    DataKey::from_bytes([42; 32])
+/// The certificate key pair every test store of this process uses (RSA 2048: tests only).
+pub fn test_kek() -> KeyEncryptionKey {
+    static KEK: OnceLock<KeyEncryptionKey> = OnceLock::new();
+    KEK.get_or_init(|| match KeyEncryptionKey::generate(2048) {
+        Ok((kek, _, _)) => kek,
+        Err(e) => panic!("cannot generate a test key pair: {e}"),
+    })
+    .clone()
+}
+
+/// A fresh database URL on `backend` (and the folder that holds it for SQLite).
+pub async fn fresh_url(backend: Backend) -> Result<(String, Option<tempfile::TempDir>)> {
+    Ok(match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir()?;
+            (
+                format!("sqlite://{}/t.db?mode=rwc", dir.path().display()),
+                Some(dir),
+            )
+        }
+        Backend::Postgres => {
+            let url = promptsales_kit::testing::postgres()
+                .await
+                .fresh_database("crm")
+                .await?;
+            (url, None)
+        }
+    })
 }
 
 impl Harness {
     /// A fresh, empty, migrated store on `backend`.
     pub async fn new(backend: Backend) -> Result<Self> {
-        let (url, dir) = match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir()?;
-                (
-                    format!("sqlite://{}/t.db?mode=rwc", dir.path().display()),
-                    Some(dir),
-                )
-            }
-            Backend::Postgres => {
-                let url = promptsales_kit::testing::postgres()
-                    .await
-                    .fresh_database("crm")
-                    .await?;
-                (url, None)
-            }
-        };
+        Self::with_services(backend, Services::local()).await
+    }
+
+    /// A fresh store on `backend` whose app uses `services`.
+    pub async fn with_services(backend: Backend, services: Services) -> Result<Self> {
+        let (url, dir) = fresh_url(backend).await?;
         let mut db =
             promptsales_kit::db::connect_and_migrate::<promptsales_migrations::crm::Migrator>(&url)
                 .await
                 .with_context(|| format!("cannot open {backend:?} store"))?;
         // Attached before the store gets its clone of the connection, so the store's statements count.
         let counter = QueryCounter::attach(&mut db);
-        let store = promptsales_crm::store_on(db.clone(), &test_key())?;
-        let app = promptsales_crm::app(store.clone(), db.clone());
+        let store = promptsales_crm::store_on(db.clone(), test_kek()).await?;
+        let app = promptsales_crm::app_with(store.clone(), db.clone(), services.clone());
         Ok(Self {
             store,
             db,
             app,
+            services,
             counter,
             _dir: dir,
         })
@@ -96,6 +113,14 @@ impl Harness {
         Ok(response.data.into_json()?)
     }
 
+    /// Rows of a raw SQL query (the store's own view, no decryption).
+    pub async fn rows(&self, sql: &str) -> Result<Vec<sea_orm::QueryResult>> {
+        Ok(self
+            .db
+            .query_all(Statement::from_string(self.db.get_database_backend(), sql))
+            .await?)
+    }
+
     /// How many rows `table` holds.
     pub async fn count(&self, table: &str) -> Result<i64> {
         let row = self
@@ -119,13 +144,16 @@ impl Harness {
     }
 }
 
-/// A request scoped to `organization`.
+/// A request scoped to `organization` with every crm role (admin includes read and write).
 pub fn as_org(organization: Uuid) -> RequestContext {
-    RequestContext {
-        organization: Some(organization),
-        user: None,
-        roles: BTreeMap::new(),
-    }
+    RequestContext::for_organization(organization).with_role(Subsystem::Crm, Role::Admin)
+}
+
+/// A request of user `user` in `organization` holding `role` in crm.
+pub fn as_user(organization: Uuid, user: Uuid, role: Role) -> RequestContext {
+    RequestContext::for_organization(organization)
+        .with_user(user)
+        .with_role(Subsystem::Crm, role)
 }
 
 /// An unscoped request (operators, internal jobs).

@@ -17,7 +17,8 @@ use axum::routing::get;
 use futures::future::BoxFuture;
 use tracing::Instrument;
 
-use crate::context::RequestContext;
+use crate::auth::{Unauthenticated, Verifier, bearer};
+use crate::context::{RequestContext, Subsystem};
 use crate::metrics::Metrics;
 
 /// Adds per-request data (dataloaders, the context's derived values) for a request.
@@ -37,20 +38,57 @@ pub struct SubgraphApp<Q, M, S> {
     pub readiness: ReadinessCheck,
 }
 
+impl<Q, M, S> SubgraphApp<Q, M, S> {
+    /// The subsystem whose roles this subgraph requires: the one its `name` names.
+    pub fn subsystem(&self) -> Option<Subsystem> {
+        Subsystem::parse(self.name)
+    }
+}
+
 struct AppState<Q, M, S> {
     app: SubgraphApp<Q, M, S>,
     metrics: Metrics,
+    verifier: Arc<Verifier>,
 }
 
-/// The axum router of a subgraph.
-pub fn router<Q, M, S>(app: SubgraphApp<Q, M, S>) -> Result<axum::Router, prometheus::Error>
+/// Why a subgraph's HTTP router could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The metrics registry refused a metric.
+    #[error("cannot register the metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+    /// The token settings in the environment are invalid.
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+}
+
+/// The axum router of a subgraph, verifying tokens with keys from the issuer's
+/// JWKS URL ([`Verifier::from_env`], `PROMPTSALES_JWKS_URL`).
+pub fn router<Q, M, S>(app: SubgraphApp<Q, M, S>) -> Result<axum::Router, SetupError>
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    router_with(app, Arc::new(Verifier::from_env()?))
+}
+
+/// The axum router of a subgraph, verifying tokens with `verifier`.
+pub fn router_with<Q, M, S>(
+    app: SubgraphApp<Q, M, S>,
+    verifier: Arc<Verifier>,
+) -> Result<axum::Router, SetupError>
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
     let metrics = Metrics::new(app.name)?;
-    let state = Arc::new(AppState { app, metrics });
+    let state = Arc::new(AppState {
+        app,
+        metrics,
+        verifier,
+    });
     Ok(axum::Router::new()
         .route(
             "/graphql",
@@ -187,7 +225,12 @@ where
                 );
                 return (StatusCode::BAD_REQUEST, GraphQLResponse::from(response)).into_response();
             }
-            Ok(request) => execute(&state, &headers, request.into_inner()).await,
+            Ok(request) => {
+                let mut response = execute(&state, &headers, request.into_inner()).await;
+                // The router's response cache reads the hint (and the tags) from the extensions.
+                crate::cache_hints::annotate(&mut response);
+                response
+            }
         };
     state
         .metrics
@@ -205,14 +248,50 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let context = match RequestContext::from_headers(headers) {
-        Ok(c) => c,
-        Err(e) => return request_error(e.message(), e.code()),
+    // Identity comes from the verified token only; no other header counts.
+    let token = match bearer::from_headers(headers) {
+        Ok(Some(token)) => token,
+        Ok(None) => {
+            return execute_unauthenticated(
+                &state.app,
+                Unauthenticated(crate::auth::TokenError::Missing),
+                request,
+            )
+            .await;
+        }
+        Err(e) => return execute_unauthenticated(&state.app, Unauthenticated(e), request).await,
     };
-    execute_as(&state.app, context, request).await
+    match state.verifier.context(&token).await {
+        Ok(context) => execute_as(&state.app, context, request).await,
+        Err(e) => {
+            tracing::debug!(reason = %e, "token refused");
+            execute_unauthenticated(&state.app, Unauthenticated(e), request).await
+        }
+    }
 }
 
-/// Executes `request` on `app` as the identity `context` (what the HTTP handler does, and what tests call).
+/// Executes `request` without an identity: only schema questions (introspection,
+/// `_service`) are answered; anything else is `UNAUTHENTICATED` with `why`.
+pub async fn execute_unauthenticated<Q, M, S>(
+    app: &SubgraphApp<Q, M, S>,
+    why: Unauthenticated,
+    mut request: async_graphql::Request,
+) -> async_graphql::Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    request.data.insert(why);
+    if let Some(subsystem) = app.subsystem() {
+        request.data.insert(subsystem);
+    }
+    app.schema.execute(request).await
+}
+
+/// Executes `request` on `app` as the identity `context` (what the HTTP handler does
+/// after verifying the token, and what tests call). The kit's access guard still
+/// applies: the context needs the subgraph's subsystem role.
 pub async fn execute_as<Q, M, S>(
     app: &SubgraphApp<Q, M, S>,
     context: RequestContext,
@@ -231,6 +310,9 @@ where
     );
     (app.request_data)(&context, &mut request.data);
     request.data.insert(context);
+    if let Some(subsystem) = app.subsystem() {
+        request.data.insert(subsystem);
+    }
     app.schema.execute(request).instrument(span).await
 }
 
@@ -251,51 +333,54 @@ where
     };
     let schema = state.app.schema.clone();
     let request_data = state.app.request_data.clone();
+    let subsystem = state.app.subsystem();
+    let verifier = state.verifier.clone();
     let upgrade_headers = parts.headers;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             GraphQLWebSocket::new(socket, schema, protocol)
                 .on_connection_init(move |payload| async move {
-                    let context = context_for_connection(upgrade_headers, &payload)
-                        .map_err(|e| async_graphql::Error::new(e.message()))?;
                     let mut data = Data::default();
-                    request_data(&context, &mut data);
-                    data.insert(context);
+                    if let Some(subsystem) = subsystem {
+                        data.insert(subsystem);
+                    }
+                    match token_for_connection(&upgrade_headers, &payload) {
+                        // No token: the connection opens, and each operation but
+                        // introspection is refused as UNAUTHENTICATED by the guard.
+                        Ok(None) => data.insert(Unauthenticated(crate::auth::TokenError::Missing)),
+                        Ok(Some(token)) => {
+                            // A token that fails verification refuses the connection itself.
+                            let context = verifier
+                                .context(&token)
+                                .await
+                                .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+                            request_data(&context, &mut data);
+                            data.insert(context);
+                        }
+                        Err(e) => return Err(async_graphql::Error::new(e.to_string())),
+                    }
                     Ok(data)
                 })
                 .serve()
         })
 }
 
-/// The identity of a WebSocket connection: the upgrade request's headers, overlaid
-/// with those of the `connection_init` payload.
+/// The bearer token of a WebSocket connection: from the `connection_init`
+/// payload, else from the upgrade request's `Authorization` header.
 ///
 /// The router forwards a subscriber's headers in the payload (its subgraph
 /// WebSocket client sets no headers on the upgrade), as top-level fields named
 /// like headers; browser clients often send them under `headers`. Both count.
-pub fn context_for_connection(
-    mut headers: HeaderMap,
+/// Nothing else in the payload or the headers says who the caller is.
+pub fn token_for_connection(
+    headers: &HeaderMap,
     payload: &serde_json::Value,
-) -> Result<RequestContext, crate::ApiError> {
-    let fields = payload.as_object().into_iter().flatten();
-    let nested = payload
-        .get("headers")
-        .and_then(|h| h.as_object())
-        .into_iter()
-        .flatten();
-    for (name, value) in fields.chain(nested) {
-        let (Some(value), Ok(name)) = (
-            value.as_str(),
-            axum::http::HeaderName::try_from(name.as_str()),
-        ) else {
-            continue;
-        };
-        if let Ok(value) = axum::http::HeaderValue::from_str(value) {
-            headers.insert(name, value);
-        }
+) -> Result<Option<String>, crate::auth::TokenError> {
+    match bearer::from_connection_payload(payload)? {
+        Some(token) => Ok(Some(token)),
+        None => bearer::from_headers(headers),
     }
-    RequestContext::from_headers(&headers)
 }
 
 async fn ready<Q, M, S>(State(state): State<Arc<AppState<Q, M, S>>>) -> Response {

@@ -2,14 +2,18 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptyMutation, Object, Schema, Subscription};
+use async_graphql::{Context, EmptyMutation, Object, Subscription};
 use futures::{SinkExt, Stream, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use super::{SubgraphApp, router, serve_on};
-use crate::context::{ORGANIZATION_HEADER, RequestContext};
+use super::{SubgraphApp, router_with, serve_on};
+use crate::auth::{AuthConfig, Claims, SigningKey, TokenType, Verifier};
+use crate::context::RequestContext;
+
+/// The header a client might send to impersonate a tenant: it must change nothing.
+const FORGED_TENANT_HEADER: &str = "x-promptsales-organization";
 
 struct Query;
 
@@ -40,10 +44,28 @@ impl Subscription {
     }
 }
 
-async fn start() -> String {
+/// A token for `org` with `roles`, signed by `key`.
+fn token(key: &SigningKey, org: Option<uuid::Uuid>, roles: &[&str]) -> String {
+    let now = chrono::Utc::now().timestamp();
+    key.sign(&Claims {
+        iss: "promptsales".into(),
+        aud: "promptsales-api".into(),
+        sub: uuid::Uuid::now_v7().to_string(),
+        org,
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        typ: TokenType::User,
+        exp: now + 300,
+        iat: now,
+        jti: uuid::Uuid::now_v7().to_string(),
+    })
+    .expect("sign")
+}
+
+/// Serves the test schema as the `sales` subgraph, verifying with `key`'s public half.
+async fn start_with(key: &SigningKey) -> String {
     let app = SubgraphApp {
-        name: "test",
-        schema: Schema::build(Query, EmptyMutation, Subscription).finish(),
+        name: "sales",
+        schema: crate::schema::subgraph_schema(Query, EmptyMutation, Subscription).finish(),
         request_data: Arc::new(|_, _| {}),
         readiness: Arc::new(|| Box::pin(async { Ok(()) })),
     };
@@ -51,17 +73,25 @@ async fn start() -> String {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let app = router(app).expect("router");
+    let verifier = Arc::new(Verifier::local(&AuthConfig::default(), &key.jwks()));
+    let app = router_with(app, verifier).expect("router");
     tokio::spawn(serve_on(listener, app, futures::future::pending()));
     format!("127.0.0.1:{}", addr.port())
 }
 
+async fn start() -> (String, SigningKey) {
+    let key = SigningKey::generate().expect("key");
+    (start_with(&key).await, key)
+}
+
 #[tokio::test]
 async fn graphql_over_post_and_get_health_and_metrics() {
-    let base = start().await;
+    let (base, key) = start().await;
+    let reader = format!("Bearer {}", token(&key, None, &["sales:read"]));
     let client = reqwest::Client::new();
     let post: Value = client
         .post(format!("http://{base}/graphql"))
+        .header("authorization", &reader)
         .json(&json!({ "query": "{ hello(name: \"post\") }" }))
         .send()
         .await
@@ -73,6 +103,7 @@ async fn graphql_over_post_and_get_health_and_metrics() {
 
     let get: Value = client
         .get(format!("http://{base}/graphql"))
+        .header("authorization", &reader)
         .query(&[("query", "{ hello(name: \"get\") }")])
         .send()
         .await
@@ -93,9 +124,11 @@ async fn graphql_over_post_and_get_health_and_metrics() {
     let broken: Value = broken.json().await.expect("a GraphQL error body");
     assert_eq!(broken["errors"][0]["extensions"]["code"], "BAD_REQUEST");
 
-    let bad_tenant: Value = client
+    // No token (whatever identity headers come along): refused before any resolver.
+    let anonymous: Value = client
         .post(format!("http://{base}/graphql"))
-        .header(ORGANIZATION_HEADER, "acme")
+        .header(FORGED_TENANT_HEADER, uuid::Uuid::now_v7().to_string())
+        .header("x-promptsales-roles", "sales:admin")
         .json(&json!({ "query": "{ hello(name: \"x\") }" }))
         .send()
         .await
@@ -104,9 +137,10 @@ async fn graphql_over_post_and_get_health_and_metrics() {
         .await
         .expect("json");
     assert_eq!(
-        bad_tenant["errors"][0]["extensions"]["code"],
-        "BAD_USER_INPUT"
+        anonymous["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
     );
+    assert_eq!(anonymous["data"], Value::Null, "{anonymous}");
 
     for path in ["/health/live", "/health/ready"] {
         let status = client
@@ -126,12 +160,12 @@ async fn graphql_over_post_and_get_health_and_metrics() {
         .await
         .expect("text");
     assert!(
-        metrics.contains("promptsales_graphql_requests_total{outcome=\"ok\",service=\"test\"} 2"),
+        metrics.contains("promptsales_graphql_requests_total{outcome=\"ok\",service=\"sales\"} 2"),
         "{metrics}"
     );
     assert!(
         metrics
-            .contains("promptsales_graphql_requests_total{outcome=\"error\",service=\"test\"} 1"),
+            .contains("promptsales_graphql_requests_total{outcome=\"error\",service=\"sales\"} 1"),
         "{metrics}"
     );
 }
@@ -140,7 +174,7 @@ async fn graphql_over_post_and_get_health_and_metrics() {
 /// or the close reason when the connection is refused.
 async fn subscribe(
     base: &str,
-    header_tenant: Option<&str>,
+    header_token: Option<&str>,
     init_payload: Value,
 ) -> Result<Vec<String>, String> {
     let mut request = format!("ws://{base}/graphql")
@@ -150,10 +184,11 @@ async fn subscribe(
         "sec-websocket-protocol",
         "graphql-transport-ws".parse().expect("header"),
     );
-    if let Some(tenant) = header_tenant {
-        request
-            .headers_mut()
-            .insert(ORGANIZATION_HEADER, tenant.parse().expect("header"));
+    if let Some(token) = header_token {
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
     }
     let (mut socket, response) = tokio_tungstenite::connect_async(request)
         .await
@@ -190,6 +225,12 @@ async fn subscribe(
     loop {
         let message = next_json(&mut socket).await;
         match message["type"].as_str() {
+            Some("next") if message["payload"]["errors"].is_array() => {
+                return Err(message["payload"]["errors"][0]["extensions"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string());
+            }
             Some("next") => received.push(
                 message["payload"]["data"]["ticks"]
                     .as_str()
@@ -197,47 +238,168 @@ async fn subscribe(
                     .to_string(),
             ),
             Some("complete") => return Ok(received),
+            Some("error") => {
+                return Err(message["payload"][0]["extensions"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string());
+            }
             other => panic!("unexpected message {other:?}: {message}"),
         }
     }
 }
 
 #[tokio::test]
-async fn subscriptions_run_as_the_identity_of_the_upgrade_or_the_connection_init_payload() {
-    let base = start().await;
-    let (a, b) = (
-        uuid::Uuid::now_v7().to_string(),
-        uuid::Uuid::now_v7().to_string(),
-    );
-    let ticks = |tenant: &str| vec!["1".to_string(), "2".into(), "3".into(), tenant.to_string()];
+async fn subscriptions_run_as_the_token_of_the_connection_init_payload_or_the_upgrade() {
+    let (base, key) = start().await;
+    let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let token_a = token(&key, Some(a), &["sales:read"]);
+    let token_b = token(&key, Some(b), &["sales:read"]);
+    let ticks =
+        |tenant: uuid::Uuid| vec!["1".to_string(), "2".into(), "3".into(), tenant.to_string()];
     // As the router forwards a subscriber's headers: fields of the payload.
     assert_eq!(
-        subscribe(&base, None, json!({ ORGANIZATION_HEADER: a })).await,
-        Ok(ticks(&a))
+        subscribe(
+            &base,
+            None,
+            json!({ "authorization": format!("Bearer {token_a}") })
+        )
+        .await,
+        Ok(ticks(a))
     );
     // As browser clients often send them.
     assert_eq!(
         subscribe(
             &base,
             None,
-            json!({ "headers": { ORGANIZATION_HEADER: b } })
+            json!({ "headers": { "Authorization": format!("Bearer {token_b}") } })
         )
         .await,
-        Ok(ticks(&b))
+        Ok(ticks(b))
     );
-    // On the upgrade request; a payload that names a tenant wins.
-    assert_eq!(subscribe(&base, Some(&a), json!({})).await, Ok(ticks(&a)));
+    // On the upgrade request; a payload that carries a token wins.
     assert_eq!(
-        subscribe(&base, Some(&a), json!({ ORGANIZATION_HEADER: b })).await,
-        Ok(ticks(&b))
+        subscribe(&base, Some(&token_a), json!({})).await,
+        Ok(ticks(a))
     );
-    // A malformed identity refuses the connection, saying why.
-    let refused = subscribe(&base, None, json!({ ORGANIZATION_HEADER: "acme" })).await;
+    assert_eq!(
+        subscribe(
+            &base,
+            Some(&token_a),
+            json!({ "authorization": format!("Bearer {token_b}") })
+        )
+        .await,
+        Ok(ticks(b))
+    );
+    // Identity headers in the payload count for nothing: without a token, refused.
+    assert_eq!(
+        subscribe(&base, None, json!({ FORGED_TENANT_HEADER: a.to_string() })).await,
+        Err("UNAUTHENTICATED".into())
+    );
+    // A token without the subsystem's role: refused per operation.
+    let ads_only = token(&key, Some(a), &["ads:admin"]);
+    assert_eq!(
+        subscribe(&base, Some(&ads_only), json!({})).await,
+        Err("FORBIDDEN".into())
+    );
+    // A token that fails verification refuses the connection, saying why.
+    let stranger = SigningKey::generate().expect("key");
+    let forged = token(&stranger, Some(a), &["sales:admin"]);
+    let refused = subscribe(
+        &base,
+        None,
+        json!({ "authorization": format!("Bearer {forged}") }),
+    )
+    .await;
     assert!(
         refused
             .as_ref()
-            .is_err_and(|reason| reason.contains(ORGANIZATION_HEADER)),
+            .is_err_and(|reason| reason.contains("not one of the issuer's keys")),
         "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn http_requests_need_a_valid_token_and_the_subsystem_role_but_introspection_is_open() {
+    let (base, key) = start().await;
+    let client = reqwest::Client::new();
+    let post = |query: &'static str, bearer: Option<String>| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let mut request = client
+                .post(format!("http://{base}/graphql"))
+                .json(&json!({ "query": query }));
+            if let Some(bearer) = bearer {
+                request = request.header("authorization", bearer);
+            }
+            let body: Value = request
+                .send()
+                .await
+                .expect("post")
+                .json()
+                .await
+                .expect("json");
+            body
+        }
+    };
+    let code = |body: &Value| {
+        body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .map(str::to_string)
+    };
+    let hello = "{ hello(name: \"x\") }";
+
+    let no_role = post(
+        hello,
+        Some(format!("Bearer {}", token(&key, None, &["ads:admin"]))),
+    )
+    .await;
+    assert_eq!(code(&no_role).as_deref(), Some("FORBIDDEN"), "{no_role}");
+    assert!(
+        no_role["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("sales:read"))
+    );
+
+    let stranger = SigningKey::generate().expect("key");
+    let forged = post(
+        hello,
+        Some(format!(
+            "Bearer {}",
+            token(&stranger, None, &["sales:admin"])
+        )),
+    )
+    .await;
+    assert_eq!(
+        code(&forged).as_deref(),
+        Some("UNAUTHENTICATED"),
+        "{forged}"
+    );
+
+    let basic = post(hello, Some("Basic dXNlcjpwYXNz".into())).await;
+    assert_eq!(code(&basic).as_deref(), Some("UNAUTHENTICATED"), "{basic}");
+
+    let missing = post(hello, None).await;
+    assert!(
+        missing["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("bearer token")),
+        "{missing}"
+    );
+
+    // Schema questions need no token: GraphiQL and composition work without one.
+    let schema = post("{ __schema { queryType { name } } }", None).await;
+    assert_eq!(
+        schema["data"]["__schema"]["queryType"]["name"], "Query",
+        "{schema}"
+    );
+    let sdl = post("{ _service { sdl } }", None).await;
+    assert!(
+        sdl["data"]["_service"]["sdl"]
+            .as_str()
+            .is_some_and(|s| s.contains("hello")),
+        "{sdl}"
     );
 }
 

@@ -187,6 +187,29 @@ pub fn validate_new(new: NewCampaign) -> ApiResult<NewCampaign> {
 /// The campaign with `patch` applied; the merged result must pass the same
 /// rules as a new one. Fields are named as in `UpdateCampaignInput`.
 pub fn apply(current: Campaign, patch: CampaignPatch) -> ApiResult<CampaignUpdate> {
+    // What the approvals covered (budget, dates, message, targets, objectives, products) is
+    // frozen once a campaign leaves draft: reopen it (back to draft) and resubmit, or move
+    // money through budget movements. Names, descriptions and owners stay editable.
+    if current.status != CampaignStatus::Draft {
+        let approved = [
+            ("input.budget", patch.budget_total.is_some()),
+            ("input.spent", patch.budget_spent.is_some()),
+            ("input.currency", patch.currency.is_some()),
+            ("input.startDate", patch.start_date.is_some()),
+            ("input.endDate", patch.end_date.is_some()),
+            ("input.keyMessage", patch.key_message.is_some()),
+            ("input.targetCountries", patch.target_countries.is_some()),
+            ("input.productIds", patch.product_ids.is_some()),
+            ("input.objectives", patch.objectives.is_some()),
+        ];
+        if let Some((field, _)) = approved.iter().find(|(_, changed)| *changed) {
+            return Err(ApiError::Conflict(format!(
+                "{field} cannot change while the campaign is {}: it was submitted for approval; \
+                 reopen it as a draft and resubmit (budgets move through budget movements)",
+                current.status.as_str()
+            )));
+        }
+    }
     let optional =
         |field: &str, new: Option<Option<String>>, old: Option<String>, max: usize| match new {
             Some(value) => text::optional(field, value.as_deref(), max),
@@ -432,5 +455,23 @@ mod tests {
         let updated = apply(current.clone(), clear).expect("valid").campaign;
         assert_eq!((updated.intent, updated.name.as_str()), (None, "Summer"));
         assert_eq!(updated.budget.available(), Decimal4::from_units(60));
+        let submitted = Campaign {
+            status: CampaignStatus::Approved,
+            ..current.clone()
+        };
+        let rename = CampaignPatch {
+            name: Some("Autumn".into()),
+            ..Default::default()
+        };
+        assert!(
+            apply(submitted.clone(), rename).is_ok(),
+            "names stay editable"
+        );
+        let more = CampaignPatch {
+            budget_total: Some(Decimal4::from_units(1_000)),
+            ..Default::default()
+        };
+        let refused = apply(submitted, more).map(|_| ()).map_err(|e| e.code());
+        assert_eq!(refused, Err("CONFLICT"), "an approved budget is frozen");
     }
 }

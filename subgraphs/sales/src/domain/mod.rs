@@ -4,13 +4,21 @@
 //! Validation errors are `kit::ApiError::BadInput` naming the GraphQL input
 //! field at fault (`input.endDate`), because that is what a caller must fix.
 
+pub mod access;
+pub mod agenda;
 pub mod campaign;
 pub mod country;
+pub mod dashboard;
+pub mod error;
+pub mod money;
 pub mod objective;
 pub mod organization;
+pub mod planner;
 pub mod product;
+pub mod subscription;
 pub mod text;
 pub mod user;
+pub mod workflow;
 
 use chrono::{DateTime, SubsecRound, Utc};
 

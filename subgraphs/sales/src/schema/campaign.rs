@@ -6,7 +6,8 @@ use promptsales_kit::ids::parse_ids;
 use promptsales_kit::{ApiError, Decimal4, Money, parse_id};
 
 use super::loaders::{
-    CampaignObjectivesLoader, CampaignProductsLoader, OrganizationLoader, UserLoader, loader,
+    CampaignApprovalsLoader, CampaignObjectivesLoader, CampaignPlanLoader, CampaignProductsLoader,
+    CampaignTasksLoader, OrganizationLoader, UserLoader, loader,
 };
 use super::objective::{CampaignObjective, CampaignObjectiveInput};
 use super::organization::Organization;
@@ -61,7 +62,7 @@ impl Campaign {
 }
 
 /// A marketing campaign of an organization.
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl Campaign {
     /// Its id.
     async fn id(&self) -> ID {
@@ -174,6 +175,63 @@ impl Campaign {
             .into_iter()
             .map(CampaignObjective)
             .collect())
+    }
+
+    /// Its approval requests, every round (oldest round first).
+    async fn approvals(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::workflow::Approval>> {
+        let approvals = loader::<CampaignApprovalsLoader>(ctx)?
+            .load_one(self.0.id)
+            .await
+            .api()?;
+        Ok(approvals
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::workflow::Approval)
+            .collect())
+    }
+
+    /// The plan proposed for it, if it came from `proposeCampaignPlan`.
+    async fn plan(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::workflow::CampaignPlan>> {
+        let plan = loader::<CampaignPlanLoader>(ctx)?
+            .load_one(self.0.id)
+            .await
+            .api()?;
+        Ok(plan.map(|p| super::workflow::CampaignPlan::new(p, &self.0)))
+    }
+
+    /// Its calendar of tasks, by due time.
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::agenda::ScheduleTask>> {
+        let tasks = loader::<CampaignTasksLoader>(ctx)?
+            .load_one(self.0.id)
+            .await
+            .api()?;
+        Ok(tasks
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::agenda::ScheduleTask)
+            .collect())
+    }
+
+    /// Its budget movements, oldest first, each with the balance it left.
+    #[graphql(complexity = "super::page_complexity(first, child_complexity)")]
+    async fn budget_movements(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<
+        async_graphql::connection::Connection<String, super::money::BudgetMovement>,
+    > {
+        super::money::movements(ctx, &self.0, first, after).await
     }
 
     /// When it was created.

@@ -11,6 +11,8 @@ use promptsales_kit::context::TenantScope;
 use promptsales_kit::{LoadError, Page, PageRequest};
 use uuid::Uuid;
 
+use crate::store::agenda::ScheduleTask;
+use crate::store::workflow::{Approval, CampaignPlan};
 use crate::store::{
     Campaign, CampaignFilter, CampaignObjective, Organization, Product, SalesStore, User,
 };
@@ -36,6 +38,12 @@ pub struct CampaignProductsLoader(Scoped);
 pub struct CampaignObjectivesLoader(Scoped);
 /// One page of an organization's campaigns.
 pub struct OrganizationCampaignsLoader(Scoped);
+/// The approvals of a campaign (every round).
+pub struct CampaignApprovalsLoader(Scoped);
+/// The proposed plan of a campaign.
+pub struct CampaignPlanLoader(Scoped);
+/// The agenda of a campaign.
+pub struct CampaignTasksLoader(Scoped);
 
 /// The key of [`OrganizationCampaignsLoader`]: the organization and the page asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -75,6 +83,18 @@ pub fn register(store: &Arc<dyn SalesStore>, scope: TenantScope, data: &mut Data
     ));
     data.insert(DataLoader::new(
         CampaignObjectivesLoader(scoped.clone()),
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        CampaignApprovalsLoader(scoped.clone()),
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        CampaignPlanLoader(scoped.clone()),
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        CampaignTasksLoader(scoped.clone()),
         tokio::spawn,
     ));
     data.insert(DataLoader::new(
@@ -222,5 +242,39 @@ impl Loader<OrganizationCampaignsKey> for OrganizationCampaignsLoader {
             }
         }
         Ok(out)
+    }
+}
+
+impl Loader<Uuid> for CampaignApprovalsLoader {
+    type Value = Vec<Approval>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Approval>>, LoadError> {
+        let rows = self
+            .0
+            .store
+            .approvals_of_campaigns(self.0.scope, keys)
+            .await?;
+        Ok(grouped(rows.into_iter().map(|a| (a.campaign_id, a))))
+    }
+}
+
+impl Loader<Uuid> for CampaignPlanLoader {
+    type Value = CampaignPlan;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, CampaignPlan>, LoadError> {
+        let rows = self.0.store.plans_of_campaigns(self.0.scope, keys).await?;
+        Ok(by_id(rows, |p| p.campaign_id))
+    }
+}
+
+impl Loader<Uuid> for CampaignTasksLoader {
+    type Value = Vec<ScheduleTask>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<ScheduleTask>>, LoadError> {
+        let rows = self.0.store.tasks_of_campaigns(self.0.scope, keys).await?;
+        Ok(grouped(rows.into_iter().map(|t| (t.campaign_id, t))))
     }
 }

@@ -1,17 +1,24 @@
 //! The GraphQL schema: root fields, mutations and entity resolvers. Thin:
 //! each resolver parses its arguments, asks the domain, then the store.
 
+pub mod agenda;
 pub mod campaign;
 pub mod loaders;
+pub mod money;
 pub mod objective;
 pub mod organization;
+pub mod plans;
 pub mod product;
+pub mod results;
 pub mod user;
+pub mod workflow;
 
 use std::sync::Arc;
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, EmptySubscription, ID, Object, Schema, SchemaBuilder};
+use async_graphql::{Context, ID, Object, Schema, SchemaBuilder};
+
+pub use self::agenda::SalesSubscription;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use promptsales_kit::{ApiError, ApiResult, PageRequest, RequestContext, ResultExt, parse_id};
@@ -26,15 +33,15 @@ use crate::domain;
 use crate::store::{self, SalesStore};
 
 /// The sales subgraph's executable schema.
-pub type SalesSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type SalesSchema = Schema<Query, Mutation, SalesSubscription>;
 
 pub use promptsales_kit::limits::MAX_DEPTH;
 /// The cost ceiling; a connection costs its page size times its selection.
 pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// The schema's builder, shared by [`crate::build_schema`] and [`crate::schema_sdl`].
-pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    promptsales_kit::schema::subgraph_schema(Query, Mutation, EmptySubscription)
+pub fn builder() -> SchemaBuilder<Query, Mutation, SalesSubscription> {
+    promptsales_kit::schema::subgraph_schema(Query, Mutation, SalesSubscription)
         .limit_complexity(MAX_COMPLEXITY)
 }
 
@@ -114,6 +121,16 @@ pub struct Query;
 
 #[Object]
 impl Query {
+    /// A user's permissions (live ones, or their whole history). Needs sales:read.
+    async fn user_permissions(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        #[graphql(default = false)] include_revoked: bool,
+    ) -> async_graphql::Result<Vec<crate::auth::permissions::PermissionGrant>> {
+        crate::auth::permissions::user_permissions(ctx, user_id, include_revoked).await
+    }
+
     /// An organization by id.
     async fn organization(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Organization> {
         organization_by_id(ctx, parse_id("id", &id)?).await
@@ -181,6 +198,84 @@ impl Query {
         Ok(users.into_connection(&page, |u| u.id, User))
     }
 
+    /// Approvals waiting for a decision, oldest first (an organization's, or every visible one).
+    async fn pending_approvals(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: Option<ID>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<workflow::Approval>> {
+        workflow::pending(ctx, organization_id, first).await
+    }
+
+    /// An organization's payment methods (sales admins).
+    async fn payment_methods(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+    ) -> async_graphql::Result<Vec<money::PaymentMethod>> {
+        money::payment_methods(ctx, &organization_id).await
+    }
+
+    /// An organization's payment transactions, oldest first (sales admins).
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn payment_transactions(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, money::PaymentTransaction>> {
+        money::transactions(ctx, &organization_id, first, after).await
+    }
+
+    /// An organization's results over `from..=to`: spend, revenue, conversion, ROI, costs, best campaigns.
+    async fn dashboard(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        best: Option<i32>,
+    ) -> async_graphql::Result<results::SalesDashboard> {
+        results::dashboard(ctx, &organization_id, from, to, best).await
+    }
+
+    /// The plan catalogue (reference data).
+    async fn plans(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<plans::Plan>> {
+        plans::plans(ctx).await
+    }
+
+    /// An organization's subscriptions, newest first.
+    async fn subscriptions(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+    ) -> async_graphql::Result<Vec<plans::Subscription>> {
+        plans::subscriptions(ctx, &organization_id).await
+    }
+
+    /// An organization's use of each feature its live plans limit.
+    async fn subscription_usage(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+    ) -> async_graphql::Result<Vec<plans::SubscriptionUsage>> {
+        plans::usage(ctx, &organization_id).await
+    }
+
+    /// The audit log, newest first (sales admins).
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<results::AuditFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, results::AuditEntry>> {
+        results::audit_log(ctx, filter, first, after).await
+    }
+
     /// Federation: an organization by key, batched; `null` when the caller may not see it,
     /// so one unknown key never fails the other representations of the same fetch.
     #[graphql(entity)]
@@ -230,6 +325,25 @@ pub struct Mutation;
 
 #[Object]
 impl Mutation {
+    /// Grants a user a role in a subsystem (replacing their current one there). Needs sales:admin.
+    async fn grant_permission(
+        &self,
+        ctx: &Context<'_>,
+        input: crate::auth::permissions::GrantPermissionInput,
+    ) -> async_graphql::Result<crate::auth::permissions::PermissionGrant> {
+        crate::auth::permissions::grant_permission(ctx, input).await
+    }
+
+    /// Revokes a user's role in a subsystem. Needs sales:admin.
+    async fn revoke_permission(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        subsystem: crate::auth::permissions::PermissionSubsystem,
+    ) -> async_graphql::Result<crate::auth::permissions::PermissionGrant> {
+        crate::auth::permissions::revoke_permission(ctx, user_id, subsystem).await
+    }
+
     /// Creates an organization (a new tenant): only a platform-wide caller may.
     async fn create_organization(
         &self,
@@ -314,7 +428,141 @@ impl Mutation {
         Ok(Campaign(campaign))
     }
 
+    /// Turns a strategy into a draft campaign with a suggested plan (channels per audience,
+    /// calendar, content), reasoned from the organization's past results or from defaults.
+    async fn propose_campaign_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: workflow::CampaignStrategyInput,
+    ) -> async_graphql::Result<workflow::CampaignProposal> {
+        workflow::propose(ctx, input).await
+    }
+
+    /// Moves a campaign along its life (`ILLEGAL_TRANSITION` for a move the state machine
+    /// lacks, `APPROVALS_MISSING` before the approvals it needs). `PENDING_APPROVAL` asks
+    /// for the budget, content, schedule and launch approvals.
+    async fn change_campaign_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: campaign::CampaignStatus,
+        comment: Option<String>,
+    ) -> async_graphql::Result<Campaign> {
+        workflow::change_status(ctx, &id, status, comment).await
+    }
+
+    /// Grants or refuses a pending approval (sales admin, not the user who asked). The last of
+    /// budget/content/schedule granted approves the campaign; a refusal sends it back to draft.
+    async fn resolve_approval(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        decision: workflow::Decision,
+        comments: Option<String>,
+    ) -> async_graphql::Result<workflow::Approval> {
+        workflow::resolve(ctx, &id, decision, comments).await
+    }
+
+    /// Subscribes an organization to a plan (a trial when `trial` and the plan offers one);
+    /// one live subscription per subsystem (sales admins).
+    async fn subscribe(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+        plan_id: ID,
+        #[graphql(default = false)] trial: bool,
+        #[graphql(default = true)] auto_renew: bool,
+    ) -> async_graphql::Result<plans::Subscription> {
+        plans::subscribe(ctx, &organization_id, &plan_id, trial, auto_renew).await
+    }
+
+    /// Starts a subscription's next period (a trial becomes active); quotas restart (sales admins).
+    async fn renew_subscription(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<plans::Subscription> {
+        plans::change(ctx, &id, false).await
+    }
+
+    /// Cancels a live subscription (sales admins).
+    async fn cancel_subscription(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<plans::Subscription> {
+        plans::change(ctx, &id, true).await
+    }
+
+    /// Counts use of a quota feature (`PLAN_LIMIT_REACHED` when it would go over).
+    async fn record_usage(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+        feature: String,
+        #[graphql(default = 1)] amount: i32,
+    ) -> async_graphql::Result<plans::SubscriptionUsage> {
+        plans::record_usage(ctx, &organization_id, &feature, amount).await
+    }
+
+    /// Adds a task to a campaign's calendar (reminded 24 h before it is due).
+    async fn create_schedule_task(
+        &self,
+        ctx: &Context<'_>,
+        input: agenda::ScheduleTaskInput,
+    ) -> async_graphql::Result<agenda::ScheduleTask> {
+        agenda::create(ctx, input).await
+    }
+
+    /// Marks an open task done.
+    async fn complete_schedule_task(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<agenda::ScheduleTask> {
+        agenda::finish(ctx, &id, true).await
+    }
+
+    /// Applies a deposit, spend, refund or adjustment to a campaign's budget
+    /// (`INSUFFICIENT_FUNDS` when the balance would go negative).
+    async fn record_budget_movement(
+        &self,
+        ctx: &Context<'_>,
+        input: money::BudgetMovementInput,
+    ) -> async_graphql::Result<money::BudgetMovement> {
+        money::record_movement(ctx, input).await
+    }
+
+    /// Adds a payment method: the provider's token, never a card number (sales admins).
+    async fn add_payment_method(
+        &self,
+        ctx: &Context<'_>,
+        input: money::PaymentMethodInput,
+    ) -> async_graphql::Result<money::PaymentMethod> {
+        money::add_payment_method(ctx, input).await
+    }
+
+    /// Stops a payment method from being charged (sales admins).
+    async fn remove_payment_method(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<money::PaymentMethod> {
+        money::remove_payment_method(ctx, &id).await
+    }
+
+    /// Records a provider's transaction; a succeeded campaign-budget payment deposits into the campaign.
+    async fn record_payment_transaction(
+        &self,
+        ctx: &Context<'_>,
+        input: money::PaymentTransactionInput,
+    ) -> async_graphql::Result<money::PaymentTransaction> {
+        money::record_transaction(ctx, input).await
+    }
+
     /// Changes a campaign's fields (not its status); the result must be a valid campaign.
+    /// Budget, dates, key message, targets, objectives and products change only while it is
+    /// `DRAFT` (`CONFLICT` afterwards: they were submitted for approval).
     async fn update_campaign(
         &self,
         ctx: &Context<'_>,

@@ -25,7 +25,7 @@ pub enum CampaignObjectiveKind {
 pub struct CampaignObjective(pub store::CampaignObjective);
 
 /// What a campaign aims at, measured by one metric.
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl CampaignObjective {
     /// Its id.
     async fn id(&self) -> ID {

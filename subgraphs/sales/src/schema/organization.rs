@@ -18,7 +18,7 @@ use promptsales_kit::ResultExt;
 pub struct Organization(pub store::Organization);
 
 /// A client organization: the tenant that owns users, products and campaigns.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Organization {
     /// Its id.
     async fn id(&self) -> ID {

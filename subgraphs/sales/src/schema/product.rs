@@ -13,7 +13,7 @@ use promptsales_kit::ResultExt;
 pub struct Product(pub store::Product);
 
 /// Something an organization sells.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Product {
     /// Its id.
     async fn id(&self) -> ID {

@@ -28,7 +28,7 @@ pub enum UserType {
 pub struct User(pub store::User);
 
 /// A person of an organization.
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl User {
     /// Its id.
     async fn id(&self) -> ID {

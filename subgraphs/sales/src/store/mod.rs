@@ -7,7 +7,13 @@
 //! trust their input: validation is the domain's job, run before the store
 //! is called; the database's constraints are the last guard.
 
+pub mod agenda;
+pub mod audit;
+pub mod money;
+pub mod plans;
+pub mod results;
 pub mod sea;
+pub mod workflow;
 
 use std::collections::HashMap;
 
@@ -325,9 +331,18 @@ impl From<WriteError> for ApiError {
     }
 }
 
-/// The sales store.
+/// The sales store (the portal's parts are supertraits, each in its own module).
 #[async_trait]
-pub trait SalesStore: Send + Sync {
+pub trait SalesStore:
+    workflow::WorkflowStore
+    + money::MoneyStore
+    + audit::AuditStore
+    + results::ResultsStore
+    + plans::PlanStore
+    + agenda::AgendaStore
+    + Send
+    + Sync
+{
     /// Inserts an organization.
     async fn insert_organization(&self, new: NewOrganization) -> Result<Organization, WriteError>;
     /// Writes a changed organization if it is in scope and unchanged since it was read (`updated_at`).

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Request, Response, Variables};
+use async_graphql::{Request, Response, Variables};
 use chrono::NaiveDate;
 use promptsales_kit::db::QueryCounter;
 use promptsales_kit::server::{SubgraphApp, execute_as};
@@ -16,7 +16,7 @@ use promptsales_sales::store::{
     Campaign, NewCampaign, NewObjective, NewOrganization, NewProduct, NewUser, Organization,
     Product, User,
 };
-use promptsales_sales::{Mutation, Query, SalesStore, app, store_on};
+use promptsales_sales::{Mutation, Query, SalesStore, SalesSubscription, app, store_on};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use uuid::Uuid;
@@ -31,7 +31,9 @@ pub struct Harness {
     pub store: Arc<dyn SalesStore>,
     pub db: DatabaseConnection,
     pub counter: QueryCounter,
-    pub app: SubgraphApp<Query, Mutation, EmptySubscription>,
+    pub app: SubgraphApp<Query, Mutation, SalesSubscription>,
+    /// The database's URL (tests that open a second connection, as a second replica would).
+    pub url: String,
     backend: Backend,
 }
 
@@ -72,6 +74,7 @@ impl Harness {
             db,
             counter,
             app,
+            url: url.to_string(),
             backend,
         })
     }
@@ -203,7 +206,10 @@ pub fn tenant(organization: Uuid) -> RequestContext {
     RequestContext {
         organization: Some(organization),
         user: None,
-        roles: BTreeMap::new(),
+        roles: BTreeMap::from([(
+            promptsales_kit::Subsystem::Sales,
+            promptsales_kit::Role::Write,
+        )]),
     }
 }
 

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{ad, market};
+use super::entities::{ad, ad_creative, market};
 use super::{convert, in_scope};
 use crate::store::{Ad, AdChanges, AdFilter, NewAd, StoreResult};
 
@@ -41,8 +41,42 @@ fn matching(scope: TenantScope, filter: &AdFilter) -> Condition {
     cond
 }
 
+/// Replaces the creative rows of `ads` (id, organization, creatives) with their lists.
+pub(super) async fn write_creatives(
+    db: &impl ConnectionTrait,
+    ads: &[(Uuid, Uuid, Vec<Uuid>)],
+) -> StoreResult<()> {
+    if ads.is_empty() {
+        return Ok(());
+    }
+    ad_creative::Entity::delete_many()
+        .filter(ad_creative::Column::AdId.is_in(ads.iter().map(|(id, _, _)| *id)))
+        .exec(db)
+        .await?;
+    let mut rows = Vec::new();
+    for (ad_id, organization_id, creatives) in ads {
+        for (position, asset_id) in creatives.iter().enumerate() {
+            rows.push(ad_creative::ActiveModel {
+                ad_id: sea_orm::ActiveValue::Set(*ad_id),
+                position: sea_orm::ActiveValue::Set(
+                    i32::try_from(position).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                ),
+                organization_id: sea_orm::ActiveValue::Set(*organization_id),
+                asset_id: sea_orm::ActiveValue::Set(*asset_id),
+            });
+        }
+    }
+    for chunk in rows.chunks(CHUNK) {
+        ad_creative::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 pub(super) async fn insert(db: &impl ConnectionTrait, new: NewAd) -> StoreResult<Ad> {
     let id = new.id.unwrap_or_else(new_id);
+    let creatives = vec![(id, new.organization_id, new.creative_ids.clone())];
     let row = convert::new_ad(
         NewAd {
             id: Some(id),
@@ -51,6 +85,7 @@ pub(super) async fn insert(db: &impl ConnectionTrait, new: NewAd) -> StoreResult
         Utc::now(),
     )?;
     ad::Entity::insert(row).exec_without_returning(db).await?;
+    write_creatives(db, &creatives).await?;
     by_id(db, TenantScope::All, &[id])
         .await?
         .pop()
@@ -59,6 +94,17 @@ pub(super) async fn insert(db: &impl ConnectionTrait, new: NewAd) -> StoreResult
 
 pub(super) async fn insert_many(db: &impl ConnectionTrait, news: Vec<NewAd>) -> StoreResult<()> {
     let now = Utc::now();
+    let news: Vec<NewAd> = news
+        .into_iter()
+        .map(|n| NewAd {
+            id: Some(n.id.unwrap_or_else(new_id)),
+            ..n
+        })
+        .collect();
+    let creatives: Vec<(Uuid, Uuid, Vec<Uuid>)> = news
+        .iter()
+        .filter_map(|n| Some((n.id?, n.organization_id, n.creative_ids.clone())))
+        .collect();
     let rows = news
         .into_iter()
         .map(|n| convert::new_ad(n, now))
@@ -68,7 +114,7 @@ pub(super) async fn insert_many(db: &impl ConnectionTrait, news: Vec<NewAd>) -> 
             .exec_without_returning(db)
             .await?;
     }
-    Ok(())
+    write_creatives(db, &creatives).await
 }
 
 pub(super) async fn update(
@@ -77,6 +123,7 @@ pub(super) async fn update(
     id: Uuid,
     changes: AdChanges,
 ) -> StoreResult<Option<Ad>> {
+    let creatives = changes.creative_ids.clone();
     let result = ad::Entity::update_many()
         .set(convert::ad_changes(changes, Utc::now())?)
         .filter(ad::Column::Id.eq(id))
@@ -86,7 +133,11 @@ pub(super) async fn update(
     if result.rows_affected == 0 {
         return Ok(None);
     }
-    Ok(by_id(db, scope, &[id]).await?.pop())
+    let Some(ad) = by_id(db, scope, &[id]).await?.pop() else {
+        return Ok(None);
+    };
+    write_creatives(db, &[(ad.id, ad.organization_id, creatives)]).await?;
+    Ok(Some(ad))
 }
 
 pub(super) async fn by_id(
@@ -172,4 +223,76 @@ pub(super) async fn of_campaigns(
         .into_iter()
         .map(|(campaign, ads)| (campaign, Page::from_rows(ads, page)))
         .collect())
+}
+
+pub(super) async fn of_campaign(
+    db: &impl ConnectionTrait,
+    scope: TenantScope,
+    campaign_id: Uuid,
+) -> StoreResult<Vec<Ad>> {
+    let rows = with_market()
+        .filter(ad::Column::CampaignId.eq(campaign_id))
+        .filter(in_scope(ad::Column::OrganizationId, scope))
+        .order_by_asc(ad::Column::Id)
+        .all(db)
+        .await?;
+    read(rows)
+}
+
+pub(super) async fn by_external_id(
+    db: &impl ConnectionTrait,
+    scope: TenantScope,
+    platform: &str,
+    external_ids: &[String],
+) -> StoreResult<Vec<Ad>> {
+    if external_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = with_market()
+        .filter(ad::Column::Platform.eq(platform))
+        .filter(ad::Column::ExternalId.is_in(external_ids.iter().cloned()))
+        .filter(in_scope(ad::Column::OrganizationId, scope))
+        .order_by_asc(ad::Column::Id)
+        .all(db)
+        .await?;
+    read(rows)
+}
+
+/// The ads in scope showing any of `asset_ids`, as (asset, ad) pairs by asset then ad.
+pub(super) async fn using_assets(
+    db: &impl ConnectionTrait,
+    scope: TenantScope,
+    asset_ids: &[Uuid],
+) -> StoreResult<Vec<(Uuid, Ad)>> {
+    if asset_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let links = ad_creative::Entity::find()
+        .filter(ad_creative::Column::AssetId.is_in(asset_ids.iter().copied()))
+        .filter(in_scope(ad_creative::Column::OrganizationId, scope))
+        .order_by_asc(ad_creative::Column::AssetId)
+        .order_by_asc(ad_creative::Column::AdId)
+        .all(db)
+        .await?;
+    let mut ad_ids: Vec<Uuid> = links.iter().map(|l| l.ad_id).collect();
+    ad_ids.sort();
+    ad_ids.dedup();
+    let ads: HashMap<Uuid, Ad> = by_id(db, scope, &ad_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut out: Vec<(Uuid, Ad)> = Vec::new();
+    for link in links {
+        if let Some(ad) = ads.get(&link.ad_id) {
+            // An asset shown twice by one ad lists the ad once.
+            if !out
+                .iter()
+                .any(|(asset, a)| *asset == link.asset_id && a.id == ad.id)
+            {
+                out.push((link.asset_id, ad.clone()));
+            }
+        }
+    }
+    Ok(out)
 }

@@ -62,6 +62,35 @@ pub(super) async fn record(db: &impl ConnectionTrait, new: NewAdMetric) -> Store
     Ok(convert::metric(row))
 }
 
+/// Upserts `news` (the caller holds a transaction), then reads them back in one statement per chunk.
+pub(super) async fn record_many(
+    db: &impl ConnectionTrait,
+    news: Vec<NewAdMetric>,
+) -> StoreResult<Vec<AdMetric>> {
+    let keys: Vec<(Uuid, NaiveDate)> = news.iter().map(|n| (n.ad_id, n.day)).collect();
+    insert_many(db, news).await?;
+    let mut out = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(super::ads::CHUNK) {
+        let mut any = sea_orm::Condition::any();
+        for (ad_id, day) in chunk {
+            any = any.add(
+                sea_orm::Condition::all()
+                    .add(ad_metric::Column::AdId.eq(*ad_id))
+                    .add(ad_metric::Column::Day.eq(*day)),
+            );
+        }
+        let rows = ad_metric::Entity::find().filter(any).all(db).await?;
+        out.extend(rows.into_iter().map(convert::metric));
+    }
+    // The caller's order: one result per recorded day.
+    out.sort_by_key(|m| {
+        keys.iter()
+            .position(|k| *k == (m.ad_id, m.day))
+            .unwrap_or(usize::MAX)
+    });
+    Ok(out)
+}
+
 pub(super) async fn insert_many(
     db: &impl ConnectionTrait,
     news: Vec<NewAdMetric>,

@@ -1,6 +1,7 @@
 //! The sea-orm adapter of the ads store: the embedded SQLite default and PostgreSQL.
 
 mod ads;
+mod analytics;
 mod convert;
 pub mod entities;
 mod markets;
@@ -16,10 +17,11 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, TransactionTrait};
 use uuid::Uuid;
 
 use super::{
-    Ad, AdChanges, AdFilter, AdMetric, AdsStore, ChannelPerformance, Market, NewAd, NewAdMetric,
-    NewMarket, NewRows, StoreResult,
+    Ad, AdChanges, AdFilter, AdMetric, AdsStore, ChannelDay, ChannelMarketPerformance,
+    ChannelPerformance, DailyPerformance, Market, NewAd, NewAdMetric, NewMarket, NewRows, RankBy,
+    RankedAd, StoreResult, Subjects,
 };
-use crate::domain::Performance;
+use crate::domain::{AdChannel, Performance};
 
 /// The ads store over a sea-orm connection (migrated with `promptsales_migrations::ads::Migrator`).
 #[derive(Debug, Clone)]
@@ -57,7 +59,11 @@ impl AdsStore for SeaAdsStore {
     }
 
     async fn insert_ad(&self, ad: NewAd) -> StoreResult<Ad> {
-        ads::insert(&self.db, ad).await
+        // The ad and its creative rows together.
+        let txn = self.db.begin().await?;
+        let ad = ads::insert(&txn, ad).await?;
+        txn.commit().await?;
+        Ok(ad)
     }
 
     async fn update_ad(
@@ -66,7 +72,18 @@ impl AdsStore for SeaAdsStore {
         id: Uuid,
         changes: AdChanges,
     ) -> StoreResult<Option<Ad>> {
-        ads::update(&self.db, scope, id, changes).await
+        let txn = self.db.begin().await?;
+        let ad = ads::update(&txn, scope, id, changes).await?;
+        txn.commit().await?;
+        Ok(ad)
+    }
+
+    async fn ads_using_assets(
+        &self,
+        scope: TenantScope,
+        asset_ids: &[Uuid],
+    ) -> StoreResult<Vec<(Uuid, Ad)>> {
+        ads::using_assets(&self.db, scope, asset_ids).await
     }
 
     async fn ads_by_id(&self, scope: TenantScope, ids: &[Uuid]) -> StoreResult<Vec<Ad>> {
@@ -128,6 +145,95 @@ impl AdsStore for SeaAdsStore {
         campaign_ids: &[Uuid],
     ) -> StoreResult<Vec<ChannelPerformance>> {
         metrics::channel_totals_of_campaigns(&self.db, scope, campaign_ids).await
+    }
+
+    async fn insert_ads(&self, news: Vec<NewAd>) -> StoreResult<Vec<Ad>> {
+        let ids: Vec<Uuid> = news
+            .iter()
+            .map(|n| n.id.unwrap_or_else(promptsales_kit::new_id))
+            .collect();
+        let news: Vec<NewAd> = news
+            .into_iter()
+            .zip(&ids)
+            .map(|(n, id)| NewAd { id: Some(*id), ..n })
+            .collect();
+        let txn = self.db.begin().await?;
+        ads::insert_many(&txn, news).await?;
+        let mut inserted = ads::by_id(&txn, TenantScope::All, &ids).await?;
+        txn.commit().await?;
+        inserted.sort_by_key(|ad| ids.iter().position(|id| *id == ad.id));
+        Ok(inserted)
+    }
+
+    async fn ads_of_campaign(&self, scope: TenantScope, campaign_id: Uuid) -> StoreResult<Vec<Ad>> {
+        ads::of_campaign(&self.db, scope, campaign_id).await
+    }
+
+    async fn ads_by_external_id(
+        &self,
+        scope: TenantScope,
+        platform: &str,
+        external_ids: &[String],
+    ) -> StoreResult<Vec<Ad>> {
+        ads::by_external_id(&self.db, scope, platform, external_ids).await
+    }
+
+    async fn record_metrics(&self, news: Vec<NewAdMetric>) -> StoreResult<Vec<AdMetric>> {
+        let txn = self.db.begin().await?;
+        let recorded = metrics::record_many(&txn, news).await?;
+        txn.commit().await?;
+        Ok(recorded)
+    }
+
+    async fn performance_by_channel_market(
+        &self,
+        scope: TenantScope,
+        subjects: &Subjects,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<ChannelMarketPerformance>> {
+        analytics::by_channel_market(&self.db, scope, subjects, from, to).await
+    }
+
+    async fn ad_ranking(
+        &self,
+        scope: TenantScope,
+        subjects: &Subjects,
+        from: NaiveDate,
+        to: NaiveDate,
+        by: RankBy,
+    ) -> StoreResult<Vec<RankedAd>> {
+        analytics::ranking(&self.db, scope, subjects, from, to, by).await
+    }
+
+    async fn channels_converting_only_in(
+        &self,
+        scope: TenantScope,
+        subjects: &Subjects,
+        current: (NaiveDate, NaiveDate),
+        previous: (NaiveDate, NaiveDate),
+    ) -> StoreResult<Vec<(Uuid, AdChannel)>> {
+        analytics::converting_only_in(&self.db, scope, subjects, current, previous).await
+    }
+
+    async fn daily_performance(
+        &self,
+        scope: TenantScope,
+        subjects: &Subjects,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyPerformance>> {
+        analytics::daily(&self.db, scope, subjects, from, to).await
+    }
+
+    async fn channel_days(
+        &self,
+        scope: TenantScope,
+        subjects: &Subjects,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<ChannelDay>> {
+        analytics::channel_days(&self.db, scope, subjects, from, to).await
     }
 
     async fn insert_rows(&self, rows: NewRows) -> StoreResult<()> {

@@ -1,8 +1,17 @@
 //! The sea-orm adapter of the content store (embedded SQLite by default, PostgreSQL).
 
+mod ai_store;
+pub mod asset_embedding;
+pub mod asset_version;
 pub mod campaign_asset;
 pub mod conditions;
+pub mod generated_content;
 pub mod media_asset;
+pub mod outreach_job;
+pub mod outreach_message;
+pub mod prompt_template;
+pub mod request_log;
+pub mod third_party_service;
 
 use std::collections::HashMap;
 
@@ -19,8 +28,18 @@ use sea_orm::{
 use uuid::Uuid;
 
 use self::conditions::{campaign_filter, has_hashtag, in_scope, links_in_scope, mentions};
+use crate::domain::ReviewStatus;
+use crate::domain::generation::GeneratedContent;
+use crate::domain::outreach::{OutreachJob, OutreachStatus};
+use crate::domain::request_log::RequestLogEntry;
+use crate::domain::services::ThirdPartyService;
+use crate::domain::template::{NewPromptTemplate, PromptTemplate};
 use crate::domain::{AssetKind, MediaAsset, NewMediaAsset};
-use crate::store::{AssetFilter, CampaignAssetFilter, CampaignAssetLink, ContentStore, Revision};
+use crate::store::{
+    AssetFilter, AssetVector, AssetVersion, CampaignAssetFilter, CampaignAssetLink, ContentStore,
+    GeneratedFilter, OutreachFilter, Revision, SealedOutreach, StoredEmbedding, TemplateFilter,
+    TemplateResults, WriteError,
+};
 
 /// Rows per multi-row INSERT: far below SQLite's bound-variable limit.
 const INSERT_CHUNK: usize = 100;
@@ -381,20 +400,219 @@ impl ContentStore for SeaContentStore {
         row.organization_id = NotSet;
         row.created_at = NotSet;
         row.updated_at = Set(at);
+        let txn = self.db.begin().await?;
+        if next.version != expected.version {
+            // The replaced version goes to the history in the same transaction.
+            let current = media_asset::Entity::find_by_id(next.id)
+                .filter(in_scope(media_asset::Column::OrganizationId, scope))
+                .one(&txn)
+                .await?
+                .map(media_asset::Model::into_domain)
+                .transpose()?;
+            match current {
+                Some(current) if Revision::of(&current) == expected => {
+                    Self::keep_version(&txn, &current).await?;
+                }
+                _ => return Ok(None),
+            }
+        }
         let result = media_asset::Entity::update_many()
             .set(row)
             .filter(media_asset::Column::Id.eq(next.id))
             .filter(in_scope(media_asset::Column::OrganizationId, scope))
             .filter(media_asset::Column::Version.eq(expected.version))
             .filter(media_asset::Column::ReviewStatus.eq(expected.review_status.as_str()))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
         if result.rows_affected == 0 {
             return Ok(None);
         }
+        txn.commit().await?;
         Ok(Some(MediaAsset {
             updated_at: at,
             ..next.clone()
         }))
+    }
+
+    async fn register_asset(
+        &self,
+        asset: NewMediaAsset,
+        embedding: Option<StoredEmbedding>,
+    ) -> Result<MediaAsset, StoreError> {
+        self.do_register_asset(asset, embedding).await
+    }
+
+    async fn set_embeddings(
+        &self,
+        embeddings: &[(Uuid, StoredEmbedding)],
+    ) -> Result<(), StoreError> {
+        self.do_set_embeddings(embeddings).await
+    }
+
+    async fn asset_vectors(&self, model: &str) -> Result<Vec<AssetVector>, StoreError> {
+        self.do_asset_vectors(model).await
+    }
+
+    async fn assets_without_embedding(
+        &self,
+        model: &str,
+        limit: u64,
+    ) -> Result<Vec<MediaAsset>, StoreError> {
+        self.do_assets_without_embedding(model, limit).await
+    }
+
+    async fn asset_versions(
+        &self,
+        scope: TenantScope,
+        asset_id: Uuid,
+    ) -> Result<Vec<AssetVersion>, StoreError> {
+        self.do_asset_versions(scope, asset_id).await
+    }
+
+    async fn insert_request_log(&self, entry: &RequestLogEntry) -> Result<(), StoreError> {
+        self.do_insert_request_log(entry).await
+    }
+
+    async fn request_logs(
+        &self,
+        scope: TenantScope,
+        page: &PageRequest,
+    ) -> Result<Page<RequestLogEntry>, StoreError> {
+        self.do_request_logs(scope, page).await
+    }
+
+    async fn insert_template(&self, new: NewPromptTemplate) -> Result<PromptTemplate, WriteError> {
+        self.do_insert_template(new).await
+    }
+
+    async fn templates_by_ids(
+        &self,
+        scope: TenantScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<PromptTemplate>, StoreError> {
+        self.do_templates_by_ids(scope, ids).await
+    }
+
+    async fn list_templates(
+        &self,
+        scope: TenantScope,
+        filter: &TemplateFilter,
+        page: &PageRequest,
+    ) -> Result<Page<PromptTemplate>, StoreError> {
+        self.do_list_templates(scope, filter, page).await
+    }
+
+    async fn set_template_active(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        active: bool,
+    ) -> Result<Option<PromptTemplate>, StoreError> {
+        self.do_set_template_active(scope, id, active).await
+    }
+
+    async fn template_results(
+        &self,
+        scope: TenantScope,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, TemplateResults>, StoreError> {
+        self.do_template_results(scope, ids).await
+    }
+
+    async fn insert_generated(&self, pieces: &[GeneratedContent]) -> Result<(), StoreError> {
+        self.do_insert_generated(pieces).await
+    }
+
+    async fn generated_by_ids(
+        &self,
+        scope: TenantScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<GeneratedContent>, StoreError> {
+        self.do_generated_by_ids(scope, ids).await
+    }
+
+    async fn list_generated(
+        &self,
+        scope: TenantScope,
+        filter: &GeneratedFilter,
+        page: &PageRequest,
+    ) -> Result<Page<GeneratedContent>, StoreError> {
+        self.do_list_generated(scope, filter, page).await
+    }
+
+    async fn review_generated(
+        &self,
+        scope: TenantScope,
+        expected: ReviewStatus,
+        next: &GeneratedContent,
+    ) -> Result<Option<GeneratedContent>, StoreError> {
+        self.do_review_generated(scope, expected, next).await
+    }
+
+    async fn insert_job(&self, job: &OutreachJob) -> Result<(), StoreError> {
+        self.do_insert_job(job).await
+    }
+
+    async fn job(&self, scope: TenantScope, id: Uuid) -> Result<Option<OutreachJob>, StoreError> {
+        self.do_job(scope, id).await
+    }
+
+    async fn record_job_item(
+        &self,
+        job_id: Uuid,
+        item: &SealedOutreach,
+    ) -> Result<Option<OutreachJob>, StoreError> {
+        self.do_record_job_item(job_id, item).await
+    }
+
+    async fn insert_outreach(&self, message: &SealedOutreach) -> Result<(), StoreError> {
+        self.do_insert_outreach(message).await
+    }
+
+    async fn outreach_by_ids(
+        &self,
+        scope: TenantScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<SealedOutreach>, StoreError> {
+        self.do_outreach_by_ids(scope, ids).await
+    }
+
+    async fn list_outreach(
+        &self,
+        scope: TenantScope,
+        filter: &OutreachFilter,
+        page: &PageRequest,
+    ) -> Result<Page<SealedOutreach>, StoreError> {
+        self.do_list_outreach(scope, filter, page).await
+    }
+
+    async fn update_outreach_status(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        expected: OutreachStatus,
+        next: &SealedOutreach,
+    ) -> Result<Option<SealedOutreach>, StoreError> {
+        self.do_update_outreach_status(scope, id, expected, next)
+            .await
+    }
+
+    async fn insert_service(&self, service: &ThirdPartyService) -> Result<(), WriteError> {
+        self.do_insert_service(service).await
+    }
+
+    async fn services(&self, scope: TenantScope) -> Result<Vec<ThirdPartyService>, StoreError> {
+        self.do_services(scope).await
+    }
+
+    async fn update_service_credential(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        credential_enc: Option<String>,
+        credential_hint: Option<String>,
+    ) -> Result<Option<ThirdPartyService>, StoreError> {
+        self.do_update_service_credential(scope, id, credential_enc, credential_hint)
+            .await
     }
 }

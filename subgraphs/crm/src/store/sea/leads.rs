@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::{Page, PageRequest, StoreError};
+use promptsales_kit::{Decimal4, Page, PageRequest, StoreError};
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, WindowStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult, QueryOrder, QuerySelect, QueryTrait, Set};
@@ -12,6 +12,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, QueryOrder, QuerySelect, QueryTr
 use super::errors::{Violation, violation};
 use super::in_scope;
 use crate::domain;
+use crate::domain::queue;
 use crate::store::{InsertError, Lead, LeadFilter, LeadFunnel, LeadSource, LeadStage, NewLead};
 
 /// A `leads` row.
@@ -31,6 +32,14 @@ pub struct Model {
     pub assigned_agent_id: Option<Uuid>,
     pub version: i32,
     pub last_interaction_at: Option<DateTimeUtc>,
+    pub estimated_value: i64,
+    pub ad_clicks: i32,
+    pub queue_key: Option<f64>,
+    pub claimed_at: Option<DateTimeUtc>,
+    pub last_contacted_at: Option<DateTimeUtc>,
+    pub score_reasons: Option<String>,
+    pub scored_at: Option<DateTimeUtc>,
+    pub captures: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -45,7 +54,7 @@ fn stage(id: Uuid, code: &str) -> Result<LeadStage, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("lead {id} has stage {code:?}")))
 }
 
-fn to_domain(row: Model) -> Result<Lead, StoreError> {
+pub(super) fn to_domain(row: Model) -> Result<Lead, StoreError> {
     let source = LeadSource::parse(&row.source).ok_or_else(|| {
         StoreError::Corrupt(format!("lead {} has source {:?}", row.id, row.source))
     })?;
@@ -62,12 +71,25 @@ fn to_domain(row: Model) -> Result<Lead, StoreError> {
         assigned_agent_id: row.assigned_agent_id,
         version: row.version,
         last_interaction_at: row.last_interaction_at,
+        estimated_value: Decimal4(row.estimated_value),
+        ad_clicks: row.ad_clicks,
+        queue_key: row.queue_key,
+        claimed_at: row.claimed_at,
+        last_contacted_at: row.last_contacted_at,
+        score_reasons: match row.score_reasons.as_deref() {
+            Some(text) => serde_json::from_str(text).map_err(|e| {
+                StoreError::Corrupt(format!("lead {} has unreadable score reasons: {e}", row.id))
+            })?,
+            None => Vec::new(),
+        },
+        scored_at: row.scored_at,
+        captures: row.captures,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
 }
 
-fn all_to_domain(rows: Vec<Model>) -> Result<Vec<Lead>, StoreError> {
+pub(super) fn all_to_domain(rows: Vec<Model>) -> Result<Vec<Lead>, StoreError> {
     rows.into_iter().map(to_domain).collect()
 }
 
@@ -232,6 +254,7 @@ pub(super) async fn insert(
     };
     let id = new.id.unwrap_or_else(promptsales_kit::new_id);
     let version = 1;
+    let queue_key = queue::queue_key(new.purchase_intent, Decimal4::ZERO, now);
     let row = ActiveModel {
         id: Set(id),
         organization_id: Set(new.organization_id),
@@ -245,6 +268,14 @@ pub(super) async fn insert(
         assigned_agent_id: Set(new.assigned_agent_id),
         version: Set(version),
         last_interaction_at: Set(new.last_interaction_at),
+        estimated_value: Set(0),
+        ad_clicks: Set(0),
+        queue_key: Set(Some(queue_key)),
+        claimed_at: Set(None),
+        last_contacted_at: Set(None),
+        score_reasons: Set(None),
+        scored_at: Set(None),
+        captures: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -259,6 +290,19 @@ pub(super) async fn insert(
             Err(err) => InsertError::Store(err.into()),
         });
     }
+    // The history starts with the lead's first stage.
+    super::funnel::record(
+        db,
+        new.organization_id,
+        id,
+        None,
+        new.stage,
+        version,
+        None,
+        None,
+        now,
+    )
+    .await?;
     Ok(Lead {
         id,
         organization_id: new.organization_id,
@@ -272,6 +316,14 @@ pub(super) async fn insert(
         assigned_agent_id: new.assigned_agent_id,
         version,
         last_interaction_at: new.last_interaction_at,
+        estimated_value: Decimal4::ZERO,
+        ad_clicks: 0,
+        queue_key: Some(queue_key),
+        claimed_at: None,
+        last_contacted_at: None,
+        score_reasons: Vec::new(),
+        scored_at: None,
+        captures: 1,
         created_at: now,
         updated_at: now,
     })

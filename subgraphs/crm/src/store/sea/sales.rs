@@ -37,7 +37,7 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-fn to_domain(row: Model) -> Sale {
+pub(super) fn to_domain(row: Model) -> Sale {
     Sale {
         id: row.id,
         organization_id: row.organization_id,

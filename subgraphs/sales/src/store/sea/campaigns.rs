@@ -21,7 +21,7 @@ use crate::store::{
     WriteError,
 };
 
-fn from_model(m: campaign::Model) -> Result<Campaign, StoreError> {
+pub(super) fn from_model(m: campaign::Model) -> Result<Campaign, StoreError> {
     let status = CampaignStatus::parse(&m.status)
         .ok_or_else(|| corrupt("campaigns", m.id, format!("unknown status {:?}", m.status)))?;
     let target_countries: Vec<String> = serde_json::from_str(&m.target_countries).map_err(|e| {

@@ -1,11 +1,18 @@
 //! The sea-orm adapter of [`SalesStore`]: the embedded SQLite default and PostgreSQL.
 
+mod agenda;
+mod audit;
 mod campaigns;
 mod entity;
 mod errors;
+mod money;
 mod organizations;
+mod plans;
+mod portal;
 mod products;
+mod results;
 mod users;
+mod workflow;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,144 @@
+//! Streamable HTTP: `/mcp` behind bearer-token checks (an OAuth 2.0 resource server), the
+//! RFC 9728 protected-resource metadata, and a health probe.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use promptsales_kit::context::{Role, Subsystem};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::identity::Caller;
+use crate::server::{Adapter, Shared, Transport};
+
+/// Where the protected-resource metadata is served (RFC 9728).
+pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
+
+/// The caller of an adapter whose token checks are off (development only): every role, no token.
+pub fn development_caller() -> Caller {
+    Caller {
+        roles: [
+            (Subsystem::Sales, Role::Admin),
+            (Subsystem::Ads, Role::Admin),
+            (Subsystem::Crm, Role::Admin),
+            (Subsystem::Content, Role::Admin),
+        ]
+        .into(),
+        ..Caller::default()
+    }
+}
+
+/// The HTTP app: `/mcp`, the metadata, `/health`.
+pub fn app(shared: Arc<Shared>, cancel: CancellationToken) -> Router {
+    let factory_shared = shared.clone();
+    let mut config = StreamableHttpServerConfig::default().with_cancellation_token(cancel);
+    // The public name of this adapter is allowed besides loopback.
+    if let Some(host) = host_of(&shared.config.public_url) {
+        config.allowed_hosts.push(host);
+    }
+    let mcp = StreamableHttpService::new(
+        move || Ok(Adapter::new(factory_shared.clone(), Transport::Http)),
+        Arc::new(LocalSessionManager::default()),
+        config,
+    );
+    let metadata = get(protected_resource_metadata);
+    Router::new()
+        .nest_service("/mcp", mcp)
+        .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
+        .route(METADATA_PATH, metadata.clone())
+        .route(&format!("{METADATA_PATH}/mcp"), metadata)
+        .route("/health", get(|| async { "ok" }))
+        .with_state(shared)
+}
+
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    (!host.is_empty()).then(|| host.to_string())
+}
+
+/// RFC 9728: which authorization server issues tokens for this resource, and how to send them.
+async fn protected_resource_metadata(State(shared): State<Arc<Shared>>) -> Response {
+    let config = &shared.config;
+    Json(json!({
+        "resource": format!("{}/mcp", config.public_url.trim_end_matches('/')),
+        "authorization_servers": [config.authorization_server],
+        "jwks_uri": config.jwks_url,
+        "bearer_methods_supported": ["header"],
+        "scopes_supported": ["sales:read", "sales:write", "ads:read", "ads:write", "crm:read", "crm:write", "content:read", "content:write"],
+        "resource_name": "PromptSales MCP adapter",
+    }))
+    .into_response()
+}
+
+/// Checks the bearer token of every `/mcp` request and attaches the verified caller.
+async fn authenticate(
+    State(shared): State<Arc<Shared>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if !request.uri().path().starts_with("/mcp") {
+        return next.run(request).await;
+    }
+    if !shared.config.auth {
+        request.extensions_mut().insert(development_caller());
+        return next.run(request).await;
+    }
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_string());
+    let Some(token) = token else {
+        return challenge(&shared, None);
+    };
+    match shared.verifier.verify(&token).await {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(reason) => {
+            tracing::info!(%reason, "bearer token refused");
+            challenge(&shared, Some(&reason))
+        }
+    }
+}
+
+/// 401 with `WWW-Authenticate: Bearer resource_metadata=...` (RFC 6750, RFC 9728).
+fn challenge(shared: &Shared, reason: Option<&str>) -> Response {
+    let metadata = format!(
+        "{}{METADATA_PATH}/mcp",
+        shared.config.public_url.trim_end_matches('/')
+    );
+    let mut value = format!("Bearer resource_metadata=\"{metadata}\"");
+    if let Some(reason) = reason {
+        let reason = reason.replace(['"', '\\'], "'");
+        value.push_str(&format!(
+            ", error=\"invalid_token\", error_description=\"{reason}\""
+        ));
+    }
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        Json(
+            json!({ "error": if reason.is_some() { "invalid_token" } else { "unauthorized" },
+                     "error_description": reason.unwrap_or("a bearer token is required") }),
+        ),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    response
+}

@@ -1,0 +1,94 @@
+//! The PromptSales MCP adapter: AI agents use the graph through tools.
+//!
+//! Every named operation in the operation folder becomes a tool; a call runs it on the
+//! router with the caller's own identity, so an agent never does more than the person or
+//! service it acts for. Built-in tools explore the schema. Served over stdio (with the
+//! adapter's service credential) and streamable HTTP (each caller's bearer token).
+
+pub mod args;
+pub mod builtin;
+pub mod config;
+pub mod error;
+pub mod graph;
+pub mod http;
+pub mod identity;
+pub mod json_schema;
+pub mod operations;
+pub mod results;
+pub mod schema;
+pub mod server;
+pub mod watch;
+
+use std::future::Future;
+
+use rmcp::ServiceExt;
+use tokio_util::sync::CancellationToken;
+
+pub use config::Config;
+pub use error::McpError;
+use server::{Adapter, Shared, Transport};
+
+/// Serves one client over stdin/stdout until it disconnects.
+pub async fn serve_stdio(config: Config) -> Result<(), McpError> {
+    let shared = Shared::new(config)?;
+    let _watcher = watch::start(shared.clone())?;
+    if shared.config.client.is_none() && shared.config.auth {
+        tracing::warn!(
+            "no service credential (PROMPTSALES_MCP_CLIENT_ID/SECRET): only the schema tools are listed"
+        );
+    }
+    let service = Adapter::new(shared, Transport::Stdio)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| McpError::Io(std::io::Error::other(e.to_string())))?;
+    service
+        .waiting()
+        .await
+        .map_err(|e| McpError::Io(std::io::Error::other(e.to_string())))?;
+    Ok(())
+}
+
+/// Serves streamable HTTP on the configured address until `shutdown` completes.
+pub async fn serve_http(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), McpError> {
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    serve_http_on(listener, config, shutdown).await
+}
+
+/// Serves streamable HTTP on a bound listener.
+pub async fn serve_http_on(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), McpError> {
+    let shared = Shared::new(config)?;
+    let _watcher = watch::start(shared.clone())?;
+    let cancel = CancellationToken::new();
+    let app = http::app(shared.clone(), cancel.clone());
+    tracing::info!(
+        address = %listener.local_addr()?,
+        tools = shared.catalog().await.operations.len(),
+        "MCP adapter listening at /mcp"
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            cancel.cancel();
+        })
+        .await?;
+    Ok(())
+}
+
+/// Logs to stderr (stdio mode: stdout carries the protocol), filter from `PROMPTSALES_LOG`.
+pub fn init_stderr_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PROMPTSALES_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,240 @@
+//! The campaign directory over the sales subgraph's GraphQL endpoint, with a
+//! short-lived in-process cache per campaign and tenant.
+//!
+//! The request carries the caller's own `Authorization` header, so sales
+//! applies the caller's tenant and roles: ads never reads a campaign its caller
+//! could not. A caller without a token (an internal job) is refused by sales.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use promptsales_kit::Decimal4;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Caller, CampaignDirectory, DirectoryError};
+use crate::domain::{CampaignFacts, CampaignState};
+
+/// The default address of the sales subgraph.
+pub const DEFAULT_SALES_URL: &str = "http://127.0.0.1:4001/graphql";
+/// How long a campaign's figures are reused (`PROMPTSALES_ADS_CAMPAIGN_CACHE_TTL`, seconds).
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(30);
+/// How long one request to sales may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// Entries kept before expired ones are swept.
+const SWEEP_AT: usize = 1_024;
+
+const QUERY: &str = "query AdsCampaignFacts($id: ID!) { campaign(id: $id) { id status currency startDate endDate targetCountries organization { id } budget { available { amount currency } } } }";
+
+/// Campaign, tenant, and a digest of the caller's token: an answer serves only the
+/// caller whose token obtained it (roles differ between callers of one tenant).
+type Key = (Uuid, Option<Uuid>, [u8; 32]);
+
+fn key_of(caller: &Caller, id: Uuid) -> Key {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(caller.authorization.as_deref().unwrap_or_default());
+    (id, caller.context.organization, digest.into())
+}
+
+/// Asks the sales subgraph; remembers each answer for a short while.
+pub struct SalesCampaignDirectory {
+    url: String,
+    http: reqwest::Client,
+    ttl: Duration,
+    cache: Mutex<HashMap<Key, (Instant, CampaignFacts)>>,
+}
+
+impl std::fmt::Debug for SalesCampaignDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SalesCampaignDirectory")
+            .field("url", &self.url)
+            .field("ttl", &self.ttl)
+            .finish()
+    }
+}
+
+impl SalesCampaignDirectory {
+    /// A directory over the sales GraphQL endpoint at `url`, caching answers for `ttl`.
+    pub fn new(url: impl Into<String>, ttl: Duration) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .unwrap_or_default();
+        Self {
+            url: url.into(),
+            http,
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `PROMPTSALES_SALES_URL` (default [`DEFAULT_SALES_URL`]) and
+    /// `PROMPTSALES_ADS_CAMPAIGN_CACHE_TTL` (seconds, default 30; 0 turns the cache off).
+    pub fn from_env() -> Self {
+        let url = std::env::var("PROMPTSALES_SALES_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_SALES_URL.to_string());
+        let ttl = std::env::var("PROMPTSALES_ADS_CAMPAIGN_CACHE_TTL")
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map_or(DEFAULT_CACHE_TTL, Duration::from_secs);
+        Self::new(url, ttl)
+    }
+
+    fn cached(&self, key: &Key) -> Option<CampaignFacts> {
+        let cache = self.cache.lock().ok()?;
+        let (at, facts) = cache.get(key)?;
+        (at.elapsed() < self.ttl).then(|| facts.clone())
+    }
+
+    fn remember(&self, key: Key, facts: &CampaignFacts) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= SWEEP_AT {
+                let ttl = self.ttl;
+                cache.retain(|_, (at, _)| at.elapsed() < ttl);
+            }
+            cache.insert(key, (Instant::now(), facts.clone()));
+        }
+    }
+
+    async fn fetch(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<Option<CampaignFacts>, DirectoryError> {
+        let mut request = self
+            .http
+            .post(&self.url)
+            .json(&json!({"query": QUERY, "variables": {"id": id.to_string()}}));
+        if let Some(token) = &caller.authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, token);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| DirectoryError::Unavailable(e.without_url().to_string()))?;
+        let status = response.status();
+        let body: Envelope = response.json().await.map_err(|e| {
+            DirectoryError::Unavailable(format!(
+                "HTTP {status}, unreadable answer: {}",
+                e.without_url()
+            ))
+        })?;
+        if let Some(error) = body.errors.into_iter().next() {
+            let code = error.extensions.and_then(|e| e.code).unwrap_or_default();
+            if code == "NOT_FOUND" {
+                return Ok(None);
+            }
+            return Err(DirectoryError::Refused {
+                code,
+                message: error.message,
+            });
+        }
+        let Some(campaign) = body.data.and_then(|d| d.campaign) else {
+            return Ok(None);
+        };
+        campaign.into_facts().map(Some)
+    }
+}
+
+#[async_trait]
+impl CampaignDirectory for SalesCampaignDirectory {
+    async fn campaign(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<Option<CampaignFacts>, DirectoryError> {
+        let key = key_of(caller, id);
+        if let Some(facts) = self.cached(&key) {
+            return Ok(Some(facts));
+        }
+        let facts = self.fetch(caller, id).await?;
+        if let Some(f) = &facts {
+            self.remember(key, f);
+        }
+        Ok(facts)
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    data: Option<Data>,
+    #[serde(default)]
+    errors: Vec<GqlError>,
+}
+
+#[derive(Deserialize)]
+struct GqlError {
+    #[serde(default)]
+    message: String,
+    extensions: Option<Extensions>,
+}
+
+#[derive(Deserialize)]
+struct Extensions {
+    code: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Data {
+    campaign: Option<CampaignDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CampaignDto {
+    id: String,
+    status: String,
+    currency: String,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    #[serde(default)]
+    target_countries: Vec<String>,
+    organization: IdDto,
+    budget: BudgetDto,
+}
+
+#[derive(Deserialize)]
+struct IdDto {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct BudgetDto {
+    available: MoneyDto,
+}
+
+#[derive(Deserialize)]
+struct MoneyDto {
+    amount: String,
+}
+
+impl CampaignDto {
+    fn into_facts(self) -> Result<CampaignFacts, DirectoryError> {
+        let bad = |what: &str, value: &str| {
+            DirectoryError::Unavailable(format!("sales answered an unreadable {what}: {value:?}"))
+        };
+        Ok(CampaignFacts {
+            id: Uuid::parse_str(&self.id).map_err(|_| bad("campaign id", &self.id))?,
+            organization_id: Uuid::parse_str(&self.organization.id)
+                .map_err(|_| bad("organization id", &self.organization.id))?,
+            state: CampaignState::from_graphql(&self.status)
+                .ok_or_else(|| bad("status", &self.status))?,
+            available: Decimal4::from_str(&self.budget.available.amount)
+                .map_err(|_| bad("amount", &self.budget.available.amount))?,
+            currency: self.currency,
+            start_date: self.start_date,
+            end_date: self.end_date,
+            target_countries: self.target_countries,
+        })
+    }
+}

@@ -1,0 +1,57 @@
+//! What the ads schema talks to besides its store: the campaign directory
+//! (sales), the live-metrics bus and the ad platforms.
+
+use std::sync::Arc;
+
+use crate::directory::{CampaignDirectory, SalesCampaignDirectory};
+use crate::live::LiveMetrics;
+use crate::platforms::Platforms;
+
+/// The schema's collaborators.
+#[derive(Clone)]
+pub struct AdsServices {
+    /// Where campaign budgets and dates come from.
+    pub directory: Arc<dyn CampaignDirectory>,
+    /// Where recorded days are pushed.
+    pub live: LiveMetrics,
+    /// The ad platforms' connectors.
+    pub platforms: Platforms,
+}
+
+impl std::fmt::Debug for AdsServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdsServices")
+            .field("live", &self.live)
+            .field("platforms", &self.platforms)
+            .finish()
+    }
+}
+
+impl AdsServices {
+    /// From the environment: sales at `PROMPTSALES_SALES_URL`, Redis at
+    /// `PROMPTSALES_REDIS_URL`, the simulator and any configured platform.
+    /// Call within a tokio runtime (the Redis listener starts).
+    pub fn from_env() -> Self {
+        Self {
+            directory: Arc::new(SalesCampaignDirectory::from_env()),
+            live: LiveMetrics::from_env(),
+            platforms: Platforms::from_env(),
+        }
+    }
+}
+
+/// The `Authorization` header of the HTTP request being served, if any (forwarded to sales).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallerAuthorization(pub Option<String>);
+
+tokio::task_local! {
+    /// Set by [`crate::http::capture_authorization`] around each HTTP request.
+    pub static CALLER_AUTHORIZATION: Option<String>;
+}
+
+impl CallerAuthorization {
+    /// The header of the request this task serves (none outside an HTTP request).
+    pub fn current() -> Self {
+        Self(CALLER_AUTHORIZATION.try_with(Clone::clone).ok().flatten())
+    }
+}

@@ -1,0 +1,218 @@
+//! `launchAds` all or none, checked against the campaign as the REAL sales subgraph
+//! (served in-process) reports it; and the campaign directory's HTTP client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use promptsales_ads::directory::{
+    Caller, CampaignDirectory, DirectoryError, SalesCampaignDirectory,
+};
+use promptsales_ads::domain::CampaignState;
+use promptsales_ads::services::CALLER_AUTHORIZATION;
+use promptsales_kit::Decimal4;
+use promptsales_kit::context::Role;
+use promptsales_kit::demo::demo_plan;
+use serde_json::{Value, json};
+
+use crate::harness::{Env, gql_on, tenant, tenant_with, test_services};
+use crate::sales::Sales;
+
+on_each_backend!(a_launch_is_all_or_none_against_the_real_sales_subgraph);
+
+const LAUNCH: &str = r#"mutation($campaignId: ID!, $ads: [AdLaunchInput!]!) {
+  launchAds(campaignId: $campaignId, ads: $ads) { id status channel campaign { id } dailyBudget { amount currency } market { country } }
+}"#;
+
+fn ad(market: &str, channel: &str, daily: &str, start: &str, end: &str) -> Value {
+    json!({"marketId": market, "channel": channel, "name": format!("{channel} {start}"),
+           "dailyBudget": daily, "startDate": start, "endDate": end})
+}
+
+async fn a_launch_is_all_or_none_against_the_real_sales_subgraph(env: &Env) -> Result<()> {
+    let sales = Sales::start().await?;
+    let plan = demo_plan();
+    // Demo campaign 1: active, EUR, ES and FR, 2026-09-01..2026-10-31 (61 days).
+    let campaign = &plan.campaigns[0];
+    let available = Decimal4(campaign.budget_total.0 - campaign.ad_spend().0);
+    let org = campaign.organization_id;
+    let es = env.market(org, "ES", "EUR").await?.id.to_string();
+    let fr = env.market(org, "FR", "EUR").await?.id.to_string();
+    let us = env.market(org, "US", "USD").await?.id.to_string();
+    let app = env.app_with(promptsales_ads::AdsServices {
+        directory: Arc::new(SalesCampaignDirectory::new(
+            &sales.url,
+            Duration::from_secs(30),
+        )),
+        ..test_services()
+    });
+    let bearer = sales.bearer(org, &["sales:read", "ads:write"])?;
+    let launch = |ads: Value| {
+        let (app, bearer) = (&app, bearer.clone());
+        let vars = json!({"campaignId": campaign.id.to_string(), "ads": ads});
+        async move {
+            CALLER_AUTHORIZATION
+                .scope(Some(bearer), gql_on(app, &tenant(org), LAUNCH, vars))
+                .await
+        }
+    };
+    let field_of = |response: &Value| {
+        response["errors"][0]["extensions"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    // Two ads of 10.00 x 10 days = 200; the third, over 61 days, one cent a day too many.
+    let first_two = [
+        ad(&es, "INSTAGRAM", "10", "2026-09-01", "2026-09-10"),
+        ad(&fr, "FACEBOOK", "10", "2026-09-11", "2026-09-20"),
+    ];
+    let room = available.0 - Decimal4::from_units(200).0;
+    let fits = Decimal4(room / 61 / 100 * 100);
+    let too_much = Decimal4(fits.0 + 100);
+    let over = launch(json!([
+        first_two[0],
+        first_two[1],
+        ad(
+            &es,
+            "GOOGLE",
+            &too_much.to_string(),
+            "2026-09-01",
+            "2026-10-31"
+        )
+    ]))
+    .await;
+    assert_eq!(
+        over["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{over:#}"
+    );
+    assert_eq!(field_of(&over), "ads[2].dailyBudget", "{over:#}");
+    assert_eq!(
+        env.row_counts().await?.0,
+        0,
+        "one bad ad leaves no ads behind"
+    );
+
+    let early = launch(json!([
+        first_two[0],
+        ad(&fr, "FACEBOOK", "1", "2026-08-31", "2026-09-02")
+    ]))
+    .await;
+    assert_eq!(field_of(&early), "ads[1].startDate", "{early:#}");
+    let dollars = launch(json!([ad(&us, "GOOGLE", "1", "2026-09-01", "2026-09-02")])).await;
+    assert_eq!(field_of(&dollars), "ads[0].marketId", "{dollars:#}");
+    assert_eq!(env.row_counts().await?.0, 0);
+
+    let ok = launch(json!([
+        first_two[0],
+        first_two[1],
+        ad(&es, "GOOGLE", &fits.to_string(), "2026-09-01", "2026-10-31")
+    ]))
+    .await;
+    assert!(ok.get("errors").is_none(), "{ok:#}");
+    let launched = ok["data"]["launchAds"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(launched.len(), 3);
+    assert!(
+        launched.iter().all(|a| a["status"] == "SCHEDULED"
+            && a["campaign"]["id"] == campaign.id.to_string().as_str())
+    );
+    assert_eq!(
+        launched[2]["dailyBudget"],
+        json!({"amount": fits.to_string(), "currency": "EUR"})
+    );
+    assert_eq!(env.row_counts().await?.0, 3);
+
+    // What is launched stays committed: less than 0.61 is left now.
+    let more = launch(json!([ad(&es, "EMAIL", "1", "2026-10-01", "2026-10-01")])).await;
+    assert_eq!(field_of(&more), "ads[0].dailyBudget", "{more:#}");
+    assert_eq!(env.row_counts().await?.0, 3);
+
+    // Another tenant's campaign does not exist for the caller; a reader may not launch.
+    let other_org = plan.organizations[1].id;
+    let other = CALLER_AUTHORIZATION
+        .scope(
+            Some(sales.bearer(other_org, &["sales:read", "ads:write"])?),
+            gql_on(
+                &app,
+                &tenant(other_org),
+                LAUNCH,
+                json!({"campaignId": campaign.id.to_string(), "ads": [first_two[0]]}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        other["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{other:#}"
+    );
+    let reader = gql_on(
+        &app,
+        &tenant_with(org, Some(Role::Read)),
+        LAUNCH,
+        json!({"campaignId": campaign.id.to_string(), "ads": [first_two[0]]}),
+    )
+    .await;
+    assert_eq!(
+        reader["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{reader:#}"
+    );
+    assert_eq!(env.row_counts().await?.0, 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn sales_campaign_directory_against_the_real_sales_subgraph() -> Result<()> {
+    let mut sales = Sales::start().await?;
+    let plan = demo_plan();
+    let campaign = &plan.campaigns[0];
+    let org = campaign.organization_id;
+    let caller = |authorization: Option<String>, organization| Caller {
+        context: tenant(organization),
+        authorization,
+    };
+    let me = caller(Some(sales.bearer(org, &["sales:read"])?), org);
+    let directory = SalesCampaignDirectory::new(&sales.url, Duration::from_secs(3600));
+    let facts = directory
+        .campaign(&me, campaign.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo campaign 1 not found"))?;
+    assert_eq!(facts.id, campaign.id);
+    assert_eq!(facts.organization_id, org);
+    assert_eq!(facts.state, CampaignState::Active);
+    assert_eq!(facts.currency, "EUR");
+    assert_eq!(
+        (facts.start_date, facts.end_date),
+        (campaign.start_date, campaign.end_date)
+    );
+    assert_eq!(
+        facts.available,
+        Decimal4(campaign.budget_total.0 - campaign.ad_spend().0)
+    );
+    assert_eq!(facts.target_countries, ["ES", "FR"]);
+
+    // Sales scopes by the forwarded token: another tenant's campaign is absent, no token is refused.
+    let stranger = plan.organizations[1].id;
+    let theirs = caller(Some(sales.bearer(stranger, &["sales:read"])?), stranger);
+    assert_eq!(directory.campaign(&theirs, campaign.id).await?, None);
+    let anonymous = directory.campaign(&caller(None, org), campaign.id).await;
+    assert!(
+        matches!(&anonymous, Err(DirectoryError::Refused { code, .. }) if code == "UNAUTHENTICATED"),
+        "{anonymous:?}"
+    );
+
+    // The figure is cached for the TTL: with sales gone, the cached answer still serves;
+    // without a cache the same question fails as unavailable.
+    sales.stop();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(directory.campaign(&me, campaign.id).await?, Some(facts));
+    let uncached = SalesCampaignDirectory::new(&sales.url, Duration::ZERO);
+    let gone = uncached.campaign(&me, campaign.id).await;
+    assert!(
+        matches!(gone, Err(DirectoryError::Unavailable(_))),
+        "{gone:?}"
+    );
+    Ok(())
+}

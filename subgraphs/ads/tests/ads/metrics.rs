@@ -1,0 +1,235 @@
+//! Ingestion: batches recorded idempotently (a day sent twice replaces, never adds),
+//! all or none; and the platforms' signed webhook.
+
+use anyhow::Result;
+use promptsales_ads::domain::AdChannel;
+use promptsales_ads::domain::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+use promptsales_ads::http::WebhookConfig;
+use promptsales_ads::store::AdChanges;
+use promptsales_kit::context::{Role, TenantScope};
+use promptsales_kit::new_id;
+use serde_json::{Value, json};
+
+use crate::harness::{Env, date, tenant, tenant_with, test_services};
+use crate::served::{Served, Tokens};
+
+on_each_backend!(
+    recording_a_batch_twice_never_double_counts,
+    the_signed_webhook_records_days_and_refuses_the_rest,
+);
+
+const RECORD: &str = r#"mutation($input: [AdDayMetricsInput!]!) {
+  recordAdMetrics(input: $input) { id adId day impressions clicks spend }
+}"#;
+
+const TOTALS: &str = r#"query($reps: [_Any!]!) {
+  _entities(representations: $reps) { ... on Campaign { adTotals { impressions clicks spend conversions } } }
+}"#;
+
+fn day(ad: &str, d: &str, impressions: i64, clicks: i64, spend: &str) -> Value {
+    json!({"adId": ad, "day": d, "impressions": impressions, "clicks": clicks, "spend": spend, "conversions": 1})
+}
+
+async fn totals(env: &Env, org: uuid::Uuid, campaign: uuid::Uuid) -> Value {
+    let reps = json!({"reps": [{"__typename": "Campaign", "id": campaign.to_string()}]});
+    env.gql_ok(&tenant(org), TOTALS, reps).await["_entities"][0]["adTotals"].clone()
+}
+
+async fn recording_a_batch_twice_never_double_counts(env: &Env) -> Result<()> {
+    let org = new_id();
+    let campaign = new_id();
+    let market = env.market(org, "ES", "EUR").await?;
+    let a = env
+        .ad(&market, campaign, AdChannel::Instagram, "A")
+        .await?
+        .id
+        .to_string();
+    let b = env
+        .ad(&market, campaign, AdChannel::Google, "B")
+        .await?
+        .id
+        .to_string();
+    let me = tenant(org);
+    let batch = json!({"input": [
+        day(&a, "2026-10-01", 1000, 10, "5.00"),
+        day(&a, "2026-10-02", 2000, 20, "10.00"),
+        day(&b, "2026-10-01", 500, 5, "2.50"),
+    ]});
+    let first = env.gql_ok(&me, RECORD, batch.clone()).await["recordAdMetrics"].clone();
+    let again = env.gql_ok(&me, RECORD, batch).await["recordAdMetrics"].clone();
+    assert_eq!(first.as_array().map(Vec::len), Some(3));
+    assert_eq!(first, again, "the same days, the same rows");
+    assert_eq!(
+        totals(env, org, campaign).await,
+        json!({"impressions": 3500, "clicks": 35, "spend": "17.50", "conversions": 3})
+    );
+    // A corrected day replaces the first report of it.
+    env.gql_ok(
+        &me,
+        RECORD,
+        json!({"input": [day(&a, "2026-10-01", 4000, 40, "20")]}),
+    )
+    .await;
+    assert_eq!(
+        totals(env, org, campaign).await,
+        json!({"impressions": 6500, "clicks": 65, "spend": "32.50", "conversions": 3})
+    );
+
+    // All or none: one impossible day refuses the batch, naming it.
+    let before = env.row_counts().await?;
+    let bad = env
+        .gql(&me, RECORD, json!({"input": [day(&a, "2026-10-03", 10, 1, "1"), day(&b, "2026-10-03", 10, 11, "1")]}))
+        .await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["field"], "input[1].clicks",
+        "{bad:#}"
+    );
+    let twice = env
+        .gql(&me, RECORD, json!({"input": [day(&a, "2026-10-04", 10, 1, "1"), day(&a, "2026-10-04", 10, 2, "1")]}))
+        .await;
+    assert_eq!(
+        twice["errors"][0]["extensions"]["field"], "input[1].day",
+        "{twice:#}"
+    );
+    let reader = env
+        .gql(
+            &tenant_with(org, Some(Role::Read)),
+            RECORD,
+            json!({"input": [day(&a, "2026-10-05", 10, 1, "1")]}),
+        )
+        .await;
+    assert_eq!(
+        reader["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{reader:#}"
+    );
+    assert_eq!(
+        env.row_counts().await?,
+        before,
+        "refused batches wrote nothing"
+    );
+    Ok(())
+}
+
+async fn the_signed_webhook_records_days_and_refuses_the_rest(env: &Env) -> Result<()> {
+    let org = new_id();
+    let campaign = new_id();
+    let market = env.market(org, "ES", "EUR").await?;
+    let mut ids = Vec::new();
+    for (n, external) in ["120001", "120002"].into_iter().enumerate() {
+        let ad = env
+            .ad(&market, campaign, AdChannel::Facebook, &format!("ad {n}"))
+            .await?;
+        env.store
+            .update_ad(
+                TenantScope::All,
+                ad.id,
+                AdChanges {
+                    name: ad.name.clone(),
+                    status: ad.status,
+                    audience_segment_id: None,
+                    creative_ids: vec![],
+                    daily_budget: ad.daily_budget,
+                    bid_strategy: ad.bid_strategy,
+                    start_date: ad.start_date,
+                    end_date: ad.end_date,
+                    platform: Some("meta".into()),
+                    external_id: Some(external.into()),
+                },
+            )
+            .await?;
+        ids.push(ad.id);
+    }
+    let secret = b"meta-webhook-secret".to_vec();
+    let config = WebhookConfig {
+        secrets: [("meta".to_string(), secret.clone())].into(),
+        tolerance_secs: 300,
+    };
+    let tokens = Tokens::new()?;
+    let services = test_services();
+    let graphql =
+        promptsales_kit::server::router_with(env.app_with(services.clone()), tokens.verifier())?;
+    let served = Served::start(promptsales_ads::http_router(
+        graphql,
+        env.store.clone(),
+        &services,
+        config,
+    ))
+    .await?;
+    let http = reqwest::Client::new();
+    let post = |platform: &str, body: String, timestamp: i64, signature: String| {
+        http.post(format!("{}/webhooks/ads/{platform}", served.base))
+            .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(SIGNATURE_HEADER, signature)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let body = json!({"metrics": [
+        {"externalId": "120001", "day": "2026-10-01", "impressions": 1000, "reach": 800, "clicks": 30, "spend": "12.50", "conversions": 2, "conversionValue": "80"},
+        {"externalId": "120002", "day": "2026-10-01", "impressions": 400, "clicks": 4, "spend": "3"},
+    ]})
+    .to_string();
+    let now = chrono::Utc::now().timestamp();
+    let signature = sign(&secret, now, body.as_bytes());
+    for _ in 0..2 {
+        // The replay (within the window) re-records the same days: nothing doubles.
+        let response = post("meta", body.clone(), now, signature.clone()).await?;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.json::<Value>().await?, json!({"recorded": 2}));
+    }
+    let days = env
+        .store
+        .metrics_of_ads(TenantScope::All, &ids, date(2026, 10, 1), date(2026, 10, 1))
+        .await?;
+    let figures: Vec<(i64, String)> = days
+        .iter()
+        .map(|d| (d.performance.impressions, d.performance.spend.to_string()))
+        .collect();
+    assert_eq!(figures.len(), 2);
+    assert!(figures.contains(&(1000, "12.50".into())) && figures.contains(&(400, "3.00".into())));
+
+    let before = env.row_counts().await?;
+    let changed = json!({"metrics": [{"externalId": "120001", "day": "2026-10-02", "impressions": 1, "clicks": 0, "spend": "1"}]}).to_string();
+    let forged = post("meta", changed.clone(), now, signature.clone()).await?;
+    assert_eq!(forged.status(), 401, "a signature over another body");
+    let stale = post(
+        "meta",
+        changed.clone(),
+        now - 301,
+        sign(&secret, now - 301, changed.as_bytes()),
+    )
+    .await?;
+    assert_eq!(stale.status(), 401, "outside the replay window");
+    let unknown_platform = post(
+        "tiktok",
+        changed.clone(),
+        now,
+        sign(&secret, now, changed.as_bytes()),
+    )
+    .await?;
+    assert_eq!(unknown_platform.status(), 404);
+    let unknown_ad = json!({"metrics": [
+        {"externalId": "120001", "day": "2026-10-03", "impressions": 1, "clicks": 0, "spend": "1"},
+        {"externalId": "999", "day": "2026-10-03", "impressions": 1, "clicks": 0, "spend": "1"},
+    ]})
+    .to_string();
+    let refused = post(
+        "meta",
+        unknown_ad.clone(),
+        now,
+        sign(&secret, now, unknown_ad.as_bytes()),
+    )
+    .await?;
+    assert_eq!(refused.status(), 422);
+    let error = refused.json::<Value>().await?;
+    assert_eq!(
+        error["error"]["field"], "metrics[1].externalId",
+        "{error:#}"
+    );
+    assert_eq!(
+        env.row_counts().await?,
+        before,
+        "refused webhooks wrote nothing"
+    );
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! Where the data key comes from: `PROMPTSALES_CONTENT_DATA_KEY`, else a key file
+//! generated once in the data folder.
+//!
+//! Losing the key file loses every stored credential and prospect profile, so it is never
+//! rewritten: it is created atomically (a private temporary file hard-linked
+//! into place) and only ever read afterwards.
+
+use std::path::{Path, PathBuf};
+
+use promptsales_kit::secret_file::{self, SecretFileError};
+
+use super::{CryptoError, DataKey};
+
+/// Environment variable holding the data key (standard base64 of 32 bytes).
+pub const ENV_VAR: &str = "PROMPTSALES_CONTENT_DATA_KEY";
+/// Name of the key file in the data folder.
+pub const FILE_NAME: &str = "content.key";
+
+/// Why the data key could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The environment variable is set to something that is not a key.
+    #[error("{ENV_VAR} must be the standard base64 of 32 bytes: {0}")]
+    Env(CryptoError),
+    /// The key file exists but does not hold a key.
+    #[error("{path} does not hold a data key: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: CryptoError,
+    },
+    /// A file-system failure.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// No randomness to generate a key.
+    #[error("cannot generate a data key: {0}")]
+    Generate(CryptoError),
+}
+
+/// The data key of this process: the environment variable, else `content.key` in the data folder.
+pub fn load_data_key() -> Result<DataKey, KeyError> {
+    resolve(
+        std::env::var(ENV_VAR).ok(),
+        &promptsales_kit::config::data_dir(),
+    )
+}
+
+/// The key from `env_value` when set and non-empty, else the key file in `dir` (created when missing).
+pub fn resolve(env_value: Option<String>, dir: &Path) -> Result<DataKey, KeyError> {
+    match env_value.filter(|v| !v.trim().is_empty()) {
+        Some(value) => DataKey::from_base64(&value).map_err(KeyError::Env),
+        None => load_or_create(&dir.join(FILE_NAME)),
+    }
+}
+
+/// Reads the key file at `path`, creating it (mode 0600) with a new random key when it does not exist.
+pub fn load_or_create(path: &Path) -> Result<DataKey, KeyError> {
+    let secret = secret_file::read_or_create(path, "content data key", || {
+        DataKey::generate().map(|key| format!("{}\n", key.to_base64()))
+    })
+    .map_err(|e| match e {
+        SecretFileError::Io { path, source } => KeyError::Io { path, source },
+        SecretFileError::Generate(e) => KeyError::Generate(e),
+    })?;
+    if secret.created {
+        tracing::warn!(
+            path = %path.display(),
+            "generated a new content data key; back it up: credentials and prospect data cannot be read without it"
+        );
+    }
+    DataKey::from_base64(&secret.text).map_err(|source| KeyError::File {
+        path: path.to_path_buf(),
+        source,
+    })
+}

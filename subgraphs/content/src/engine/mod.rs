@@ -1,0 +1,158 @@
+//! The content engine: what the resolvers call when a request needs more than
+//! the store — the AI gateway (cached, metered, logged), the vector index, the
+//! search cache, sealing of secrets, and outreach batch jobs.
+//!
+//! Configuration (env, documented defaults; the AI variables are kit::ai's):
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `PROMPTSALES_CONTENT_SEARCH_CACHE_TTL` | `2h` | life of a cached search (`content:search:{hash}`) |
+//! | `PROMPTSALES_CONTENT_OUTREACH_CONCURRENCY` | `4` | items of one outreach batch written at once |
+//! | `PROMPTSALES_CONTENT_DATA_KEY` | generated once into `<data dir>/content.key` | base64 of the 32-byte key sealing credentials and prospects |
+
+pub mod generation;
+pub mod jobs;
+pub mod outreach;
+pub mod recorder;
+pub mod registry;
+pub mod search;
+pub mod search_index;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use promptsales_kit::ApiError;
+use promptsales_kit::ai::config::parse_duration;
+use promptsales_kit::ai::{AiConfig, AiGateway, RedisCache};
+
+use self::jobs::JobRegistry;
+use self::recorder::StoreRecorder;
+use self::search_index::SearchIndex;
+use crate::crypto::LazyCipher;
+use crate::store::ContentStore;
+
+/// Default life of a cached search.
+pub const DEFAULT_SEARCH_CACHE_TTL: Duration = Duration::from_secs(2 * 3600);
+/// Default concurrency of an outreach batch.
+pub const DEFAULT_OUTREACH_CONCURRENCY: usize = 4;
+
+/// The engine's own settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Life of a cached search.
+    pub search_cache_ttl: Duration,
+    /// Items of one batch written at once.
+    pub outreach_concurrency: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            search_cache_ttl: DEFAULT_SEARCH_CACHE_TTL,
+            outreach_concurrency: DEFAULT_OUTREACH_CONCURRENCY,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// Reads the table above.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let mut config = Self::default();
+        if let Ok(v) = std::env::var("PROMPTSALES_CONTENT_SEARCH_CACHE_TTL") {
+            config.search_cache_ttl = parse_duration(&v).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "PROMPTSALES_CONTENT_SEARCH_CACHE_TTL={v:?} is not a duration such as 2h"
+                )
+            })?;
+        }
+        if let Ok(v) = std::env::var("PROMPTSALES_CONTENT_OUTREACH_CONCURRENCY") {
+            config.outreach_concurrency = v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("PROMPTSALES_CONTENT_OUTREACH_CONCURRENCY={v:?} must be 1..64")
+                })?;
+        }
+        Ok(config)
+    }
+}
+
+/// Everything beyond the store that the content resolvers use.
+pub struct ContentEngine {
+    /// The store.
+    pub store: Arc<dyn ContentStore>,
+    /// The AI gateway, recording to the request log.
+    pub ai: Arc<AiGateway>,
+    /// The vector index.
+    pub index: Arc<SearchIndex>,
+    index_ready: tokio::sync::OnceCell<()>,
+    /// Seals credentials and prospect data.
+    pub cipher: LazyCipher,
+    /// Running outreach batches and their progress channels.
+    pub jobs: Arc<JobRegistry>,
+    /// Settings.
+    pub config: EngineConfig,
+}
+
+impl std::fmt::Debug for ContentEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContentEngine")
+            .field("ai", &self.ai)
+            .field("index", &self.index)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ContentEngine {
+    /// An engine over `store` with `gateway` (its recorder replaced by the store's request log).
+    pub fn new(
+        store: Arc<dyn ContentStore>,
+        gateway: AiGateway,
+        cipher: LazyCipher,
+        config: EngineConfig,
+    ) -> Arc<Self> {
+        let ai = gateway.with_recorder(Arc::new(StoreRecorder::new(store.clone())));
+        Arc::new(Self {
+            store,
+            ai: Arc::new(ai),
+            index: Arc::new(SearchIndex::new()),
+            index_ready: tokio::sync::OnceCell::new(),
+            cipher,
+            jobs: Arc::new(JobRegistry::default()),
+            config,
+        })
+    }
+
+    /// The engine the environment configures (kit::ai variables, the table above).
+    pub fn from_env(store: Arc<dyn ContentStore>) -> anyhow::Result<Arc<Self>> {
+        let ai_config = AiConfig::from_env().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let gateway =
+            AiGateway::from_config(&ai_config, Arc::new(promptsales_kit::ai::TracingRecorder))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Self::new(
+            store,
+            gateway,
+            LazyCipher::default(),
+            EngineConfig::from_env()?,
+        ))
+    }
+
+    /// The shared Redis, when configured.
+    pub fn cache(&self) -> Option<&Arc<RedisCache>> {
+        self.ai.cache()
+    }
+
+    /// Builds the vector index once: embeds assets that lack a vector of the current model, then loads every vector.
+    pub async fn ensure_index(&self) -> Result<(), ApiError> {
+        self.index_ready
+            .get_or_try_init(|| async {
+                search::backfill_and_build(self).await?;
+                Ok::<(), ApiError>(())
+            })
+            .await
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,64 @@
+//! The copilot's draft: a complete, sendable reply built from the lead's
+//! history, which the AI model rewrites (or which the offline default sends
+//! as it is).
+
+use super::interaction::{Direction, Interaction};
+use super::lead::{Lead, LeadStage};
+
+/// The instructions given to the model.
+pub const INSTRUCTIONS: &str = "You are a sales copilot. Rewrite the draft reply to the customer: \
+    friendly, concrete, in the customer's language, at most 400 characters, ending with one question. \
+    Never invent prices, dates or promises that are not in the draft.";
+
+/// The customer's first name, or nothing when unknown (erased customers included).
+pub fn first_name(full_name: &str) -> Option<&str> {
+    full_name.split_whitespace().next()
+}
+
+/// A draft reply from the lead's stage and its latest messages (newest first).
+pub fn draft(full_name: &str, lead: &Lead, history: &[Interaction]) -> String {
+    let greeting = match first_name(full_name) {
+        Some(name) => format!("Hi {name},"),
+        None => "Hello,".to_string(),
+    };
+    let last_inbound = history
+        .iter()
+        .find(|i| i.direction == Direction::Inbound)
+        .and_then(|i| i.summary.as_deref());
+    let acknowledgement = match last_inbound {
+        Some(summary) => format!(" thank you for your message (\"{}\").", clip(summary, 160)),
+        None => " thank you for your interest.".to_string(),
+    };
+    let next = match lead.stage {
+        LeadStage::Iql | LeadStage::Mql => {
+            " I'd be glad to tell you more about what we offer. What are you looking for, and when would you need it?"
+        }
+        LeadStage::Sql => " Could we book a short call this week to see how we can help you?",
+        LeadStage::Opportunity => {
+            " I can prepare a proposal for you. Is there anything else you need before deciding?"
+        }
+        LeadStage::Won => " Thank you for choosing us. Is everything going well so far?",
+        LeadStage::Lost => {
+            " We'd love to help you again whenever it suits you. Is there anything we could do better?"
+        }
+    };
+    format!("{greeting}{acknowledgement}{next}")
+}
+
+fn clip(text: &str, max_chars: usize) -> String {
+    let mut clipped: String = text.chars().take(max_chars).collect();
+    if text.chars().count() > max_chars {
+        clipped.push('…');
+    }
+    clipped
+}
+
+/// The model's reply, trimmed; the draft when the model returned nothing usable.
+pub fn final_text(model_text: &str, draft: &str) -> String {
+    let text = model_text.trim();
+    if text.is_empty() {
+        draft.to_string()
+    } else {
+        text.to_string()
+    }
+}

@@ -1,0 +1,179 @@
+//! AI configuration from the environment, with documented defaults.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `PROMPTSALES_AI_BASE_URL` | unset: offline defaults | OpenAI-compatible API root including its version (`https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`) |
+//! | `PROMPTSALES_AI_MODEL` | `gpt-4o-mini` | chat model name |
+//! | `PROMPTSALES_AI_EMBEDDING_MODEL` | unset: the offline hashing embedder | embedding model name |
+//! | `PROMPTSALES_AI_API_KEY` | unset (no `Authorization` header) | bearer key; never logged |
+//! | `PROMPTSALES_AI_TIMEOUT_SIMPLE` / `PROMPTSALES_AI_TIMEOUT_COMPLEX` | `7s` / `20s` | whole-call budget, retries included |
+//! | `PROMPTSALES_AI_MAX_RETRIES` | `3` | retries on 429, 5xx and connection failures |
+//! | `PROMPTSALES_AI_CACHE_TTL` | `24h` | life of a cached generation |
+//! | `PROMPTSALES_AI_GENERATIONS_PER_MONTH` | `1000` | limit when the plan publishes none (`plan:{org}` field `ai_generations_per_month`) |
+//! | `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS` | `open` | `open`: generate unmetered when Redis is down; `closed`: refuse |
+//! | `PROMPTSALES_AI_REDIS_URL` | `PROMPTSALES_REDIS_URL`, else `redis://127.0.0.1:6379` | the shared Redis; `off` disables cache and metering |
+
+use std::time::Duration;
+
+use super::AiError;
+use super::openai::OpenAiConfig;
+
+/// Default Redis, the same the router uses.
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+/// Default chat model name.
+pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
+/// Default budget of a simple request.
+pub const DEFAULT_SIMPLE_TIMEOUT: Duration = Duration::from_secs(7);
+/// Default budget of a complex request.
+pub const DEFAULT_COMPLEX_TIMEOUT: Duration = Duration::from_secs(20);
+/// Default life of a cached generation.
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(24 * 3600);
+/// Default monthly generations when the plan publishes no limit.
+pub const DEFAULT_GENERATIONS_PER_MONTH: u64 = 1000;
+
+/// What happens to the plan limit when Redis (where usage is counted) is down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LimitWithoutRedis {
+    /// Generate anyway, unmetered (counted in the gateway and logged as `metered = false`).
+    #[default]
+    Open,
+    /// Refuse (`SERVICE_UNAVAILABLE`): usage cannot be known without Redis.
+    Closed,
+}
+
+/// The whole AI configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AiConfig {
+    /// The remote model, when configured.
+    pub openai: Option<OpenAiConfig>,
+    /// The shared Redis, when configured.
+    pub redis_url: Option<String>,
+    /// Life of a cached generation.
+    pub cache_ttl: Duration,
+    /// Monthly generations when the plan publishes none.
+    pub default_generations_per_month: u64,
+    /// Limit behaviour without Redis.
+    pub limit_without_redis: LimitWithoutRedis,
+}
+
+impl Default for AiConfig {
+    fn default() -> Self {
+        Self {
+            openai: None,
+            redis_url: None,
+            cache_ttl: DEFAULT_CACHE_TTL,
+            default_generations_per_month: DEFAULT_GENERATIONS_PER_MONTH,
+            limit_without_redis: LimitWithoutRedis::Open,
+        }
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Parses `250ms`, `7s`, `5m`, `24h` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let value: u64 = number.parse().ok()?;
+    match unit.trim() {
+        "ms" => Some(Duration::from_millis(value)),
+        "s" => Some(Duration::from_secs(value)),
+        "m" => Some(Duration::from_secs(value.checked_mul(60)?)),
+        "h" => Some(Duration::from_secs(value.checked_mul(3600)?)),
+        _ => None,
+    }
+}
+
+fn duration_var(name: &str, default: Duration) -> Result<Duration, AiError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => parse_duration(&v)
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| AiError::Config(format!("{name}={v:?} is not a duration such as 7s"))),
+    }
+}
+
+fn number_var(name: &str, default: u64) -> Result<u64, AiError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| AiError::Config(format!("{name}={v:?} is not a whole number"))),
+    }
+}
+
+impl AiConfig {
+    /// Reads the configuration from the environment (table above).
+    pub fn from_env() -> Result<Self, AiError> {
+        let openai = match var("PROMPTSALES_AI_BASE_URL") {
+            None => None,
+            Some(base_url) => Some(OpenAiConfig {
+                base_url,
+                model: var("PROMPTSALES_AI_MODEL").unwrap_or_else(|| DEFAULT_MODEL.into()),
+                embedding_model: var("PROMPTSALES_AI_EMBEDDING_MODEL"),
+                api_key: var("PROMPTSALES_AI_API_KEY").map(Into::into),
+                simple_timeout: duration_var(
+                    "PROMPTSALES_AI_TIMEOUT_SIMPLE",
+                    DEFAULT_SIMPLE_TIMEOUT,
+                )?,
+                complex_timeout: duration_var(
+                    "PROMPTSALES_AI_TIMEOUT_COMPLEX",
+                    DEFAULT_COMPLEX_TIMEOUT,
+                )?,
+                retry: super::retry::RetryPolicy {
+                    max_retries: u32::try_from(number_var("PROMPTSALES_AI_MAX_RETRIES", 3)?)
+                        .unwrap_or(u32::MAX),
+                    ..super::retry::RetryPolicy::default()
+                },
+            }),
+        };
+        let limit_without_redis = match var("PROMPTSALES_AI_LIMIT_WITHOUT_REDIS").as_deref() {
+            None | Some("open") => LimitWithoutRedis::Open,
+            Some("closed") => LimitWithoutRedis::Closed,
+            Some(other) => {
+                return Err(AiError::Config(format!(
+                    "PROMPTSALES_AI_LIMIT_WITHOUT_REDIS={other:?} must be open or closed"
+                )));
+            }
+        };
+        Ok(Self {
+            openai,
+            redis_url: match var("PROMPTSALES_AI_REDIS_URL")
+                .or_else(|| var("PROMPTSALES_REDIS_URL"))
+            {
+                Some(off) if off == "off" => None,
+                Some(url) => Some(url),
+                None => Some(DEFAULT_REDIS_URL.to_string()),
+            },
+            cache_ttl: duration_var("PROMPTSALES_AI_CACHE_TTL", DEFAULT_CACHE_TTL)?,
+            default_generations_per_month: number_var(
+                "PROMPTSALES_AI_GENERATIONS_PER_MONTH",
+                DEFAULT_GENERATIONS_PER_MONTH,
+            )?,
+            limit_without_redis,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_common_units() {
+        assert_eq!(parse_duration("7s"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("24h"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("20"), Some(Duration::from_secs(20)));
+        assert_eq!(parse_duration("7 parsecs"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+}

@@ -1,0 +1,279 @@
+//! Cache hints and entity tags a subgraph sends the router with every response.
+//!
+//! The router's response cache needs to know, for each subgraph response,
+//! how long it may live and which entities it holds:
+//!
+//! - `extensions.cacheControl = {"maxAge": N, "scope": "PUBLIC" | "PRIVATE"}`:
+//!   async-graphql's own `Response::cache_control`, the shortest
+//!   `#[graphql(cache_control(max_age = N[, private]))]` among the types and
+//!   fields the operation selects. Absent when nothing selected has a hint
+//!   (the router then never caches the operation); `maxAge: 0` when a hint
+//!   says `no_cache`.
+//! - `extensions.cacheTags = ["Campaign:<id>", ...]`: every object whose `id`
+//!   the operation selected, as `Type:id`. The router tags a cached response
+//!   with them, and a mutation's tags invalidate the cached responses holding
+//!   the same entities (see [`crate::cache_tags`] for invalidating from elsewhere).
+//!   An object reached through a list the client asked for (`campaigns`,
+//!   `ads`, connection edges) also gives its list tag `Type:*`: a mutation
+//!   returning any `Type` invalidates those responses, since it may have
+//!   created, deleted or moved one (a list's membership is not an entity).
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo,
+};
+use async_graphql::{Name, QueryPathNode, QueryPathSegment, Response, ServerResult, Value};
+
+/// The response extension carrying the cache hint.
+pub const CACHE_CONTROL_EXTENSION: &str = "cacheControl";
+/// The response extension carrying the entity tags.
+pub const CACHE_TAGS_EXTENSION: &str = "cacheTags";
+
+/// The tag of one entity: `Type:id`.
+pub fn entity_tag(type_name: &str, id: &str) -> String {
+    format!("{type_name}:{id}")
+}
+
+/// The tag of every list response holding a `type_name`: `Type:*`.
+pub fn list_tag(type_name: &str) -> String {
+    format!("{type_name}:*")
+}
+
+/// Whether the field at `node` sits inside a list the client asked for (the
+/// router's `_entities` representations do not count: that list is the fetch's, not the client's).
+fn reached_through_a_list(node: &QueryPathNode<'_>) -> bool {
+    let mut current = node.parent;
+    while let Some(n) = current {
+        if let QueryPathSegment::Index(_) = n.segment {
+            let is_entities_fetch = n.parent.is_some_and(|p| {
+                p.parent.is_none() && matches!(p.segment, QueryPathSegment::Name("_entities"))
+            });
+            if !is_entities_fetch {
+                return true;
+            }
+        }
+        current = n.parent;
+    }
+    false
+}
+
+/// Records the `Type:id` of every object whose `id` an operation resolves, into `extensions.cacheTags`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CacheTags;
+
+impl ExtensionFactory for CacheTags {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(CacheTagsExtension::default())
+    }
+}
+
+/// One request's tags (the factory makes one per request).
+#[derive(Debug, Default)]
+struct CacheTagsExtension {
+    tags: Mutex<BTreeSet<String>>,
+}
+
+/// Root and introspection types hold no entities.
+fn is_entity_type(type_name: &str) -> bool {
+    !matches!(type_name, "Query" | "Mutation" | "Subscription") && !type_name.starts_with("__")
+}
+
+#[async_trait::async_trait]
+impl Extension for CacheTagsExtension {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let parent =
+            (info.name == "id" && !info.is_for_introspection && is_entity_type(info.parent_type))
+                .then(|| {
+                    (
+                        info.parent_type.to_string(),
+                        reached_through_a_list(info.path_node),
+                    )
+                });
+        let value = next.run(ctx, info).await?;
+        if let (Some((parent, in_list)), Some(Value::String(id))) = (parent, &value)
+            && let Ok(mut tags) = self.tags.lock()
+        {
+            tags.insert(entity_tag(&parent, id));
+            if in_list {
+                tags.insert(list_tag(&parent));
+            }
+        }
+        Ok(value)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        let tags = self
+            .tags
+            .lock()
+            .map(|mut tags| std::mem::take(&mut *tags))
+            .unwrap_or_default();
+        if !tags.is_empty() {
+            response.extensions.insert(
+                CACHE_TAGS_EXTENSION.to_string(),
+                Value::List(tags.into_iter().map(Value::String).collect()),
+            );
+        }
+        response
+    }
+}
+
+/// Writes `response.cache_control` into `extensions.cacheControl` (nothing when no hint applies).
+pub fn annotate(response: &mut Response) {
+    let hint = response.cache_control;
+    if hint.max_age == 0 {
+        return;
+    }
+    let mut value = async_graphql::indexmap::IndexMap::new();
+    // async-graphql's -1 means "no-cache": the router caches nothing below 1 s.
+    value.insert(
+        Name::new("maxAge"),
+        Value::from(i64::from(hint.max_age.max(0))),
+    );
+    value.insert(
+        Name::new("scope"),
+        Value::from(if hint.public { "PUBLIC" } else { "PRIVATE" }),
+    );
+    response
+        .extensions
+        .insert(CACHE_CONTROL_EXTENSION.to_string(), Value::Object(value));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::{EmptyMutation, EmptySubscription, ID, Object, Schema, SimpleObject};
+
+    #[derive(SimpleObject)]
+    #[graphql(cache_control(max_age = 60))]
+    struct Campaign {
+        id: ID,
+        name: String,
+    }
+
+    #[derive(SimpleObject)]
+    #[graphql(cache_control(max_age = 10, private))]
+    struct Me {
+        id: ID,
+    }
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn campaigns(&self) -> Vec<Campaign> {
+            vec![
+                Campaign {
+                    id: ID::from("c1"),
+                    name: "one".into(),
+                },
+                Campaign {
+                    id: ID::from("c2"),
+                    name: "two".into(),
+                },
+            ]
+        }
+        async fn me(&self) -> Me {
+            Me { id: ID::from("u1") }
+        }
+        async fn version(&self) -> &'static str {
+            "1"
+        }
+    }
+
+    fn schema() -> Schema<Query, EmptyMutation, EmptySubscription> {
+        Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(CacheTags)
+            .finish()
+    }
+
+    async fn run(query: &str) -> async_graphql::Response {
+        let mut response = schema().execute(query).await;
+        annotate(&mut response);
+        response
+    }
+
+    #[tokio::test]
+    async fn tags_every_selected_id_with_its_type() {
+        let response = run("{ campaigns { id name } me { id } }").await;
+        let json = serde_json::to_value(&response).unwrap();
+        assert_eq!(
+            json["extensions"]["cacheTags"],
+            serde_json::json!(["Campaign:*", "Campaign:c1", "Campaign:c2", "Me:u1"]),
+            "campaigns came in a list, me did not"
+        );
+    }
+
+    #[test]
+    fn the_routers_entity_fetch_is_not_a_client_list() {
+        let entities = QueryPathNode {
+            parent: None,
+            segment: QueryPathSegment::Name("_entities"),
+        };
+        let fetched = QueryPathNode {
+            parent: Some(&entities),
+            segment: QueryPathSegment::Index(0),
+        };
+        let id = QueryPathNode {
+            parent: Some(&fetched),
+            segment: QueryPathSegment::Name("id"),
+        };
+        assert!(!reached_through_a_list(&id));
+        let ads = QueryPathNode {
+            parent: Some(&fetched),
+            segment: QueryPathSegment::Name("ads"),
+        };
+        let ad = QueryPathNode {
+            parent: Some(&ads),
+            segment: QueryPathSegment::Index(2),
+        };
+        let ad_id = QueryPathNode {
+            parent: Some(&ad),
+            segment: QueryPathSegment::Name("id"),
+        };
+        assert!(
+            reached_through_a_list(&ad_id),
+            "a campaign's ads are a list"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_tags_without_ids() {
+        let response = run("{ campaigns { name } }").await;
+        assert!(!response.extensions.contains_key(CACHE_TAGS_EXTENSION));
+    }
+
+    #[tokio::test]
+    async fn hint_is_the_shortest_and_private_wins() {
+        let response = run("{ campaigns { name } me { id } }").await;
+        let json = serde_json::to_value(&response).unwrap();
+        assert_eq!(
+            json["extensions"]["cacheControl"],
+            serde_json::json!({"maxAge": 10, "scope": "PRIVATE"})
+        );
+        let response = run("{ campaigns { name } }").await;
+        let json = serde_json::to_value(&response).unwrap();
+        assert_eq!(
+            json["extensions"]["cacheControl"],
+            serde_json::json!({"maxAge": 60, "scope": "PUBLIC"})
+        );
+    }
+
+    #[tokio::test]
+    async fn no_hint_without_hinted_parts() {
+        let response = run("{ version }").await;
+        assert!(!response.extensions.contains_key(CACHE_CONTROL_EXTENSION));
+    }
+}

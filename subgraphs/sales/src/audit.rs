@@ -1,0 +1,151 @@
+//! The audit log's API: record a sensitive action with who did it, to what,
+//! when and from where; and the job that keeps the log to 90 days.
+//!
+//! Actions that change the stores record their entry in the same database
+//! transaction (the store methods take a [`NewAuditEntry`]); anything else
+//! (a login, an export) calls [`record`]. See `/work/briefs/audit-api.md`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use promptsales_kit::{RequestContext, StoreError};
+
+use crate::store::audit::AuditStore;
+pub use crate::store::audit::{AuditEntry, NewAuditEntry, Origin, Severity};
+
+/// How long entries are kept.
+pub const RETENTION_DAYS: i64 = 90;
+/// How often the purge job runs.
+pub const PURGE_EVERY: Duration = Duration::from_secs(6 * 3600);
+
+tokio::task_local! {
+    static ORIGIN: Origin;
+}
+
+/// The origin of a request from its headers: the first `x-forwarded-for` hop
+/// (the client, as the router and load balancers append), else `x-real-ip`.
+pub fn origin_from_headers(headers: &HeaderMap) -> Origin {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let ip = text("x-forwarded-for")
+        .and_then(|list| list.split(',').next())
+        .map(str::trim)
+        .or_else(|| text("x-real-ip"))
+        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+        .map(str::to_string);
+    Origin {
+        ip,
+        user_agent: text("user-agent").map(|ua| ua.chars().take(300).collect()),
+    }
+}
+
+/// Axum middleware: makes the request's origin available to [`current_origin`]
+/// for everything the request runs in its task (resolvers included).
+pub async fn capture_origin(request: Request, next: Next) -> Response {
+    let origin = origin_from_headers(request.headers());
+    ORIGIN.scope(origin, next.run(request)).await
+}
+
+/// The origin of the request being served (empty outside one, e.g. in jobs and tests).
+pub fn current_origin() -> Origin {
+    ORIGIN.try_with(Clone::clone).unwrap_or_default()
+}
+
+/// An entry for an action by the caller of `context` on `target_type` `target_id`.
+pub fn entry(
+    context: &RequestContext,
+    action: &str,
+    target_type: &str,
+    target_id: Option<String>,
+    severity: Severity,
+    metadata: serde_json::Value,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        organization_id: context.organization,
+        actor_id: context.user,
+        action: action.to_string(),
+        target_type: target_type.to_string(),
+        target_id,
+        severity,
+        origin: current_origin(),
+        metadata,
+    }
+}
+
+/// Records an entry on its own (for actions that write nothing else in the sales store,
+/// such as a login or a data export).
+pub async fn record(
+    store: &dyn AuditStore,
+    entry: NewAuditEntry,
+) -> Result<AuditEntry, StoreError> {
+    let recorded = store.record_audit(entry).await?;
+    tracing::info!(
+        action = %recorded.entry.action,
+        target = ?recorded.entry.target_id,
+        actor = ?recorded.entry.actor_id,
+        "audited"
+    );
+    Ok(recorded)
+}
+
+/// Deletes entries older than [`RETENTION_DAYS`] before `now`; returns how many.
+pub async fn purge_expired(store: &dyn AuditStore, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let cutoff = now - chrono::Duration::days(RETENTION_DAYS);
+    let purged = store.purge_audit(cutoff).await?;
+    if purged > 0 {
+        tracing::info!(purged, %cutoff, "audit entries past retention purged");
+    }
+    Ok(purged)
+}
+
+/// Runs [`purge_expired`] now and every [`PURGE_EVERY`] (a delete by time is
+/// idempotent, so several replicas running it do no harm).
+pub fn spawn_purge_job(store: Arc<dyn crate::store::SalesStore>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(PURGE_EVERY);
+        loop {
+            every.tick().await;
+            if let Err(e) = purge_expired(store.as_ref(), Utc::now()).await {
+                tracing::warn!(error = %e, "audit purge failed; retrying at the next run");
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn the_origin_is_the_first_forwarded_hop() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("203.0.113.7, 10.0.0.1"),
+        );
+        headers.insert("user-agent", HeaderValue::from_static("portal/1.0"));
+        let origin = origin_from_headers(&headers);
+        assert_eq!(origin.ip.as_deref(), Some("203.0.113.7"));
+        assert_eq!(origin.user_agent.as_deref(), Some("portal/1.0"));
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_static("not-an-ip"));
+        assert_eq!(origin_from_headers(&headers).ip, None);
+        headers.insert("x-real-ip", HeaderValue::from_static("2001:db8::1"));
+        headers.remove("x-forwarded-for");
+        assert_eq!(
+            origin_from_headers(&headers).ip.as_deref(),
+            Some("2001:db8::1")
+        );
+    }
+}

@@ -1,0 +1,199 @@
+//! Publishes each organization's plan limits to Redis as the hash
+//! `plan:{org}` (field = feature name, value = limit), for the subgraphs
+//! that enforce them without asking sales (the content subgraph's AI
+//! generations per month). Published on every subscription change, at
+//! start-up and every few hours, with a TTL longer than that interval.
+//!
+//! Redis is a cache here: when it is down a sales mutation still succeeds;
+//! the failure is logged and counted, and the next publication repairs it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use promptsales_kit::context::TenantScope;
+use redis::aio::ConnectionManager;
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+use crate::domain::subscription::effective_limits;
+use crate::store::SalesStore;
+
+/// Environment variable naming the Redis server.
+pub const REDIS_URL_VAR: &str = "PROMPTSALES_REDIS_URL";
+/// Its default.
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+/// How long a published hash lives without being republished.
+pub const TTL_SECONDS: i64 = 48 * 3600;
+/// How often every organization's limits are republished.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(6 * 3600);
+/// The most a publication may take before it counts as failed (a mutation never waits longer).
+pub const TIMEOUT: Duration = Duration::from_millis(800);
+
+/// Publishes plan limits; cheap to share (`Arc`), connects lazily.
+pub struct PlanLimitsPublisher {
+    url: String,
+    prefix: String,
+    connection: Mutex<Option<ConnectionManager>>,
+    failures: AtomicU64,
+}
+
+impl std::fmt::Debug for PlanLimitsPublisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanLimitsPublisher")
+            .field("url", &promptsales_kit::db::redacted(&self.url))
+            .field("failures", &self.failures())
+            .finish()
+    }
+}
+
+impl PlanLimitsPublisher {
+    /// A publisher to `url`, its keys prefixed with `prefix` (tests isolate themselves so).
+    pub fn new(url: impl Into<String>, prefix: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            prefix: prefix.into(),
+            connection: Mutex::new(None),
+            failures: AtomicU64::new(0),
+        }
+    }
+
+    /// A publisher to `PROMPTSALES_REDIS_URL` (default `redis://127.0.0.1:6379`).
+    pub fn from_env() -> Self {
+        let url = std::env::var(REDIS_URL_VAR)
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_REDIS_URL.to_string());
+        Self::new(url, "")
+    }
+
+    /// The key of an organization's limits.
+    pub fn key(&self, organization: Uuid) -> String {
+        format!("{}plan:{organization}", self.prefix)
+    }
+
+    /// Publications that failed so far (Redis down or slow).
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, String> {
+        let mut slot = self.connection.lock().await;
+        if let Some(connection) = slot.as_ref() {
+            return Ok(connection.clone());
+        }
+        let client = redis::Client::open(self.url.as_str()).map_err(|e| e.to_string())?;
+        let connection = client
+            .get_connection_manager()
+            .await
+            .map_err(|e| e.to_string())?;
+        *slot = Some(connection.clone());
+        Ok(connection)
+    }
+
+    /// Replaces the hash of `organization` with `limits` (an empty map deletes it).
+    /// Never fails: returns whether it worked, logging and counting when not.
+    pub async fn publish(&self, organization: Uuid, limits: &BTreeMap<String, i64>) -> bool {
+        let key = self.key(organization);
+        let attempt = async {
+            let mut connection = self.connection().await?;
+            let mut pipe = redis::pipe();
+            pipe.atomic().del(&key).ignore();
+            if !limits.is_empty() {
+                let fields: Vec<(&str, i64)> =
+                    limits.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+                pipe.hset_multiple(&key, &fields).ignore();
+                pipe.expire(&key, TTL_SECONDS).ignore();
+            }
+            pipe.query_async::<()>(&mut connection)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        let outcome = match tokio::time::timeout(TIMEOUT, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(format!("no answer within {TIMEOUT:?}")),
+        };
+        match outcome {
+            Ok(()) => true,
+            Err(error) => {
+                let failures = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+                tracing::warn!(%error, %key, failures, "could not publish plan limits to Redis; the next publication repairs it");
+                false
+            }
+        }
+    }
+}
+
+/// The process's publisher, configured from the environment (resolvers use it unless
+/// the schema was given another, as tests do).
+pub fn shared() -> &'static Arc<PlanLimitsPublisher> {
+    static SHARED: std::sync::OnceLock<Arc<PlanLimitsPublisher>> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| Arc::new(PlanLimitsPublisher::from_env()))
+}
+
+/// Publishes the current limits of one organization (after a subscription change).
+pub async fn publish_organization(
+    store: &dyn SalesStore,
+    publisher: &PlanLimitsPublisher,
+    organization: Uuid,
+) -> bool {
+    match store
+        .live_features(TenantScope::All, Some(organization))
+        .await
+    {
+        Ok(features) => {
+            let features: Vec<_> = features.into_iter().map(|(_, f)| f).collect();
+            publisher
+                .publish(organization, &effective_limits(&features))
+                .await
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, %organization, "could not read plan limits to publish");
+            false
+        }
+    }
+}
+
+/// Publishes every organization that has a live plan; returns how many were published.
+pub async fn publish_all(store: &dyn SalesStore, publisher: &PlanLimitsPublisher) -> usize {
+    let features = match store.live_features(TenantScope::All, None).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read plan limits to publish");
+            return 0;
+        }
+    };
+    let mut per_organization: BTreeMap<Uuid, Vec<_>> = BTreeMap::new();
+    for (organization, feature) in features {
+        per_organization
+            .entry(organization)
+            .or_default()
+            .push(feature);
+    }
+    let mut published = 0;
+    for (organization, features) in per_organization {
+        if publisher
+            .publish(organization, &effective_limits(&features))
+            .await
+        {
+            published += 1;
+        }
+    }
+    published
+}
+
+/// Publishes everything now and every [`REFRESH_EVERY`].
+pub fn spawn_refresh(
+    store: Arc<dyn SalesStore>,
+    publisher: Arc<PlanLimitsPublisher>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(REFRESH_EVERY);
+        loop {
+            every.tick().await;
+            let published = publish_all(store.as_ref(), &publisher).await;
+            tracing::info!(published, "plan limits published to Redis");
+        }
+    })
+}

@@ -1,0 +1,638 @@
+//! Identity on SQLite and PostgreSQL: the OAuth token endpoint served over real HTTP
+//! (every grant, refresh rotation and reuse detection, revocation, refusals),
+//! the JWKS, and permissions granted and revoked through GraphQL.
+
+use std::sync::Arc;
+
+use promptsales_kit::auth::jwks::RemoteJwks;
+use promptsales_kit::auth::{AuthConfig, SigningKey, TokenType, Verifier};
+use promptsales_kit::context::{Role, Subsystem, TenantScope};
+use promptsales_kit::{Decimal4, RequestContext};
+use promptsales_sales::auth::secret::hash_secret;
+use promptsales_sales::auth::store::{AuthStore, OAuthClient, Permission};
+use promptsales_sales::auth::{Issuer, Lifetimes, SeaAuthStore};
+use promptsales_sales::domain::user::UserType;
+use promptsales_sales::store::audit::AuditFilter;
+use promptsales_sales::store::{NewOrganization, NewUser};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::support::Harness;
+
+/// The sales HTTP surface (GraphQL + OAuth) served on a free port over `h`'s database.
+struct Served {
+    base: String,
+    issuer: Arc<Issuer>,
+    auth: Arc<dyn AuthStore>,
+    client: reqwest::Client,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Served {
+    async fn start(h: &Harness) -> anyhow::Result<Self> {
+        let issuer = Arc::new(Issuer::new(
+            SigningKey::generate()?,
+            AuthConfig::default(),
+            Lifetimes::default(),
+        ));
+        let router = promptsales_sales::http_router(h.store.clone(), h.db.clone(), issuer.clone())?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Self {
+            base: format!("http://127.0.0.1:{port}"),
+            issuer,
+            auth: Arc::new(SeaAuthStore::new(h.db.clone())),
+            client: reqwest::Client::new(),
+            _task: task,
+        })
+    }
+
+    /// POSTs a form to `/oauth/token` (or `path`) and returns (status, JSON body or null).
+    async fn form(&self, path: &str, form: &[(&str, &str)]) -> anyhow::Result<(u16, Value)> {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        let text = response.text().await?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    }
+
+    async fn token(&self, form: &[(&str, &str)]) -> anyhow::Result<(u16, Value)> {
+        self.form("/oauth/token", form).await
+    }
+
+    async fn login(&self, email: &str, password: &str) -> anyhow::Result<(u16, Value)> {
+        self.token(&[
+            ("grant_type", "password"),
+            ("username", email),
+            ("password", password),
+        ])
+        .await
+    }
+
+    async fn graphql(&self, token: &str, query: &str, variables: Value) -> anyhow::Result<Value> {
+        Ok(self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await?
+            .json()
+            .await?)
+    }
+}
+
+struct People {
+    org: Uuid,
+    other_org: Uuid,
+    admin: Uuid,
+    marketer: Uuid,
+    inactive: Uuid,
+    stranger: Uuid,
+}
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn people(h: &Harness, auth: &dyn AuthStore) -> anyhow::Result<People> {
+    let mut orgs = Vec::new();
+    for name in ["Acme", "Rival"] {
+        orgs.push(
+            h.store
+                .insert_organization(NewOrganization {
+                    id: None,
+                    name: name.into(),
+                    industry: "retail".into(),
+                    country: "ES".into(),
+                    sales_goal: Decimal4::ZERO,
+                    budget: Decimal4::ZERO,
+                    currency: "EUR".into(),
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?
+                .id,
+        );
+    }
+    let mut ids = Vec::new();
+    for (org, email, active) in [
+        (orgs[0], "admin@acme.example", true),
+        (orgs[0], "mara@acme.example", true),
+        (orgs[0], "gone@acme.example", false),
+        (orgs[1], "spy@rival.example", true),
+    ] {
+        let user = h
+            .store
+            .insert_user(NewUser {
+                id: None,
+                organization_id: org,
+                email: email.into(),
+                name: email.into(),
+                phone: None,
+                user_type: UserType::Marketer,
+                timezone: "Europe/Madrid".into(),
+                active,
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        anyhow::ensure!(
+            auth.set_password_hash(user.id, &hash_secret(PASSWORD)?)
+                .await?
+        );
+        ids.push(user.id);
+    }
+    for (user, org, subsystem, role) in [
+        (ids[0], orgs[0], Subsystem::Sales, Role::Admin),
+        (ids[1], orgs[0], Subsystem::Sales, Role::Write),
+        (ids[1], orgs[0], Subsystem::Ads, Role::Read),
+        (ids[2], orgs[0], Subsystem::Sales, Role::Admin),
+    ] {
+        auth.grant_permission(Permission {
+            id: Uuid::now_v7(),
+            organization_id: org,
+            user_id: user,
+            subsystem,
+            role,
+            granted_by: None,
+            granted_at: chrono::Utc::now(),
+            revoked_by: None,
+            revoked_at: None,
+        })
+        .await?;
+    }
+    Ok(People {
+        org: orgs[0],
+        other_org: orgs[1],
+        admin: ids[0],
+        marketer: ids[1],
+        inactive: ids[2],
+        stranger: ids[3],
+    })
+}
+
+fn error(body: &Value) -> &str {
+    body["error"].as_str().unwrap_or("<none>")
+}
+
+pub async fn the_password_grant_issues_tokens_with_the_users_permissions_and_refuses_the_rest(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    let s = Served::start(h).await?;
+    let p = people(h, s.auth.as_ref()).await?;
+
+    let (status, body) = s.login("Mara@Acme.example", PASSWORD).await?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert!(
+        body["refresh_token"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 43)
+    );
+    let claims = s
+        .issuer
+        .verifier()
+        .verify(body["access_token"].as_str().unwrap_or_default())
+        .await?;
+    assert_eq!(claims.sub, p.marketer.to_string());
+    assert_eq!(claims.org, Some(p.org));
+    assert_eq!(claims.typ, TokenType::User);
+    assert_eq!(claims.iss, "promptsales");
+    assert_eq!(claims.aud, "promptsales-api");
+    let mut roles = claims.roles.clone();
+    roles.sort();
+    assert_eq!(
+        roles,
+        vec!["ads:read".to_string(), "sales:write".to_string()]
+    );
+    assert!(claims.exp - claims.iat == 900 && !claims.jti.is_empty());
+
+    // Wrong password and unknown email get the same answer.
+    let (status, wrong) = s.login("mara@acme.example", "guess").await?;
+    assert_eq!((status, error(&wrong)), (400, "invalid_grant"));
+    let (status, unknown) = s.login("nobody@acme.example", PASSWORD).await?;
+    assert_eq!((status, error(&unknown)), (400, "invalid_grant"));
+    assert_eq!(wrong["error_description"], unknown["error_description"]);
+
+    let (status, inactive) = s.login("gone@acme.example", PASSWORD).await?;
+    assert_eq!((status, error(&inactive)), (400, "invalid_grant"));
+    assert!(
+        inactive["error_description"]
+            .as_str()
+            .is_some_and(|d| d.contains("inactive"))
+    );
+
+    let (status, missing) = s
+        .token(&[("grant_type", "password"), ("username", "x")])
+        .await?;
+    assert_eq!((status, error(&missing)), (400, "invalid_request"));
+    let (status, odd) = s.token(&[("grant_type", "implicit")]).await?;
+    assert_eq!((status, error(&odd)), (400, "unsupported_grant_type"));
+    let json_body = s
+        .client
+        .post(format!("{}/oauth/token", s.base))
+        .json(&json!({ "grant_type": "password" }))
+        .send()
+        .await?;
+    assert_eq!(json_body.status().as_u16(), 400);
+    assert_eq!(error(&json_body.json::<Value>().await?), "invalid_request");
+
+    // Logins and failed logins are in the audit log, with no secret in them.
+    let audit = h
+        .store
+        .audit_entries(
+            TenantScope::Organization(p.org),
+            &AuditFilter::default(),
+            Default::default(),
+        )
+        .await?;
+    let actions: Vec<&str> = audit
+        .items
+        .iter()
+        .map(|e| e.entry.action.as_str())
+        .collect();
+    assert!(actions.contains(&"auth.login"), "{actions:?}");
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "auth.login_failed")
+            .count(),
+        2,
+        "{actions:?}"
+    );
+    let text = format!("{:?}", audit.items);
+    assert!(
+        !text.contains(PASSWORD) && !text.contains("guess"),
+        "{text}"
+    );
+    let _ = (p.inactive, p.stranger, p.other_org, p.admin);
+    Ok(())
+}
+
+pub async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_whole_login(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    let s = Served::start(h).await?;
+    let p = people(h, s.auth.as_ref()).await?;
+    let (_, first) = s.login("mara@acme.example", PASSWORD).await?;
+    let r1 = first["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+
+    let (status, second) = s
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &r1)])
+        .await?;
+    assert_eq!(status, 200, "{second}");
+    let r2 = second["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_ne!(r1, r2, "rotated");
+    let claims = s
+        .issuer
+        .verifier()
+        .verify(second["access_token"].as_str().unwrap_or_default())
+        .await?;
+    assert_eq!(claims.sub, p.marketer.to_string());
+
+    // A revoked permission is gone from the next refreshed token.
+    s.auth
+        .revoke_permission(
+            p.marketer,
+            Subsystem::Ads,
+            Some(p.admin),
+            chrono::Utc::now(),
+        )
+        .await?;
+    let (status, third) = s
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &r2)])
+        .await?;
+    assert_eq!(status, 200, "{third}");
+    let r3 = third["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let claims = s
+        .issuer
+        .verifier()
+        .verify(third["access_token"].as_str().unwrap_or_default())
+        .await?;
+    assert_eq!(claims.roles, vec!["sales:write".to_string()]);
+
+    // r1 again: a replay. Refused, and the live r3 dies with it.
+    let (status, replay) = s
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &r1)])
+        .await?;
+    assert_eq!((status, error(&replay)), (400, "invalid_grant"));
+    let (status, after) = s
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &r3)])
+        .await?;
+    assert_eq!((status, error(&after)), (400, "invalid_grant"), "{after}");
+    let audit = h
+        .store
+        .audit_entries(
+            TenantScope::Organization(p.org),
+            &AuditFilter::default(),
+            Default::default(),
+        )
+        .await?;
+    assert!(
+        audit
+            .items
+            .iter()
+            .any(|e| e.entry.action == "auth.refresh_reused")
+    );
+
+    // Another login is another family: unaffected, until it is revoked (RFC 7009).
+    let (_, other) = s.login("mara@acme.example", PASSWORD).await?;
+    let r = other["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (status, _) = s.form("/oauth/revoke", &[("token", &r)]).await?;
+    assert_eq!(status, 200);
+    let (status, revoked) = s
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &r)])
+        .await?;
+    assert_eq!((status, error(&revoked)), (400, "invalid_grant"));
+    // Revoking an unknown token is not an error (RFC 7009 section 2.2).
+    let (status, _) = s
+        .form("/oauth/revoke", &[("token", "never-issued")])
+        .await?;
+    assert_eq!(status, 200);
+    let (status, bogus) = s
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "never-issued"),
+        ])
+        .await?;
+    assert_eq!((status, error(&bogus)), (400, "invalid_grant"));
+
+    // A user deactivated after login cannot refresh.
+    let (_, admin) = s.login("admin@acme.example", PASSWORD).await?;
+    let ra = admin["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    {
+        use promptsales_sales::auth::entity::account;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        account::Entity::update_many()
+            .col_expr(account::Column::Active, Expr::value(false))
+            .filter(account::Column::Id.eq(p.admin))
+            .exec(&h.db)
+            .await?;
+    }
+    let (status, disabled) = s
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &ra)])
+        .await?;
+    assert_eq!((status, error(&disabled)), (400, "invalid_grant"));
+    Ok(())
+}
+
+pub async fn clients_get_tokens_with_their_secret_and_the_jwks_verifies_them(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    let s = Served::start(h).await?;
+    let p = people(h, s.auth.as_ref()).await?;
+    let secret = "s3cret-of-the-reporting-agent";
+    s.auth
+        .upsert_client(OAuthClient {
+            id: Uuid::now_v7(),
+            client_id: "reporting-agent".into(),
+            secret_hash: hash_secret(secret)?,
+            name: "Reporting agent".into(),
+            organization_id: Some(p.org),
+            roles: vec!["sales:read".into(), "crm:read".into()],
+            active: true,
+        })
+        .await?;
+    let (status, body) = s
+        .token(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "reporting-agent"),
+            ("client_secret", secret),
+        ])
+        .await?;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.get("refresh_token").is_none(),
+        "no refresh token for clients"
+    );
+
+    // The JWKS is served, and a verifier that only knows its URL accepts the token.
+    let jwks: Value = s
+        .client
+        .get(format!("{}/.well-known/jwks.json", s.base))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(jwks["keys"][0]["kid"], s.issuer.key().kid());
+    assert_eq!(jwks["keys"][0]["alg"], "ES256");
+    let url = format!("{}/.well-known/jwks.json", s.base);
+    let remote = Verifier::with_remote(&AuthConfig::default(), RemoteJwks::new(url));
+    let context = remote
+        .context(body["access_token"].as_str().unwrap_or_default())
+        .await?;
+    assert_eq!(context.organization, Some(p.org));
+    assert_eq!(context.user, None);
+    assert!(context.has(Subsystem::Crm, Role::Read) && !context.has(Subsystem::Crm, Role::Write));
+
+    // HTTP Basic client authentication works too.
+    let basic = s
+        .client
+        .post(format!("{}/oauth/token", s.base))
+        .basic_auth("reporting-agent", Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await?;
+    assert_eq!(basic.status().as_u16(), 200);
+
+    let (status, wrong) = s
+        .token(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "reporting-agent"),
+            ("client_secret", "nope"),
+        ])
+        .await?;
+    assert_eq!((status, error(&wrong)), (401, "invalid_client"));
+    let (status, unknown) = s
+        .token(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "ghost"),
+            ("client_secret", secret),
+        ])
+        .await?;
+    assert_eq!((status, error(&unknown)), (401, "invalid_client"));
+    Ok(())
+}
+
+const GRANT: &str = r#"mutation($user: ID!, $s: PermissionSubsystem!, $r: PermissionRole!) {
+  grantPermission(input: { userId: $user, subsystem: $s, role: $r }) { id subsystem role grantedBy active }
+}"#;
+const REVOKE: &str = r#"mutation($user: ID!, $s: PermissionSubsystem!) {
+  revokePermission(userId: $user, subsystem: $s) { role revokedBy revokedAt active }
+}"#;
+const LIST: &str = r#"query($user: ID!, $all: Boolean! = false) {
+  userPermissions(userId: $user, includeRevoked: $all) { subsystem role active grantedBy revokedBy }
+}"#;
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+}
+
+pub async fn sales_admins_grant_and_revoke_permissions_in_their_own_organization(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    let s = Served::start(h).await?;
+    let p = people(h, s.auth.as_ref()).await?;
+    let (_, admin) = s.login("admin@acme.example", PASSWORD).await?;
+    let admin_token = admin["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (_, marketer) = s.login("mara@acme.example", PASSWORD).await?;
+    let marketer_token = marketer["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let user = p.marketer.to_string();
+
+    let granted = s
+        .graphql(
+            &admin_token,
+            GRANT,
+            json!({ "user": user, "s": "CRM", "r": "WRITE" }),
+        )
+        .await?;
+    assert_eq!(
+        granted["data"]["grantPermission"]["role"], "WRITE",
+        "{granted}"
+    );
+    assert_eq!(
+        granted["data"]["grantPermission"]["grantedBy"],
+        p.admin.to_string()
+    );
+    // Granting again in the same subsystem replaces the role (the old grant is kept, revoked).
+    let upgraded = s
+        .graphql(
+            &admin_token,
+            GRANT,
+            json!({ "user": user, "s": "CRM", "r": "ADMIN" }),
+        )
+        .await?;
+    assert_eq!(
+        upgraded["data"]["grantPermission"]["role"], "ADMIN",
+        "{upgraded}"
+    );
+    let listed = s
+        .graphql(&admin_token, LIST, json!({ "user": user }))
+        .await?;
+    let live = listed["data"]["userPermissions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(live.len(), 3, "{listed}"); // sales:write, ads:read, crm:admin
+    let history = s
+        .graphql(&admin_token, LIST, json!({ "user": user, "all": true }))
+        .await?;
+    let history = history["data"]["userPermissions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(history.len(), 4, "{history:?}");
+    assert!(history.iter().any(|g| g["role"] == "WRITE"
+        && g["subsystem"] == "CRM"
+        && g["active"] == false
+        && g["revokedBy"] == p.admin.to_string()));
+
+    let revoked = s
+        .graphql(&admin_token, REVOKE, json!({ "user": user, "s": "CRM" }))
+        .await?;
+    assert_eq!(
+        revoked["data"]["revokePermission"]["active"], false,
+        "{revoked}"
+    );
+    let again = s
+        .graphql(&admin_token, REVOKE, json!({ "user": user, "s": "CRM" }))
+        .await?;
+    assert_eq!(code(&again), "NOT_FOUND");
+
+    // Not an admin: refused. Another tenant's user: the same answer as no user at all.
+    let refused = s
+        .graphql(
+            &marketer_token,
+            GRANT,
+            json!({ "user": user, "s": "SALES", "r": "ADMIN" }),
+        )
+        .await?;
+    assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
+    let foreign = s
+        .graphql(
+            &admin_token,
+            GRANT,
+            json!({ "user": p.stranger.to_string(), "s": "ADS", "r": "READ" }),
+        )
+        .await?;
+    let missing = s
+        .graphql(
+            &admin_token,
+            GRANT,
+            json!({ "user": Uuid::now_v7().to_string(), "s": "ADS", "r": "READ" }),
+        )
+        .await?;
+    assert_eq!(code(&foreign), "NOT_FOUND");
+    assert_eq!(
+        foreign["errors"][0]["message"]
+            .as_str()
+            .map(|m| m.replace(&p.stranger.to_string(), "ID")),
+        missing["errors"][0]["message"].as_str().map(|m| m
+            .split(' ')
+            .map(|w| if Uuid::parse_str(w).is_ok() { "ID" } else { w })
+            .collect::<Vec<_>>()
+            .join(" "))
+    );
+    assert!(
+        s.auth.permissions(p.stranger, true).await?.is_empty(),
+        "nothing written for the other tenant"
+    );
+
+    // Changes are audited with who did them.
+    let audit = h
+        .store
+        .audit_entries(
+            TenantScope::Organization(p.org),
+            &AuditFilter::default(),
+            Default::default(),
+        )
+        .await?;
+    let grants: Vec<_> = audit
+        .items
+        .iter()
+        .filter(|e| e.entry.action.starts_with("permission."))
+        .collect();
+    assert_eq!(grants.len(), 3, "{grants:?}");
+    assert!(grants.iter().all(|e| e.entry.actor_id == Some(p.admin)));
+
+    // A platform operator context (no org) with sales:admin may grant in any tenant.
+    let operator = RequestContext::unrestricted();
+    let response = h
+        .run(
+            &operator,
+            GRANT,
+            json!({ "user": p.stranger.to_string(), "s": "ADS", "r": "READ" }),
+        )
+        .await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    let _ = (p.other_org, p.inactive);
+    Ok(())
+}

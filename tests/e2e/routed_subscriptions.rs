@@ -1,0 +1,158 @@
+//! Routed subscriptions: a client subscribed through the router's WebSocket
+//! (graphql-transport-ws) receives what a mutation sent through the router caused,
+//! for each subgraph that pushes live data to dashboards and agents.
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use super::fixture;
+use super::harness::bearer;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_json(socket: &mut Socket) -> Result<Value> {
+    loop {
+        match socket.next().await.context("the socket closed")?? {
+            Message::Text(text) => return Ok(serde_json::from_str(&text)?),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => bail!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+/// Opens a subscription through the router as the holder of `token`.
+async fn subscribe(router_url: &str, token: &str, query: &str) -> Result<Socket> {
+    let mut request = router_url
+        .replace("http://", "ws://")
+        .into_client_request()?;
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    socket
+        .send(Message::Text(
+            json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}})
+                .to_string()
+                .into(),
+        ))
+        .await?;
+    assert_eq!(next_json(&mut socket).await?["type"], "connection_ack");
+    socket
+        .send(Message::Text(
+            json!({"id": "1", "type": "subscribe", "payload": {"query": query}})
+                .to_string()
+                .into(),
+        ))
+        .await?;
+    Ok(socket)
+}
+
+/// Runs `cause` until the subscription delivers a message, and returns that message.
+///
+/// The router opens its own subscription to the subgraph when it gets ours, and
+/// nothing tells the client when that is done, so the cause is repeated. The pause
+/// is a poll interval, not a limit on how long this may take.
+async fn first_message<F, Fut>(socket: &mut Socket, mut cause: F) -> Result<Value>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    loop {
+        cause().await?;
+        if let Ok(message) =
+            tokio::time::timeout(Duration::from_millis(500), next_json(socket)).await
+        {
+            return message;
+        }
+    }
+}
+
+#[tokio::test]
+async fn ads_a_routed_subscription_receives_a_metric_recorded_through_the_router() -> Result<()> {
+    let f = fixture::start().await?;
+    let writer = bearer(&f.token(Some(f.org_a), &["ads:write"]));
+    let ads = f
+        .router
+        .post(
+            r#"query($c: ID!) { ads(filter: {campaignId: $c}) { edges { node { id } } } }"#,
+            json!({"c": f.campaign_1.to_string()}),
+            &writer,
+        )
+        .await?;
+    let ad_id = ads["data"]["ads"]["edges"][0]["node"]["id"]
+        .as_str()
+        .with_context(|| format!("an ad of campaign 1: {ads:#}"))?
+        .to_string();
+
+    let reader = f.token(Some(f.org_a), &["ads:read"]);
+    let subscription = format!(
+        r#"subscription {{ campaignMetrics(campaignId: "{}") {{ adId day totals {{ impressions spend }} }} }}"#,
+        f.campaign_1
+    );
+    let mut socket = subscribe(&f.router.url, &reader, &subscription).await?;
+
+    // Recording a day again replaces it, so repeating the cause changes nothing else.
+    let record =
+        r#"mutation($input: [AdDayMetricsInput!]!) { recordAdMetrics(input: $input) { id } }"#;
+    let day = json!({"input": [{"adId": ad_id, "day": "2026-10-20", "impressions": 4321, "clicks": 12, "spend": "6.50"}]});
+    let message = first_message(&mut socket, || async {
+        let recorded = f.router.post(record, day.clone(), &writer).await?;
+        assert!(recorded.get("errors").is_none(), "{recorded:#}");
+        Ok(())
+    })
+    .await?;
+    assert_eq!(message["type"], "next", "{message:#}");
+    assert_eq!(
+        message["payload"]["data"]["campaignMetrics"],
+        json!({"adId": ad_id, "day": "2026-10-20", "totals": {"impressions": 4321, "spend": "6.50"}})
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn crm_an_agent_subscribed_through_the_router_hears_of_a_lead_captured_through_it()
+-> Result<()> {
+    let f = fixture::start().await?;
+    let agent = f.user_token(f.marketer_a, f.org_a, &["crm:write"]);
+    let mut socket = subscribe(
+        &f.router.url,
+        &agent,
+        "subscription { leadQueueUpdates { kind leadId } }",
+    )
+    .await?;
+
+    // Capturing the same person again merges into their open lead, so repeating the
+    // cause makes one lead, and every capture is an event about that lead.
+    let capture =
+        r#"mutation($input: CaptureLeadInput!) { captureLead(input: $input) { lead { id } } }"#;
+    let input = json!({"input": {
+        "campaignId": f.campaign_1.to_string(),
+        "email": "routed.subscriber@example.test",
+        "fullName": "Routed Subscriber",
+        "source": "EMAIL",
+    }});
+    let writer = bearer(&agent);
+    let message = first_message(&mut socket, || async {
+        let captured = f.router.post(capture, input.clone(), &writer).await?;
+        assert!(captured.get("errors").is_none(), "{captured:#}");
+        Ok(())
+    })
+    .await?;
+    // One more capture merges into the same open lead and names it.
+    let again = f.router.post(capture, input.clone(), &writer).await?;
+    let lead_id = again["data"]["captureLead"]["lead"]["id"]
+        .as_str()
+        .with_context(|| format!("the lead's id: {again:#}"))?;
+    assert_eq!(message["type"], "next", "{message:#}");
+    let event = &message["payload"]["data"]["leadQueueUpdates"];
+    assert_eq!(event["leadId"], json!(lead_id), "{message:#}");
+    assert!(event["kind"].is_string(), "{message:#}");
+    Ok(())
+}
