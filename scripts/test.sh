@@ -26,6 +26,13 @@ apt_install() {
 pg_bin_present() { have initdb || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
 
 log "checking the tools the tests need"
+# A full debug build of the workspace takes about 7 GB: say so up front rather than
+# failing half-way through with "No space left on device".
+free_kb=$(df -Pk . | awk 'NR==2 {print $4}')
+echo "disk: $((free_kb / 1024 / 1024)) GB free here; the build needs about 8 GB"
+if [ "${free_kb:-0}" -lt $((8 * 1024 * 1024)) ]; then
+  echo "warning: less than 8 GB free; the build may run out of disk" >&2
+fi
 pg_bin_present || { log "installing PostgreSQL"; apt_install postgresql; }
 have redis-server || { log "installing Redis"; apt_install redis-server; }
 have node && have npm || { log "installing node and npm (for the composition check)"; apt_install nodejs npm; }

@@ -21,7 +21,10 @@ use crate::server::{Adapter, Shared, Transport};
 /// Where the protected-resource metadata is served (RFC 9728).
 pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 
-/// The caller of an adapter whose token checks are off (development only): every role, no token.
+/// The caller of an adapter whose token checks are off (development only): every role (so
+/// every tool is listed), no token, nothing verified. The roles only choose what is listed:
+/// the router and the subgraphs trust nothing but a verified token, so such a caller gets
+/// `UNAUTHENTICATED` from the graph, never data.
 pub fn development_caller() -> Caller {
     Caller {
         roles: [
@@ -88,19 +91,17 @@ async fn authenticate(
     if !request.uri().path().starts_with("/mcp") {
         return next.run(request).await;
     }
+    let token = bearer_of(request.headers());
     if !shared.config.auth {
-        request.extensions_mut().insert(development_caller());
+        // Nothing is checked here, so nothing is vouched for: a bearer the client sent goes to
+        // the router as it came, and the graph verifies it (no token: the graph refuses data).
+        let caller = Caller {
+            token,
+            ..development_caller()
+        };
+        request.extensions_mut().insert(caller);
         return next.run(request).await;
     }
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_string());
     let Some(token) = token else {
         return challenge(&shared, None);
     };
@@ -114,6 +115,14 @@ async fn authenticate(
             challenge(&shared, Some(&reason))
         }
     }
+}
+
+/// The token of an `Authorization: Bearer ...` header (the scheme in any case, RFC 7235).
+fn bearer_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
 }
 
 /// 401 with `WWW-Authenticate: Bearer resource_metadata=...` (RFC 6750, RFC 9728).

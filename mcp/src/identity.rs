@@ -35,15 +35,6 @@ impl Caller {
             .iter()
             .all(|(subsystem, role)| self.roles.get(subsystem).is_some_and(|held| held >= role))
     }
-
-    /// The roles as the `x-promptsales-roles` header writes them.
-    pub fn roles_header(&self) -> String {
-        self.roles
-            .iter()
-            .map(|(s, r)| format!("{}:{}", subsystem_name(*s), role_name(*r)))
-            .collect::<Vec<_>>()
-            .join(",")
-    }
 }
 
 /// `sales`, `ads`, `crm`, `content`.
@@ -208,6 +199,5 @@ mod tests {
         assert!(!caller.may(&[(Subsystem::Sales, Role::Write)].into()));
         assert!(!caller.may(&[(Subsystem::Ads, Role::Read)].into()));
         assert!(caller.may(&BTreeMap::new()));
-        assert_eq!(caller.roles_header(), "sales:read,crm:write");
     }
 }

@@ -32,6 +32,7 @@ use server::{Adapter, Shared, Transport};
 pub async fn serve_stdio(config: Config) -> Result<(), McpError> {
     let shared = Shared::new(config)?;
     let _watcher = watch::start(shared.clone())?;
+    warn_if_development(&shared.config);
     if shared.config.client.is_none() && shared.config.auth {
         tracing::warn!(
             "no service credential (PROMPTSALES_MCP_CLIENT_ID/SECRET): only the schema tools are listed"
@@ -65,6 +66,7 @@ pub async fn serve_http_on(
 ) -> Result<(), McpError> {
     let shared = Shared::new(config)?;
     let _watcher = watch::start(shared.clone())?;
+    warn_if_development(&shared.config);
     let cancel = CancellationToken::new();
     let app = http::app(shared.clone(), cancel.clone());
     tracing::info!(
@@ -79,6 +81,19 @@ pub async fn serve_http_on(
         })
         .await?;
     Ok(())
+}
+
+/// Says loudly, at start, that token checks are off (it is never the default).
+fn warn_if_development(config: &Config) {
+    if !config.auth {
+        tracing::warn!(
+            address = %config.listen,
+            "PROMPTSALES_MCP_AUTH is off (development only): no token is checked here and every \
+             tool is listed; calls carry only a token the graph verifies itself (the caller's \
+             bearer over HTTP, the service credential over stdio) and, without one, the graph \
+             refuses data (UNAUTHENTICATED)"
+        );
+    }
 }
 
 /// Logs to stderr (stdio mode: stdout carries the protocol), filter from `PROMPTSALES_LOG`.

@@ -76,6 +76,53 @@ impl RedisFailure {
     }
 }
 
+/// A Redis server's version, as `INFO server` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ServerVersion {
+    /// Major.
+    pub major: u32,
+    /// Minor.
+    pub minor: u32,
+    /// Patch.
+    pub patch: u32,
+}
+
+impl std::fmt::Display for ServerVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// The oldest Redis the response cache works with (`EXPIRE ... NX|GT` came in 7.0).
+pub const RESPONSE_CACHE_MIN_VERSION: ServerVersion = ServerVersion {
+    major: 7,
+    minor: 0,
+    patch: 0,
+};
+
+/// The `redis_version:` line of `INFO server` output (Valkey reports its Redis-compatible version there too).
+pub fn parse_server_version(info: &str) -> Option<ServerVersion> {
+    let version = info
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("redis_version:"))?;
+    let mut parts = version.trim().split('.').map(|p| p.parse::<u32>());
+    Some(ServerVersion {
+        major: parts.next()?.ok()?,
+        minor: parts.next().unwrap_or(Ok(0)).ok()?,
+        patch: parts.next().unwrap_or(Ok(0)).ok()?,
+    })
+}
+
+/// `url` with any password replaced, for logs.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// A lazily connected Redis with a per-command timeout and a key prefix.
 pub struct Redis {
     client: redis::Client,
@@ -85,12 +132,14 @@ pub struct Redis {
     connecting: tokio::sync::Mutex<()>,
     /// Whether the current outage was logged at `warn` already (later attempts log at `debug`).
     outage_logged: AtomicBool,
+    /// The server's version, read once after the first connection (shared with the task reading it).
+    server_version: Arc<OnceLock<ServerVersion>>,
 }
 
 impl std::fmt::Debug for Redis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Redis")
-            .field("url", &self.settings.url)
+            .field("url", &redacted(&self.settings.url))
             .field("key_prefix", &self.settings.key_prefix)
             .field("timeout", &self.settings.timeout)
             .finish()
@@ -126,7 +175,18 @@ impl Redis {
             last_failure: Mutex::new(None),
             connecting: tokio::sync::Mutex::new(()),
             outage_logged: AtomicBool::new(false),
+            server_version: Arc::default(),
         })
+    }
+
+    /// The server's version; `None` until it has been read after the first connection (or when it cannot be).
+    pub fn server_version(&self) -> Option<ServerVersion> {
+        self.server_version.get().copied()
+    }
+
+    /// Connects now rather than on the first request, so the server version is logged at startup.
+    pub async fn warm_up(&self) {
+        let _ = self.connection().await;
     }
 
     /// `key` with the configured prefix.
@@ -242,18 +302,53 @@ impl Redis {
                     *slot = Some(connection.clone());
                 }
                 self.outage_logged.store(false, Ordering::Relaxed);
-                tracing::info!(url = %self.settings.url, "connected to redis");
+                tracing::info!(url = %redacted(&self.settings.url), "connected to redis");
+                self.read_server_version(connection.clone());
                 Some(connection)
             }
             Err(error) => {
                 if let Ok(mut t) = self.last_failure.lock() {
                     *t = Some(Instant::now());
                 }
-                self.log_outage(|| tracing::warn!(url = %self.settings.url, %error, "redis unreachable; serving without it"));
-                tracing::debug!(url = %self.settings.url, %error, "redis unreachable");
+                let url = redacted(&self.settings.url);
+                self.log_outage(
+                    || tracing::warn!(%url, %error, "redis unreachable; serving without it"),
+                );
+                tracing::debug!(%url, %error, "redis unreachable");
                 None
             }
         }
+    }
+
+    /// Reads and logs the server version once, in the background (the request that connected does not wait).
+    fn read_server_version(&self, mut connection: ConnectionManager) {
+        if self.server_version.get().is_some() {
+            return;
+        }
+        let slot = self.server_version.clone();
+        tokio::spawn(async move {
+            let info: redis::RedisResult<String> = redis::cmd("INFO")
+                .arg("server")
+                .query_async(&mut connection)
+                .await;
+            let Some(version) = info.ok().as_deref().and_then(parse_server_version) else {
+                tracing::warn!(
+                    "cannot read the redis server version (INFO server); the response cache needs Redis {RESPONSE_CACHE_MIN_VERSION} or later"
+                );
+                return;
+            };
+            if slot.set(version).is_err() {
+                return;
+            }
+            if version < RESPONSE_CACHE_MIN_VERSION {
+                tracing::warn!(
+                    %version,
+                    "redis is older than {RESPONSE_CACHE_MIN_VERSION}: the response cache (EXPIRE NX/GT) stays off; APQ and rate limits work"
+                );
+            } else {
+                tracing::info!(%version, "redis server version");
+            }
+        });
     }
 
     fn current(&self) -> Option<ConnectionManager> {
@@ -264,6 +359,28 @@ impl Redis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_server_version_is_read_from_info() {
+        let info = "# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:00000000\r\n";
+        let version = parse_server_version(info).unwrap();
+        assert_eq!(version.to_string(), "7.0.15");
+        assert!(version >= RESPONSE_CACHE_MIN_VERSION);
+        let old = parse_server_version("redis_version:6.2.14\n").unwrap();
+        assert!(old < RESPONSE_CACHE_MIN_VERSION);
+        assert_eq!(parse_server_version("redis_version:8\n").unwrap().major, 8);
+        assert_eq!(parse_server_version("# Server\r\n"), None);
+        assert_eq!(parse_server_version("redis_version:x.1\n"), None);
+    }
+
+    #[test]
+    fn logged_urls_hide_the_password() {
+        assert_eq!(
+            redacted("redis://:s3cret@cache:6379/0"),
+            "redis://***@cache:6379/0"
+        );
+        assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
 
     #[test]
     fn keys_take_the_prefix() {

@@ -73,6 +73,8 @@ enum Command {
     },
     /// Prints an access token from the running sales subgraph (`--email` for a user, else the demo client).
     Token(token::TokenArgs),
+    /// Rotates or retires the sales subgraph's token signing keys (its key files).
+    SigningKey(token::SigningKeyArgs),
     /// Exports the SDLs and composes `schema/supergraph.graphql` (needs node and npm).
     Compose {
         /// The folder holding the SDLs and the supergraph.
@@ -116,6 +118,7 @@ impl Cli {
             Command::Compose { dir, check } => schema::compose(&dir, check),
             Command::Mcp { stdio } => mcp::run(stdio),
             Command::Token(args) => token::run(args),
+            Command::SigningKey(args) => token::signing_key(args),
             Command::Bench {
                 target: BenchTarget::Router(args),
             } => bench::run(args),

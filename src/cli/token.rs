@@ -82,3 +82,59 @@ pub fn run(args: TokenArgs) -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+/// `promptsales signing-key`: the token signing keys of the sales subgraph, in
+/// its key files (`PROMPTSALES_JWT_PRIVATE_KEY_FILE`, `PROMPTSALES_JWT_ROTATION_FILE`).
+/// A running sales subgraph re-reads them every `PROMPTSALES_JWT_KEY_RELOAD_INTERVAL`.
+#[derive(Debug, clap::Args)]
+pub struct SigningKeyArgs {
+    #[command(subcommand)]
+    action: SigningKeyAction,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum SigningKeyAction {
+    /// Shows the signing, next and previous key ids with their times (never key material).
+    Status,
+    /// Publishes a new key now; it signs from `--activate-in` seconds on, and the key it
+    /// supersedes stays published until its last tokens have expired.
+    Rotate {
+        /// Seconds between publishing the new key and signing with it; keep it longer than
+        /// the verifiers' JWKS caches (the router polls every 5 minutes). 0 for an emergency.
+        #[arg(
+            long,
+            env = "PROMPTSALES_JWT_KEY_ACTIVATION_DELAY",
+            default_value_t = 660
+        )]
+        activate_in: u64,
+    },
+    /// Stops publishing a key now, so its tokens are refused (a leaked key), or cancels
+    /// a pending rotation when given the next key's id.
+    Retire {
+        /// The key id (`kid`), as `status` shows it.
+        kid: String,
+    },
+}
+
+/// Runs `promptsales signing-key`.
+pub fn signing_key(args: SigningKeyArgs) -> anyhow::Result<()> {
+    let files = promptsales_sales::auth::keys::KeyFiles::from_env();
+    match args.action {
+        SigningKeyAction::Status => {}
+        SigningKeyAction::Rotate { activate_in } => {
+            let lifetimes = promptsales_sales::auth::Lifetimes::from_env()?;
+            let leeway = promptsales_kit::auth::AuthConfig::from_env()?.leeway_seconds;
+            // The superseded key outlives every token it signed.
+            let grace = lifetimes.access + std::time::Duration::from_secs(leeway);
+            let (kid, activate_at) =
+                files.rotate(std::time::Duration::from_secs(activate_in), grace)?;
+            println!("published key {kid}; it signs from {activate_at}");
+        }
+        SigningKeyAction::Retire { kid } => {
+            files.retire(&kid)?;
+            println!("key {kid} is no longer published; tokens it signed are refused");
+        }
+    }
+    print!("{}", files.describe()?);
+    Ok(())
+}

@@ -149,11 +149,13 @@ async fn supervise(
     // `/health` answers before the supergraph is loaded; `/readiness` once it can serve.
     wait_ready("router", &format!("{router}/readiness"), running).await?;
 
-    // The MCP adapter (AI agents' tools), in front of the router just started.
-    let mcp_port: u16 = std::env::var("PROMPTSALES_MCP_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(4010);
+    // The MCP adapter (AI agents' tools), in front of the router just started. Its own
+    // configuration says where it listens, so a bad setting stops `up` here, with its reason.
+    let mcp_listen = reachable(
+        promptsales_mcp::Config::from_env()
+            .context("MCP adapter configuration")?
+            .listen,
+    );
     let child = with_parent_death_signal(Command::new(exe).arg("mcp"))
         .env("PROMPTSALES_ROUTER_URL", format!("{router}/graphql"))
         .stdin(Stdio::null())
@@ -161,13 +163,17 @@ async fn supervise(
         .spawn()
         .context("starting the MCP adapter")?;
     running.push(Running { name: "mcp", child });
-    let mcp = format!("http://127.0.0.1:{mcp_port}");
+    let mcp = format!("http://{mcp_listen}");
     wait_ready("mcp", &format!("{mcp}/health"), running).await?;
 
     println!();
     println!("PromptSales is up.");
     println!("  GraphiQL and GraphQL: {router}/graphql");
-    println!("  subgraphs: sales :4001, ads :4002, crm :4003, content :4004 (each at /graphql)");
+    let mut subgraphs = Vec::with_capacity(ALL.len());
+    for component in ALL {
+        subgraphs.push((component.name(), reachable(component.config()?.listen)));
+    }
+    println!("  {}", subgraphs_line(&subgraphs));
     println!("  MCP adapter (streamable HTTP, bearer tokens): {mcp}/mcp");
     println!();
     let sales = format!(
@@ -204,6 +210,21 @@ async fn supervise(
             }
         }
     }
+}
+
+/// Where each subgraph really listens (`sales :4001, ...`; the host too when not loopback).
+fn subgraphs_line(listening: &[(&str, SocketAddr)]) -> String {
+    let each: Vec<String> = listening
+        .iter()
+        .map(|(name, address)| {
+            if address.ip().is_loopback() {
+                format!("{name} :{}", address.port())
+            } else {
+                format!("{name} {address}")
+            }
+        })
+        .collect();
+    format!("subgraphs: {} (each at /graphql)", each.join(", "))
 }
 
 /// The first component whose process has ended.
@@ -284,5 +305,24 @@ fn absolute(path: PathBuf) -> anyhow::Result<PathBuf> {
         Ok(path)
     } else {
         Ok(std::env::current_dir()?.join(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_banner_names_the_ports_the_subgraphs_listen_on() {
+        let at = |ip: [u8; 4], port| SocketAddr::from((ip, port));
+        assert_eq!(
+            subgraphs_line(&[
+                ("sales", at([127, 0, 0, 1], 5101)),
+                ("ads", at([127, 0, 0, 1], 5102)),
+                ("crm", reachable(at([0, 0, 0, 0], 5103))),
+                ("content", at([10, 0, 0, 7], 4004)),
+            ]),
+            "subgraphs: sales :5101, ads :5102, crm :5103, content 10.0.0.7:4004 (each at /graphql)"
+        );
     }
 }

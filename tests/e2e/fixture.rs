@@ -135,8 +135,8 @@ struct Rows {
 /// Creates four fresh PostgreSQL databases, inserts the known rows, starts the subgraphs and the router.
 pub async fn start() -> anyhow::Result<Fixture> {
     let pg = postgres().await;
-    let (sales, sales_db) =
-        promptsales_sales::open_store(&pg.fresh_database("e2e_sales").await?).await?;
+    let sales_url = pg.fresh_database("e2e_sales").await?;
+    let (sales, sales_db) = promptsales_sales::open_store(&sales_url).await?;
     let (ads, ads_db) = promptsales_ads::open_store(&pg.fresh_database("e2e_ads").await?).await?;
     let crm_key = promptsales_crm::crypto::DataKey::generate()?;
     let (crm, crm_db) =
@@ -157,6 +157,13 @@ pub async fn start() -> anyhow::Result<Fixture> {
         Lifetimes::default(),
     ));
     let auth: Arc<dyn AuthStore> = Arc::new(SeaAuthStore::new(sales_db.clone()));
+    // The agenda scheduler, as the sales service runs it, ticking often so that a reminder
+    // fires soon after it is due (`agendaNotifications`); it stops with the test's runtime.
+    promptsales_sales::scheduler::spawn(
+        sales.clone(),
+        &sales_url,
+        std::time::Duration::from_millis(250),
+    );
     let mut subgraphs = Vec::new();
     subgraphs.push(
         ServedSubgraph::start(promptsales_sales::http_router(

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::fixture;
-use super::harness::{bearer, data, error_codes};
+use super::harness::{bearer, data, error_codes, post_graphql};
 
 const CAMPAIGN: &str = "query($id: ID!) { campaign(id: $id) { name } }";
 
@@ -493,4 +493,232 @@ async fn subscriptions_through_the_router_run_as_the_token_in_connection_init() 
         ad_id.as_str(),
         "{frame}"
     );
+}
+
+const ADS: &str = "{ ads(first: 1) { edges { node { id } } } }";
+
+#[tokio::test]
+async fn a_rotated_signing_key_is_picked_up_by_the_other_subgraphs_without_a_restart() {
+    let f = fixture::start().await.expect("the graph starts");
+    let client = reqwest::Client::new();
+    let ads_url = f.subgraph_urls[1].clone();
+    let sales_url = f.subgraph_urls[0].clone();
+    let roles = ["sales:read", "ads:read"];
+    let old_token = f.token(Some(f.org_a), &roles);
+    let old_kid = f.issuer.key().kid().to_string();
+
+    // The ads subgraph fetches the issuer's keys on first use and caches them.
+    let first = post_graphql(&client, &ads_url, ADS, json!({}), &bearer(&old_token))
+        .await
+        .expect("query");
+    assert!(error_codes(&first).is_empty(), "{first:#}");
+
+    // Rotation, signing at once (what `promptsales signing-key rotate --activate-in 0` does
+    // to the files, which a running sales subgraph re-reads).
+    let next = promptsales_kit::auth::SigningKey::generate().expect("key");
+    let new_kid = next.kid().to_string();
+    let only_new = promptsales_kit::auth::Verifier::local(
+        &promptsales_kit::auth::AuthConfig::default(),
+        &next.jwks(),
+    );
+    f.issuer
+        .rotate(next, std::time::Duration::ZERO)
+        .expect("rotated");
+    let new_token = f.token(Some(f.org_a), &roles);
+    // Signed with the new key.
+    assert!(only_new.verify(&new_token).await.is_ok());
+    assert!(only_new.verify(&old_token).await.is_err());
+    let published = |set: &Value| {
+        let mut kids: Vec<String> = set["keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k["kid"].as_str().map(str::to_string))
+            .collect();
+        kids.sort();
+        kids
+    };
+    let jwks: Value = client
+        .get(&f.jwks_url)
+        .send()
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("json");
+    let mut both = vec![old_kid.clone(), new_kid.clone()];
+    both.sort();
+    assert_eq!(published(&jwks), both);
+
+    // The ads subgraph meets an unknown kid and refetches the keys itself (rate-limited,
+    // so it may take a few seconds), long before its 10-minute cache would expire.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let answer = post_graphql(&client, &ads_url, ADS, json!({}), &bearer(&new_token))
+            .await
+            .expect("query");
+        if error_codes(&answer).is_empty() {
+            break;
+        }
+        assert_eq!(error_codes(&answer), vec!["UNAUTHENTICATED"], "{answer:#}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new key was never picked up: {answer:#}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    // A token signed before the rotation still verifies, on the subgraphs and through the router.
+    let old_on_ads = post_graphql(&client, &ads_url, ADS, json!({}), &bearer(&old_token))
+        .await
+        .expect("query");
+    assert!(error_codes(&old_on_ads).is_empty(), "{old_on_ads:#}");
+    let id = json!({ "id": f.campaign_1.to_string() });
+    let routed = f
+        .router
+        .post(CAMPAIGN, id.clone(), &bearer(&old_token))
+        .await
+        .expect("query");
+    assert_eq!(data(&routed)["campaign"]["name"], "Winter Summit");
+
+    // Retired: no longer published, and the issuer's own subgraph refuses its tokens at once.
+    f.issuer.retire(&old_kid).expect("retired");
+    let jwks: Value = client
+        .get(&f.jwks_url)
+        .send()
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(published(&jwks), vec![new_kid.clone()]);
+    let refused = post_graphql(
+        &client,
+        &sales_url,
+        CAMPAIGN,
+        id.clone(),
+        &bearer(&old_token),
+    )
+    .await
+    .expect("query");
+    assert_eq!(
+        error_codes(&refused),
+        vec!["UNAUTHENTICATED"],
+        "{refused:#}"
+    );
+    let accepted = post_graphql(&client, &sales_url, CAMPAIGN, id, &bearer(&new_token))
+        .await
+        .expect("query");
+    assert_eq!(data(&accepted)["campaign"]["name"], "Winter Summit");
+}
+
+/// Runs `promptsales signing-key <args>` on the key files in `dir`; its stdout.
+async fn signing_key_command(dir: &std::path::Path, args: &[&str]) -> String {
+    let output = tokio::process::Command::new(super::harness::promptsales_bin())
+        .arg("signing-key")
+        .args(args)
+        .env(
+            "PROMPTSALES_JWT_PRIVATE_KEY_FILE",
+            dir.join("jwt-signing.pem"),
+        )
+        .env_remove("PROMPTSALES_JWT_ROTATION_FILE")
+        .env_remove("PROMPTSALES_JWT_KEY_ACTIVATION_DELAY")
+        .output()
+        .await
+        .expect("runs promptsales signing-key");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "signing-key {args:?}: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[tokio::test]
+async fn the_signing_key_command_rotates_and_retires_keys_a_running_issuer_reloads() {
+    use promptsales_sales::auth::keys::KeyFiles;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = KeyFiles::beside(dir.path().join("jwt-signing.pem"));
+    let issuer = promptsales_sales::auth::Issuer::with_ring(
+        files.load_or_create().expect("first key"),
+        Some(files.clone()),
+        promptsales_kit::auth::AuthConfig::default(),
+        promptsales_sales::auth::Lifetimes::default(),
+    );
+    let old = issuer.key().kid().to_string();
+    let old_token = issuer
+        .access_token(
+            "agent",
+            promptsales_kit::auth::TokenType::Client,
+            None,
+            vec![],
+        )
+        .expect("sign")
+        .token;
+    let verifier = issuer.verifier();
+    let kids = |issuer: &promptsales_sales::auth::Issuer| {
+        let mut kids: Vec<String> = issuer
+            .jwks()
+            .keys
+            .into_iter()
+            .filter_map(|k| k.common.key_id)
+            .collect();
+        kids.sort();
+        kids
+    };
+
+    // The default rotation only publishes the new key (it signs 11 minutes later).
+    let out = signing_key_command(dir.path(), &["rotate"]).await;
+    issuer.reload();
+    let pending = kids(&issuer);
+    assert_eq!(pending.len(), 2, "{out}");
+    assert_eq!(issuer.key().kid(), old, "not signing yet: {out}");
+    let next = pending
+        .iter()
+        .find(|k| **k != old)
+        .cloned()
+        .unwrap_or_default();
+    assert!(out.contains(&format!("next:     {next}")), "{out}");
+    // A second rotation is refused while one is pending; retiring the pending key cancels it.
+    let refused = tokio::process::Command::new(super::harness::promptsales_bin())
+        .args(["signing-key", "rotate"])
+        .env(
+            "PROMPTSALES_JWT_PRIVATE_KEY_FILE",
+            dir.path().join("jwt-signing.pem"),
+        )
+        .output()
+        .await
+        .expect("runs");
+    assert!(!refused.status.success());
+    signing_key_command(dir.path(), &["retire", &next]).await;
+
+    // An emergency rotation signs at once; the old key stays published for its tokens.
+    let out = signing_key_command(dir.path(), &["rotate", "--activate-in", "0"]).await;
+    issuer.reload();
+    let new = issuer.key().kid().to_string();
+    assert_ne!(new, old, "{out}");
+    let mut both = vec![old.clone(), new.clone()];
+    both.sort();
+    assert_eq!(kids(&issuer), both);
+    assert!(verifier.verify(&old_token).await.is_ok());
+    let new_token = issuer
+        .access_token(
+            "agent",
+            promptsales_kit::auth::TokenType::Client,
+            None,
+            vec![],
+        )
+        .expect("sign")
+        .token;
+    assert!(verifier.verify(&new_token).await.is_ok());
+    let status = signing_key_command(dir.path(), &["status"]).await;
+    assert!(status.contains(&format!("signing:  {new}")), "{status}");
+    assert!(status.contains(&format!("previous: {old}")), "{status}");
+
+    // Retiring the old key: the running issuer drops it on its next reload.
+    signing_key_command(dir.path(), &["retire", &old]).await;
+    issuer.reload();
+    assert_eq!(kids(&issuer), vec![new.clone()]);
+    assert!(verifier.verify(&old_token).await.is_err());
+    assert!(verifier.verify(&new_token).await.is_ok());
 }

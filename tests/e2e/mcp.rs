@@ -762,3 +762,645 @@ async fn over_stdio_the_adapter_uses_its_service_credential() {
     );
     service.cancel().await.expect("closes");
 }
+
+/// An HTTP client session with no `Authorization` header at all.
+async fn connect_http_anonymous(
+    adapter: &HttpAdapter,
+) -> anyhow::Result<RunningService<RoleClient, Client>> {
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(adapter.url.clone()),
+    );
+    let (handler, _) = client();
+    handler
+        .serve_with_lifecycle(transport, ClientLifecycleMode::Initialize)
+        .await
+        .context("MCP handshake over HTTP without a token")
+}
+
+/// The structured `data` of a successful tool result (fails the test with the text otherwise).
+fn data_of(result: &CallToolResult) -> Value {
+    assert_ne!(result.is_error, Some(true), "{}", text_of(result));
+    result
+        .structured_content
+        .as_ref()
+        .map(|s| s["data"].clone())
+        .unwrap_or(Value::Null)
+}
+
+/// Runs `query` on the router as `token`, failing the test on any GraphQL error.
+async fn graph(f: &Fixture, token: &str, query: &str, variables: Value) -> Value {
+    let response = f
+        .router
+        .post(query, variables, &super::harness::bearer(token))
+        .await
+        .expect("the router answers");
+    super::harness::data(&response).clone()
+}
+
+/// Registers a service client of org A at the sales issuer (client-credentials grant).
+async fn register_service_client(f: &Fixture, client_id: &str, secret: &str, roles: &[&str]) {
+    f.auth
+        .upsert_client(OAuthClient {
+            id: uuid::Uuid::now_v7(),
+            client_id: client_id.into(),
+            secret_hash: hash_secret(secret).expect("hashes"),
+            name: "MCP agent".into(),
+            organization_id: Some(f.org_a),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            active: true,
+        })
+        .await
+        .expect("client registered");
+}
+
+#[tokio::test]
+async fn a_sales_agent_gets_their_next_leads_and_a_suggested_reply_through_the_tools() {
+    let f = fixture::start().await.expect("the graph starts");
+    let admin = f.token(
+        Some(f.org_a),
+        &["sales:admin", "crm:write", "content:read", "ads:read"],
+    );
+    // A sales agent of org A, who logs in with a password and holds crm:read.
+    let created = graph(
+        &f,
+        &admin,
+        "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+        json!({ "input": {
+            "organizationId": f.org_a.to_string(), "email": "alba.agent@es.example",
+            "name": "Alba Agent", "userType": "SALES_AGENT" } }),
+    )
+    .await;
+    let agent: uuid::Uuid = created["createUser"]["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("the agent's id");
+    let password = "agent password, long enough";
+    f.set_password(agent, password).await.expect("password set");
+    f.grant(agent, f.org_a, &["crm:read"])
+        .await
+        .expect("granted");
+    // A hot lead of "Customer 2" assigned to the agent, with a question waiting for an answer.
+    let customers = graph(
+        &f,
+        &admin,
+        "{ customers(first: 10) { edges { node { id fullName } } } }",
+        json!({}),
+    )
+    .await;
+    let customer = customers["customers"]["edges"]
+        .as_array()
+        .and_then(|edges| edges.iter().find(|e| e["node"]["fullName"] == "Customer 2"))
+        .and_then(|e| e["node"]["id"].as_str())
+        .expect("Customer 2 of org A")
+        .to_string();
+    let lead = graph(
+        &f,
+        &admin,
+        "mutation($input: CreateLeadInput!) { createLead(input: $input) { id } }",
+        json!({ "input": {
+            "campaignId": f.campaign_1.to_string(), "customerId": customer, "source": "EMAIL",
+            "stage": "SQL", "score": 80, "purchaseIntent": 0.95, "assignedAgentId": agent.to_string() } }),
+    )
+    .await["createLead"]["id"]
+        .as_str()
+        .expect("the lead's id")
+        .to_string();
+    graph(
+        &f,
+        &admin,
+        "mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }",
+        json!({ "input": {
+            "leadId": lead, "actor": "AGENT", "agentId": agent.to_string(), "channel": "EMAIL", "direction": "INBOUND",
+            "summary": "Do you ship the summit backpack to Andorra?" } }),
+    )
+    .await;
+
+    let response = reqwest::Client::new()
+        .post(format!("{}/oauth/token", f.sales_base))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "alba.agent@es.example"),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(response.status(), 200);
+    let login: Value = response.json().await.expect("a token response");
+    let agent_token = login["access_token"].as_str().expect("an access token");
+
+    let adapter = start_http(&f, &shipped_operations(), &[])
+        .await
+        .expect("mcp starts");
+    let (service, _) = connect_http(&adapter, agent_token, ClientLifecycleMode::Initialize)
+        .await
+        .expect("connects");
+    let tools = service.list_all_tools().await.expect("tools/list");
+    let listed = names(&tools);
+    assert!(
+        listed.contains(&"getNextLeads".to_string())
+            && listed.contains(&"getSuggestedReply".to_string()),
+        "{listed:?}"
+    );
+    assert!(
+        !listed.contains(&"getContent".to_string()),
+        "the agent holds crm:read only: {listed:?}"
+    );
+
+    // The queue: the agent's own hot lead first, then org A's open unassigned leads (the
+    // fixture's 2 IQL, 1 MQL, 1 SQL; its WON lead is closed), nothing of org B.
+    let queue = call(&service, "getNextLeads", json!({}))
+        .await
+        .expect("answered");
+    let queue_tool = tools
+        .iter()
+        .find(|t| t.name == "getNextLeads")
+        .expect("listed");
+    assert_fits_output_schema(queue_tool, &queue);
+    let entries = data_of(&queue)["agentQueue"]
+        .as_array()
+        .cloned()
+        .expect("a queue");
+    assert_eq!(entries.len(), 5, "{entries:#?}");
+    let first = &entries[0]["lead"];
+    assert_eq!(first["id"], lead.as_str(), "{entries:#?}");
+    assert_eq!(first["stage"], "SQL");
+    assert_eq!(first["customer"]["fullName"], "Customer 2");
+    assert_eq!(first["campaign"]["id"], f.campaign_1.to_string());
+    let mut stages: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["lead"]["stage"].as_str())
+        .collect();
+    stages.sort_unstable();
+    assert_eq!(stages, ["IQL", "IQL", "MQL", "SQL", "SQL"]);
+    assert!(
+        entries.iter().all(|e| e["lead"]["customer"]["fullName"]
+            .as_str()
+            .is_some_and(|n| n != "Customer 9")),
+        "org B's customer leaked: {entries:#?}"
+    );
+    let priorities: Vec<f64> = entries
+        .iter()
+        .filter_map(|e| e["priority"].as_f64())
+        .collect();
+    assert!(
+        priorities.windows(2).all(|w| w[0] >= w[1]),
+        "highest priority first: {priorities:?}"
+    );
+    let two = call(&service, "getNextLeads", json!({ "first": 2 }))
+        .await
+        .expect("answered");
+    assert_eq!(
+        data_of(&two)["agentQueue"].as_array().map(Vec::len),
+        Some(2)
+    );
+
+    // The copilot answers from the lead's history (the offline writer sends the draft as is).
+    let reply = call(&service, "getSuggestedReply", json!({ "leadId": lead }))
+        .await
+        .expect("answered");
+    let reply_tool = tools
+        .iter()
+        .find(|t| t.name == "getSuggestedReply")
+        .expect("listed");
+    assert_fits_output_schema(reply_tool, &reply);
+    let suggestion = &data_of(&reply)["suggestedReply"];
+    let text = suggestion["text"].as_str().expect("a reply");
+    assert!(text.starts_with("Hi Customer,"), "{text}");
+    assert!(
+        text.contains("Do you ship the summit backpack to Andorra?"),
+        "{text}"
+    );
+    assert!(text.contains("book a short call"), "an SQL lead: {text}");
+    assert_eq!(suggestion["model"], "template-writer");
+    // Another tenant's lead id, or none at all, is the graph's NOT_FOUND.
+    let nowhere = call(
+        &service,
+        "getSuggestedReply",
+        json!({ "leadId": uuid::Uuid::now_v7().to_string() }),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(nowhere.is_error, Some(true));
+    assert!(
+        text_of(&nowhere).contains("NOT_FOUND"),
+        "{}",
+        text_of(&nowhere)
+    );
+    service.cancel().await.expect("closes");
+
+    // A service (no user) must say whose queue it wants.
+    let service_token = f.token(Some(f.org_a), &["crm:read"]);
+    let (bot, _) = connect_http(&adapter, &service_token, ClientLifecycleMode::Initialize)
+        .await
+        .expect("connects");
+    let whose = call(&bot, "getNextLeads", json!({}))
+        .await
+        .expect("answered");
+    assert_eq!(whose.is_error, Some(true));
+    assert!(text_of(&whose).contains("agentId"), "{}", text_of(&whose));
+    let theirs = call(
+        &bot,
+        "getNextLeads",
+        json!({ "agentId": agent.to_string(), "first": 1 }),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(
+        data_of(&theirs)["agentQueue"][0]["lead"]["id"],
+        lead.as_str()
+    );
+    bot.cancel().await.expect("closes");
+}
+
+#[tokio::test]
+async fn a_marketer_generates_campaign_content_and_reads_the_content_and_ai_logs() {
+    let f = fixture::start().await.expect("the graph starts");
+    let adapter = start_http(
+        &f,
+        &shipped_operations(),
+        &[("PROMPTSALES_MCP_ALLOW_MUTATIONS", "true")],
+    )
+    .await
+    .expect("mcp starts");
+    let marketer = f.token(Some(f.org_a), &["sales:read", "content:write"]);
+    let (service, _) = connect_http(&adapter, &marketer, ClientLifecycleMode::Initialize)
+        .await
+        .expect("connects");
+    let tools = service.list_all_tools().await.expect("tools/list");
+    let tool = |name: &str| {
+        tools
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("{name} listed: {:?}", names(&tools)))
+            .clone()
+    };
+
+    let generated = call(
+        &service,
+        "generateCampaignContent",
+        json!({ "input": {
+            "campaignId": f.campaign_1.to_string(), "campaignName": "Winter Summit",
+            "keyMessage": "Gear that keeps climbing",
+            "audiences": [{ "name": "Weekend hikers", "description": "city people who hike on Saturdays" }],
+            "channels": ["INSTAGRAM", "EMAIL"], "hashtags": ["winter"] } }),
+    )
+    .await
+    .expect("answered");
+    assert_fits_output_schema(&tool("generateCampaignContent"), &generated);
+    let pieces = data_of(&generated)["generateCampaignContent"]
+        .as_array()
+        .cloned()
+        .expect("pieces");
+    let mut channels: Vec<&str> = pieces
+        .iter()
+        .filter_map(|p| p["channel"].as_str())
+        .collect();
+    channels.sort_unstable();
+    assert_eq!(channels, ["EMAIL", "INSTAGRAM"], "{pieces:#?}");
+    for piece in &pieces {
+        assert_eq!(piece["audienceName"], "Weekend hikers");
+        assert_eq!(
+            piece["reviewStatus"], "PENDING_REVIEW",
+            "nothing is usable unreviewed"
+        );
+        assert_eq!(piece["model"], "template-writer");
+        let variants = piece["variants"].as_array().expect("variants");
+        assert_eq!(variants.len(), 3, "{piece:#}");
+        assert!(
+            variants.iter().all(|v| v["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("Gear that keeps climbing"))),
+            "{piece:#}"
+        );
+    }
+    let mut ids: Vec<String> = pieces
+        .iter()
+        .filter_map(|p| p["id"].as_str().map(str::to_string))
+        .collect();
+    ids.sort();
+
+    // The campaign's content log holds exactly those pieces; none is usable yet.
+    let log = call(
+        &service,
+        "getCampaignContentLog",
+        json!({ "campaignId": f.campaign_1.to_string() }),
+    )
+    .await
+    .expect("answered");
+    assert_fits_output_schema(&tool("getCampaignContentLog"), &log);
+    let campaign = &data_of(&log)["campaign"];
+    assert_eq!(campaign["name"], "Winter Summit");
+    let logged = campaign["generatedContents"]["edges"]
+        .as_array()
+        .cloned()
+        .expect("edges");
+    let mut logged_ids: Vec<String> = logged
+        .iter()
+        .filter_map(|e| e["node"]["id"].as_str().map(str::to_string))
+        .collect();
+    logged_ids.sort();
+    assert_eq!(logged_ids, ids);
+    assert!(logged.iter().all(|e| e["node"]["usable"] == false));
+    let usable = call(
+        &service,
+        "getCampaignContentLog",
+        json!({ "campaignId": f.campaign_1.to_string(), "usableOnly": true }),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(
+        data_of(&usable)["campaign"]["generatedContents"]["edges"],
+        json!([])
+    );
+    let draft_campaign = call(
+        &service,
+        "getCampaignContentLog",
+        json!({ "campaignId": f.campaign_2.to_string() }),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(
+        data_of(&draft_campaign)["campaign"]["generatedContents"]["edges"],
+        json!([])
+    );
+
+    // The AI request log: one generation per variant, by the offline writer, and the
+    // search for assets to suggest to the audience.
+    let requests = call(&service, "getAiRequestLog", json!({}))
+        .await
+        .expect("answered");
+    assert_fits_output_schema(&tool("getAiRequestLog"), &requests);
+    let entries = data_of(&requests)["aiRequestLog"]["edges"]
+        .as_array()
+        .cloned()
+        .expect("edges");
+    let generations: Vec<&Value> = entries
+        .iter()
+        .map(|e| &e["node"])
+        .filter(|n| n["operation"] == "content.generate")
+        .collect();
+    assert_eq!(generations.len(), 3 * pieces.len(), "{entries:#?}");
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["node"]["operation"] == "content.search"),
+        "{entries:#?}"
+    );
+    assert!(
+        generations.iter().all(|n| n["model"] == "template-writer"),
+        "{entries:#?}"
+    );
+    service.cancel().await.expect("closes");
+
+    // Org B's log holds none of it; a reader may not generate.
+    let rival = f.token(Some(f.org_b), &["sales:read", "content:read"]);
+    let (rival, _) = connect_http(&adapter, &rival, ClientLifecycleMode::Initialize)
+        .await
+        .expect("connects");
+    let theirs = call(&rival, "getAiRequestLog", json!({}))
+        .await
+        .expect("answered");
+    assert_eq!(data_of(&theirs)["aiRequestLog"]["edges"], json!([]));
+    let foreign = call(
+        &rival,
+        "getCampaignContentLog",
+        json!({ "campaignId": f.campaign_1.to_string() }),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(foreign.is_error, Some(true));
+    assert!(
+        text_of(&foreign).contains("NOT_FOUND"),
+        "{}",
+        text_of(&foreign)
+    );
+    let hidden = call(&rival, "generateCampaignContent", json!({})).await;
+    assert!(hidden.is_err(), "content:read does not write: {hidden:?}");
+    rival.cancel().await.expect("closes");
+}
+
+#[tokio::test]
+async fn over_stdio_a_2026_client_discovers_calls_and_hears_of_new_tools() {
+    let f = fixture::start().await.expect("the graph starts");
+    register_service_client(
+        &f,
+        "mcp-modern",
+        "modern-secret",
+        &["content:read", "sales:read"],
+    )
+    .await;
+    let folder = tempfile::tempdir().expect("a folder");
+    std::fs::copy(
+        shipped_operations().join("content.graphql"),
+        folder.path().join("content.graphql"),
+    )
+    .expect("copied");
+    let mut command = Command::new(promptsales_bin());
+    command
+        .args(["mcp", "--stdio"])
+        .envs(adapter_env(&f, folder.path()))
+        .env(
+            "PROMPTSALES_MCP_TOKEN_URL",
+            format!("{}/oauth/token", f.sales_base),
+        )
+        .env("PROMPTSALES_MCP_CLIENT_ID", "mcp-modern")
+        .env("PROMPTSALES_MCP_CLIENT_SECRET", "modern-secret");
+    let (handler, _) = client();
+    // 2026-07-28 over stdio: `server/discover`, no `initialize`.
+    let service = handler
+        .serve_with_lifecycle(
+            TokioChildProcess::new(command).expect("spawns promptsales mcp --stdio"),
+            ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .expect("discovers over stdio");
+    assert_eq!(
+        service.peer_info().expect("server info").protocol_version,
+        ProtocolVersion::V_2026_07_28
+    );
+    let listed = names(&service.list_all_tools().await.expect("tools/list"));
+    assert!(listed.contains(&"getContent".to_string()), "{listed:?}");
+    assert!(!listed.contains(&"countAssets".to_string()), "{listed:?}");
+    let result = call(
+        &service,
+        "getContent",
+        json!({ "description": "snowy backpack" }),
+    )
+    .await
+    .expect("tools/call");
+    assert_expected_assets(&result);
+
+    // The list-changed notification reaches a stdio client through `subscriptions/listen`.
+    let mut subscription = service
+        .listen(SubscriptionFilter::builder().tools_list_changed().build())
+        .await
+        .expect("subscribed");
+    assert_eq!(subscription.acknowledged().tools_list_changed, Some(true));
+    std::fs::write(
+        folder.path().join("count.graphql"),
+        "# How many assets a campaign uses.\nquery countAssets($id: ID!) { campaign(id: $id) { assetCount } }\n",
+    )
+    .expect("written");
+    let heard = tokio::time::timeout(Duration::from_secs(60), subscription.next())
+        .await
+        .expect("a notification within a minute")
+        .expect("the subscription is open");
+    assert!(
+        matches!(
+            heard,
+            Some(ServerNotification::ToolListChangedNotification(_))
+        ),
+        "{heard:?}"
+    );
+    let count = call(
+        &service,
+        "countAssets",
+        json!({ "id": f.campaign_1.to_string() }),
+    )
+    .await
+    .expect("call");
+    assert_eq!(data_of(&count)["campaign"]["assetCount"], 2);
+    service.cancel().await.expect("closes");
+}
+
+#[tokio::test]
+async fn with_auth_off_every_tool_is_listed_but_only_a_token_the_graph_verifies_gets_data() {
+    let f = fixture::start().await.expect("the graph starts");
+    let adapter = start_http(
+        &f,
+        &shipped_operations(),
+        &[("PROMPTSALES_MCP_AUTH", "false")],
+    )
+    .await
+    .expect("mcp starts");
+    // No token: the handshake and the list work, every tool is there (mutations included)...
+    let anonymous = connect_http_anonymous(&adapter).await.expect("connects");
+    let listed = names(&anonymous.list_all_tools().await.expect("tools/list"));
+    for tool in [
+        "getContent",
+        "listLeads",
+        "getNextLeads",
+        "getBestChannels",
+        "createCampaignDraft",
+        "generateCampaignContent",
+        "searchSchema",
+    ] {
+        assert!(listed.contains(&tool.to_string()), "{tool}: {listed:?}");
+    }
+    // ...but the router sees an anonymous caller and the subgraphs refuse data.
+    for (tool, arguments) in [
+        (
+            "getContent",
+            json!({ "description": "snowy summit backpack" }),
+        ),
+        ("listLeads", json!({})),
+        (
+            "getCampaignFunnel",
+            json!({ "campaignId": f.campaign_1.to_string() }),
+        ),
+    ] {
+        let refused = call(&anonymous, tool, arguments).await.expect("answered");
+        assert_eq!(
+            refused.is_error,
+            Some(true),
+            "{tool}: {}",
+            text_of(&refused)
+        );
+        assert!(
+            text_of(&refused).contains("UNAUTHENTICATED"),
+            "{tool}: {}",
+            text_of(&refused)
+        );
+        assert!(
+            !text_of(&refused).contains("Backpack") && !text_of(&refused).contains("Customer"),
+            "{tool}: {}",
+            text_of(&refused)
+        );
+    }
+    // The schema tools need nobody.
+    let search = call(
+        &anonymous,
+        "searchSchema",
+        json!({ "words": "lead funnel" }),
+    )
+    .await
+    .expect("search");
+    assert!(
+        text_of(&search).contains("leadFunnel"),
+        "{}",
+        text_of(&search)
+    );
+    anonymous.cancel().await.expect("closes");
+
+    // A token sent anyway is not checked here but forwarded: the graph verifies it and scopes
+    // the answer to its tenant and roles.
+    let reader = f.token(Some(f.org_a), &["content:read"]);
+    let (service, _) = connect_http(&adapter, &reader, ClientLifecycleMode::Initialize)
+        .await
+        .expect("connects");
+    let found = call(
+        &service,
+        "getContent",
+        json!({ "description": "snowy summit backpack" }),
+    )
+    .await
+    .expect("answered");
+    assert_expected_assets(&found);
+    let leads = call(&service, "listLeads", json!({}))
+        .await
+        .expect("answered");
+    assert_eq!(leads.is_error, Some(true), "{}", text_of(&leads));
+    assert!(text_of(&leads).contains("crm:read"), "{}", text_of(&leads));
+    service.cancel().await.expect("closes");
+    // A forged token (unsigned) is refused by the graph, not served.
+    let (forged, _) = connect_http(
+        &adapter,
+        "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4Iiwib3JnIjoiYSJ9.",
+        ClientLifecycleMode::Initialize,
+    )
+    .await
+    .expect("connects");
+    let refused = call(
+        &forged,
+        "getContent",
+        json!({ "description": "snowy summit backpack" }),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(refused.is_error, Some(true), "{}", text_of(&refused));
+    assert!(
+        text_of(&refused).contains("UNAUTHENTICATED"),
+        "{}",
+        text_of(&refused)
+    );
+    forged.cancel().await.expect("closes");
+
+    // Over stdio without a credential: the same, every tool listed and no data.
+    let mut command = Command::new(promptsales_bin());
+    command
+        .args(["mcp", "--stdio"])
+        .envs(adapter_env(&f, &shipped_operations()))
+        .env("PROMPTSALES_MCP_AUTH", "false")
+        .env_remove("PROMPTSALES_MCP_CLIENT_ID")
+        .env_remove("PROMPTSALES_MCP_CLIENT_SECRET");
+    let (handler, _) = client();
+    let stdio = handler
+        .serve(TokioChildProcess::new(command).expect("spawns"))
+        .await
+        .expect("initialize over stdio");
+    let listed = names(&stdio.list_all_tools().await.expect("tools/list"));
+    assert!(listed.contains(&"listLeads".to_string()), "{listed:?}");
+    let refused = call(&stdio, "listLeads", json!({}))
+        .await
+        .expect("answered");
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        text_of(&refused).contains("UNAUTHENTICATED"),
+        "{}",
+        text_of(&refused)
+    );
+    stdio.cancel().await.expect("closes");
+}

@@ -1,7 +1,9 @@
 //! The response cache through the router, against a real Redis: hints decide
-//! the lifetime, scopes keep tenants apart, mutations invalidate by entity.
+//! the lifetime, scopes keep tenants (and, for private hints, users) apart,
+//! mutations invalidate by entity and by their own tenant's lists.
 
-use serde_json::json;
+use promptsales_kit::cache_tags::{entity_tag, response_key, tag_key};
+use serde_json::{Value, json};
 
 use super::edge;
 use super::fixture::{self, ALL_WRITE};
@@ -64,7 +66,10 @@ async fn a_query_misses_then_hits_with_age_and_hint_headers() {
     // Tagged by the entities it holds.
     let mut redis = edge::redis_connection(&redis_url).await.expect("redis");
     let tagged: Vec<String> = ::redis::cmd("SMEMBERS")
-        .arg(format!("{prefix}rc:tag:Campaign:{}", f.campaign_1))
+        .arg(tag_key(
+            &prefix,
+            &entity_tag("Campaign", &f.campaign_1.to_string()),
+        ))
         .query_async(&mut redis)
         .await
         .expect("SMEMBERS");
@@ -206,4 +211,215 @@ async fn a_mutation_invalidates_exactly_the_responses_holding_its_entity() {
         listed.body.to_string().contains("Winter Summit II"),
         "{listed:#?}"
     );
+}
+
+const CAMPAIGN_LIST: &str = "{ campaigns(first: 10) { edges { node { id name } } } }";
+
+const CREATE_CAMPAIGN: &str = r#"
+mutation Create($input: CreateCampaignInput!) { createCampaign(input: $input) { id name } }"#;
+
+/// The names in a `campaigns` connection, sorted.
+fn campaign_names(reply: &edge::Reply) -> Vec<String> {
+    let mut names: Vec<String> = reply.body["data"]["campaigns"]["edges"]
+        .as_array()
+        .map(|edges| {
+            edges
+                .iter()
+                .filter_map(|e| e["node"]["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn new_campaign(organization: uuid::Uuid, owner: uuid::Uuid, name: &str) -> Value {
+    json!({ "input": {
+        "organizationId": organization.to_string(),
+        "ownerId": owner.to_string(),
+        "name": name,
+        "budget": "1000",
+        "currency": "EUR",
+        "startDate": "2026-11-01",
+        "endDate": "2026-11-30",
+    }})
+}
+
+#[tokio::test]
+async fn a_tenants_mutation_invalidates_its_own_lists_and_keeps_other_tenants_lists() {
+    let f = fixture::start().await.expect("the graph starts");
+    let redis_url = edge::shared_redis_url().await;
+    let (router, _prefix) = edge::router(&f, &redis_url, &[]).await.expect("router");
+    let list = edge::query(CAMPAIGN_LIST, json!({}));
+    let tenant_a = f.as_org_a();
+    let tenant_b = bearer(&f.token(Some(f.org_b), &ALL_WRITE));
+    for auth in [&tenant_a, &tenant_b] {
+        edge::post(&router.url, list.clone(), auth)
+            .await
+            .expect("query");
+    }
+    let b_cached = edge::until_hit(&router.url, &list, &tenant_b)
+        .await
+        .expect("b cached");
+    assert_eq!(campaign_names(&b_cached), vec!["Rival Launch"]);
+    edge::until_hit(&router.url, &list, &tenant_a)
+        .await
+        .expect("a cached");
+
+    // A creation: the new campaign is in no cached response yet, only its type's lists can go.
+    let created = edge::post(
+        &router.url,
+        edge::query(
+            CREATE_CAMPAIGN,
+            new_campaign(f.org_a, f.marketer_a, "Autumn Peaks"),
+        ),
+        &tenant_a,
+    )
+    .await
+    .expect("mutation");
+    assert_eq!(
+        created.body["data"]["createCampaign"]["name"], "Autumn Peaks",
+        "{created:#?}"
+    );
+
+    let a_after = edge::post(&router.url, list.clone(), &tenant_a)
+        .await
+        .expect("query");
+    assert_eq!(a_after.cache(), "MISS", "{a_after:#?}");
+    assert_eq!(
+        campaign_names(&a_after),
+        vec!["Autumn Peaks", "Spring Trails", "Winter Summit"]
+    );
+    let b_after = edge::post(&router.url, list.clone(), &tenant_b)
+        .await
+        .expect("query");
+    assert_eq!(
+        b_after.cache(),
+        "HIT",
+        "another tenant's mutation keeps B's list: {b_after:#?}"
+    );
+    assert_eq!(b_after.body, b_cached.body);
+
+    // A platform operator acts for every tenant: its creation in B reaches B's cached list.
+    let owner = edge::post(
+        &router.url,
+        edge::query(
+            "query Owner($id: ID!) { campaign(id: $id) { owner { id } } }",
+            json!({ "id": f.campaign_b.to_string() }),
+        ),
+        &tenant_b,
+    )
+    .await
+    .expect("query");
+    let owner_b: uuid::Uuid = owner.body["data"]["campaign"]["owner"]["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("B's marketer: {owner:#?}"));
+    let platform = bearer(&f.token(None, &ALL_WRITE));
+    let platform_created = edge::post(
+        &router.url,
+        edge::query(
+            CREATE_CAMPAIGN,
+            new_campaign(f.org_b, owner_b, "Rival Encore"),
+        ),
+        &platform,
+    )
+    .await
+    .expect("mutation");
+    assert_eq!(
+        platform_created.body["data"]["createCampaign"]["name"], "Rival Encore",
+        "{platform_created:#?}"
+    );
+    let b_fresh = edge::post(&router.url, list.clone(), &tenant_b)
+        .await
+        .expect("query");
+    assert_eq!(b_fresh.cache(), "MISS", "{b_fresh:#?}");
+    assert_eq!(
+        campaign_names(&b_fresh),
+        vec!["Rival Encore", "Rival Launch"]
+    );
+}
+
+const AGENT_QUEUE: &str = "{ agentQueue(first: 10) { priority lead { id } } }";
+
+/// The lead ids of an `agentQueue` reply, in queue order.
+fn queued_leads(reply: &edge::Reply) -> Vec<String> {
+    reply.body["data"]["agentQueue"]
+        .as_array()
+        .map(|queue| {
+            queue
+                .iter()
+                .filter_map(|q| q["lead"]["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn two_users_of_one_tenant_never_share_a_private_response_and_each_gets_a_hit() {
+    let f = fixture::start().await.expect("the graph starts");
+    let redis_url = edge::shared_redis_url().await;
+    let (router, prefix) = edge::router(&f, &redis_url, &[]).await.expect("router");
+    // Same tenant, same roles: only the user tells their keys apart.
+    let alice = bearer(&f.user_token(f.marketer_a, f.org_a, &["crm:write"]));
+    let bob = bearer(&f.user_token(uuid::Uuid::now_v7(), f.org_a, &["crm:write"]));
+
+    // Alice claims a lead: it is in her queue now, and no longer in the pool Bob sees.
+    let claimed = edge::post(
+        &router.url,
+        edge::query("mutation { claimNextLead { id } }", json!({})),
+        &alice,
+    )
+    .await
+    .expect("mutation");
+    let claimed = claimed.body["data"]["claimNextLead"]["id"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("a lead to claim: {claimed:#?}"));
+
+    let queue = edge::query(AGENT_QUEUE, json!({}));
+    let alice_first = edge::post(&router.url, queue.clone(), &alice)
+        .await
+        .expect("query");
+    assert_eq!(alice_first.cache(), "MISS", "{alice_first:#?}");
+    assert_eq!(
+        alice_first.header("cache-control"),
+        Some("private, max-age=10"),
+        "the queue's private hint"
+    );
+    let alice_queue = queued_leads(&alice_first);
+    assert!(alice_queue.contains(&claimed), "{alice_first:#?}");
+    let alice_hit = edge::until_hit(&router.url, &queue, &alice)
+        .await
+        .expect("alice's hit");
+    assert_eq!(queued_leads(&alice_hit), alice_queue);
+
+    // Bob sends the very same request: not Alice's cached queue.
+    let bob_first = edge::post(&router.url, queue.clone(), &bob)
+        .await
+        .expect("query");
+    assert_eq!(bob_first.cache(), "MISS", "{bob_first:#?}");
+    let bob_queue = queued_leads(&bob_first);
+    assert!(!bob_queue.is_empty(), "the pool: {bob_first:#?}");
+    assert!(!bob_queue.contains(&claimed), "{bob_first:#?}");
+    assert_eq!(bob_queue.len() + 1, alice_queue.len());
+    let bob_hit = edge::until_hit(&router.url, &queue, &bob)
+        .await
+        .expect("bob's hit");
+    assert_eq!(queued_leads(&bob_hit), bob_queue);
+
+    // And Alice still gets her own.
+    let alice_again = edge::until_hit(&router.url, &queue, &alice)
+        .await
+        .expect("alice's hit");
+    assert_eq!(queued_leads(&alice_again), alice_queue);
+
+    // Each user's response has a key of its own; the shared key only says "private".
+    let mut redis = edge::redis_connection(&redis_url).await.expect("redis");
+    let personal: Vec<String> = ::redis::cmd("KEYS")
+        .arg(response_key(&prefix, "*:u:*"))
+        .query_async(&mut redis)
+        .await
+        .expect("KEYS");
+    assert!(!personal.is_empty(), "no per-user key under {prefix}");
 }

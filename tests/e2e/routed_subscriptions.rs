@@ -1,6 +1,7 @@
 //! Routed subscriptions: a client subscribed through the router's WebSocket
 //! (graphql-transport-ws) receives what a mutation sent through the router caused,
-//! for each subgraph that pushes live data to dashboards and agents.
+//! for each subgraph that pushes live data to dashboards and agents: ads metrics, crm's
+//! agent queue, content's outreach progress and sales' agenda reminders.
 
 use std::future::Future;
 use std::time::Duration;
@@ -154,5 +155,169 @@ async fn crm_an_agent_subscribed_through_the_router_hears_of_a_lead_captured_thr
     let event = &message["payload"]["data"]["leadQueueUpdates"];
     assert_eq!(event["leadId"], json!(lead_id), "{message:#}");
     assert!(event["kind"].is_string(), "{message:#}");
+    Ok(())
+}
+
+/// How long a routed test waits for a frame that normally comes within milliseconds.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The next frame, waiting at most [`PATIENCE`].
+async fn next_frame(socket: &mut Socket) -> Result<Value> {
+    tokio::time::timeout(PATIENCE, next_json(socket))
+        .await
+        .context("no frame came")?
+}
+
+#[tokio::test]
+async fn content_a_routed_subscription_follows_an_outreach_batch_started_through_the_router()
+-> Result<()> {
+    let f = fixture::start().await?;
+    let writer = bearer(&f.token(Some(f.org_a), &["content:write"]));
+    // Enough items that the subscriber usually joins while some are still being written.
+    let prospects: Vec<Value> = (0..120)
+        .map(|i| json!({"name": format!("Routed Prospect {i}"), "role": "CTO", "company": "Acme Outdoor"}))
+        .collect();
+    let started = f
+        .router
+        .post(
+            "mutation($input: StartOutreachBatchInput!) { startOutreachBatch(input: $input) { id status total } }",
+            json!({"input": {"channel": "EMAIL", "offer": "A pilot of our route planner.", "prospects": prospects}}),
+            &writer,
+        )
+        .await?;
+    let job = &started["data"]["startOutreachBatch"];
+    assert_eq!(job["total"], 120, "{started:#}");
+    let job_id = job["id"]
+        .as_str()
+        .with_context(|| format!("the batch's id: {started:#}"))?;
+
+    let reader = f.token(Some(f.org_a), &["content:read"]);
+    let mut socket = subscribe(
+        &f.router.url,
+        &reader,
+        &format!(
+            r#"subscription {{ outreachJobProgress(id: "{job_id}") {{ status total done succeeded failed }} }}"#
+        ),
+    )
+    .await?;
+    // The current state first, then every newer snapshot, until the batch completes and the
+    // subscription ends.
+    let mut snapshots = Vec::new();
+    loop {
+        let frame = next_frame(&mut socket).await?;
+        match frame["type"].as_str() {
+            Some("next") => {
+                assert!(frame["payload"].get("errors").is_none(), "{frame:#}");
+                snapshots.push(frame["payload"]["data"]["outreachJobProgress"].clone());
+            }
+            Some("complete") => break,
+            _ => bail!("unexpected frame {frame:#}"),
+        }
+    }
+    let dones: Vec<i64> = snapshots
+        .iter()
+        .filter_map(|s| s["done"].as_i64())
+        .collect();
+    assert!(
+        dones.windows(2).all(|w| w[0] < w[1]),
+        "progress only moves forward: {dones:?}"
+    );
+    assert_eq!(
+        snapshots.last(),
+        Some(
+            &json!({"status": "COMPLETED", "total": 120, "done": 120, "succeeded": 120, "failed": 0})
+        ),
+        "{snapshots:#?}"
+    );
+    assert!(
+        snapshots[..snapshots.len() - 1]
+            .iter()
+            .all(|s| s["status"] == "RUNNING"),
+        "only the last snapshot is complete: {snapshots:#?}"
+    );
+
+    // Another tenant cannot follow it.
+    let rival = f.token(Some(f.org_b), &["content:read"]);
+    let mut foreign = subscribe(
+        &f.router.url,
+        &rival,
+        &format!(r#"subscription {{ outreachJobProgress(id: "{job_id}") {{ status }} }}"#),
+    )
+    .await?;
+    let denied = next_frame(&mut foreign).await?;
+    assert_eq!(denied["type"], "next", "{denied:#}");
+    assert_eq!(
+        denied["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{denied:#}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn sales_a_routed_subscription_hears_the_reminder_of_a_task_created_through_the_router()
+-> Result<()> {
+    let f = fixture::start().await?;
+    let marketer = f.user_token(f.marketer_a, f.org_a, &["sales:write"]);
+    let mut socket = subscribe(
+        &f.router.url,
+        &marketer,
+        &format!(
+            r#"subscription {{ agendaNotifications(campaignId: "{}") {{ kind title taskId campaignId }} }}"#,
+            f.campaign_1
+        ),
+    )
+    .await?;
+
+    // A task due within a day is reminded at once, so the scheduler's next tick fires it. A
+    // reminder fires once only, and nothing tells the client when the router's own subscription
+    // to the subgraph is open, so another task is created until one reminder arrives. The pause is
+    // a poll interval, not a limit on how long this may take.
+    let create = r#"mutation($input: ScheduleTaskInput!) { createScheduleTask(input: $input) { id remindAt } }"#;
+    let writer = bearer(&marketer);
+    let mut created = Vec::new();
+    let message = loop {
+        let due = chrono::Utc::now() + chrono::Duration::hours(2);
+        let task = f
+            .router
+            .post(
+                create,
+                json!({"input": {
+                    "campaignId": f.campaign_1.to_string(),
+                    "kind": "REPORT",
+                    "title": format!("Routed report {}", created.len()),
+                    "dueAt": due.to_rfc3339(),
+                }}),
+                &writer,
+            )
+            .await?;
+        let id = task["data"]["createScheduleTask"]["id"]
+            .as_str()
+            .with_context(|| format!("a created task: {task:#}"))?;
+        created.push(id.to_string());
+        if let Ok(message) =
+            tokio::time::timeout(Duration::from_secs(2), next_json(&mut socket)).await
+        {
+            break message?;
+        }
+        anyhow::ensure!(created.len() < 30, "no reminder came for {created:?}");
+    };
+    assert_eq!(message["type"], "next", "{message:#}");
+    let notification = &message["payload"]["data"]["agendaNotifications"];
+    assert_eq!(notification["kind"], "reminder", "{message:#}");
+    assert_eq!(
+        notification["campaignId"],
+        json!(f.campaign_1.to_string()),
+        "{message:#}"
+    );
+    let task_id = notification["taskId"].as_str().unwrap_or_default();
+    let position = created
+        .iter()
+        .position(|id| id == task_id)
+        .with_context(|| format!("a reminder of a task created here: {message:#}"))?;
+    assert_eq!(
+        notification["title"],
+        json!(format!("Routed report {position}")),
+        "{message:#}"
+    );
     Ok(())
 }

@@ -1,9 +1,11 @@
-//! Migrations of the content store (media assets and their campaign links; AI, templates, outreach, services).
+//! Migrations of the content store (media assets and their campaign links; AI, templates, outreach,
+//! services; resumable outreach batches).
 
 use sea_orm_migration::prelude::*;
 
 mod m0001_init;
 mod m0002_ai;
+mod m0003_outreach_resume;
 
 /// The content store's migrator.
 pub struct Migrator;
@@ -14,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_init::Migration),
             Box::new(m0002_ai::Migration),
+            Box::new(m0003_outreach_resume::Migration),
         ]
     }
 

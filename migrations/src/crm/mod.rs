@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_init;
 mod m0002_privacy_funnel_queue;
+mod m0003_webhook_secrets;
 
 /// The crm store's migrations, in order.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_init::Migration),
             Box::new(m0002_privacy_funnel_queue::Migration),
+            Box::new(m0003_webhook_secrets::Migration),
         ]
     }
 }

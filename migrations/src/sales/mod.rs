@@ -11,6 +11,7 @@ mod m0005_portal_plans;
 mod m0006_portal_agenda;
 mod m0020_identity;
 mod m0030_portal_postgres;
+mod m0031_refresh_scope;
 
 /// Applies the sales store's migrations in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_portal_agenda::Migration),
             Box::new(m0020_identity::Migration),
             Box::new(m0030_portal_postgres::Migration),
+            Box::new(m0031_refresh_scope::Migration),
         ]
     }
 

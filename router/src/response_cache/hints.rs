@@ -67,16 +67,54 @@ impl Hints {
     }
 }
 
-/// What a mutation invalidates: the entities it returned (`Type:id`), and the
-/// lists of their types (`Type:*`), whose membership it may have changed.
-pub fn invalidation_tags(returned: &BTreeSet<String>) -> Vec<String> {
-    let mut tags = returned.clone();
-    for tag in returned {
-        if let Some((type_name, id)) = tag.split_once(':')
-            && id != "*"
-        {
-            tags.insert(promptsales_kit::cache_hints::list_tag(type_name));
+/// The type of a `Type:id` or `Type:*` tag.
+fn type_of(tag: &str) -> Option<&str> {
+    tag.split_once(':').map(|(type_name, _)| type_name)
+}
+
+/// Whether `tag` is a subgraph's list tag (`Type:*`) rather than an entity's.
+fn is_list_tag(tag: &str) -> bool {
+    tag.split_once(':').is_some_and(|(_, id)| id == "*")
+}
+
+/// The tags a response read for `organization` (`None`: a caller not scoped to
+/// one) is stored under: its entities, and each list tag both as is and scoped to the tenant.
+pub fn storage_tags(gathered: &BTreeSet<String>, organization: Option<&str>) -> Vec<String> {
+    let mut tags = BTreeSet::new();
+    for tag in gathered {
+        match type_of(tag) {
+            Some(type_name) if is_list_tag(tag) => {
+                tags.extend(promptsales_kit::cache_hints::list_tags_stored_for(
+                    type_name,
+                    organization,
+                ));
+            }
+            _ => {
+                tags.insert(tag.clone());
+            }
         }
+    }
+    tags.into_iter().collect()
+}
+
+/// What a mutation by a caller scoped to `organization` invalidates: the
+/// entities it returned (`Type:id`), which it changed or created, and the
+/// lists of their types whose membership it may have changed: that
+/// organization's and the cross-tenant ones, or every list of the type when
+/// the caller is not scoped to one organization (see `list_tags_changed_by`).
+pub fn invalidation_tags(returned: &BTreeSet<String>, organization: Option<&str>) -> Vec<String> {
+    let mut tags = BTreeSet::new();
+    for tag in returned {
+        let Some(type_name) = type_of(tag) else {
+            continue;
+        };
+        if !is_list_tag(tag) {
+            tags.insert(tag.clone());
+        }
+        tags.extend(promptsales_kit::cache_hints::list_tags_changed_by(
+            type_name,
+            organization,
+        ));
     }
     tags.into_iter().collect()
 }
@@ -152,16 +190,58 @@ mod tests {
         );
     }
 
+    fn set(tags: &[&str]) -> BTreeSet<String> {
+        tags.iter().map(|t| t.to_string()).collect()
+    }
+
     #[test]
-    fn a_mutation_invalidates_its_entities_and_their_lists() {
-        let returned: BTreeSet<String> = ["Campaign:c1", "Ad:*", "Ad:a1"]
-            .into_iter()
-            .map(String::from)
-            .collect();
+    fn a_mutation_invalidates_its_entities_and_its_tenants_lists() {
+        let returned = set(&["Campaign:c1", "Ad:*", "Ad:a1"]);
         assert_eq!(
-            invalidation_tags(&returned),
+            invalidation_tags(&returned, Some("org-a")),
+            vec![
+                "Ad:*@all",
+                "Ad:*@org-a",
+                "Ad:a1",
+                "Campaign:*@all",
+                "Campaign:*@org-a",
+                "Campaign:c1"
+            ]
+        );
+        // A caller acting for every tenant may have changed any tenant's lists.
+        assert_eq!(
+            invalidation_tags(&returned, None),
             vec!["Ad:*", "Ad:a1", "Campaign:*", "Campaign:c1"]
         );
+    }
+
+    #[test]
+    fn lists_are_stored_under_their_tenant_and_for_every_tenant() {
+        let gathered = set(&["Campaign:*", "Campaign:c1", "Organization:o1"]);
+        assert_eq!(
+            storage_tags(&gathered, Some("org-a")),
+            vec![
+                "Campaign:*",
+                "Campaign:*@org-a",
+                "Campaign:c1",
+                "Organization:o1"
+            ]
+        );
+        assert_eq!(
+            storage_tags(&gathered, None),
+            vec![
+                "Campaign:*",
+                "Campaign:*@all",
+                "Campaign:c1",
+                "Organization:o1"
+            ]
+        );
+        // What tenant B stores is out of reach of tenant A's mutations, and within a platform operator's.
+        let stored_b = storage_tags(&gathered, Some("org-b"));
+        let by_a = invalidation_tags(&set(&["Campaign:c9"]), Some("org-a"));
+        assert!(!stored_b.iter().any(|t| by_a.contains(t)), "{by_a:?}");
+        let by_platform = invalidation_tags(&set(&["Campaign:c9"]), None);
+        assert!(stored_b.iter().any(|t| by_platform.contains(t)));
     }
 
     #[test]

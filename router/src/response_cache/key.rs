@@ -48,6 +48,17 @@ pub fn scope(caller: &Caller, headers: &HeaderMap) -> Option<Scope> {
     }
 }
 
+/// The organization a caller is scoped to, as far as the router can vouch for
+/// it: a verified token's `org`. `None` for a platform operator's token (every
+/// tenant), an anonymous caller and a token the router did not verify: their
+/// lists count as cross-tenant and their mutations invalidate every tenant's lists.
+pub fn organization(caller: &Caller) -> Option<&str> {
+    match caller {
+        Caller::Verified(claims) => claims.org.as_deref(),
+        Caller::Anonymous | Caller::Unverified => None,
+    }
+}
+
 /// The hash every key of one operation, variables and scope starts from.
 pub fn base_hash(
     operation: &str,
@@ -132,6 +143,22 @@ mod tests {
             key(&scope(&Caller::Anonymous, &org_b).unwrap())
         );
         assert_eq!(scope(&Caller::Unverified, &org_a), None);
+    }
+
+    #[test]
+    fn only_a_verified_token_names_the_tenant() {
+        assert_eq!(
+            organization(&verified("org-a", &["sales:read"], "u1")),
+            Some("org-a")
+        );
+        let platform = Caller::Verified(Claims {
+            sub: Some("ops".into()),
+            org: None,
+            roles: vec![],
+        });
+        assert_eq!(organization(&platform), None);
+        assert_eq!(organization(&Caller::Unverified), None);
+        assert_eq!(organization(&Caller::Anonymous), None);
     }
 
     #[test]

@@ -12,12 +12,23 @@
 //!
 //! Redis slow or down: the request is answered without the cache (`x-cache:
 //! BYPASS`), counted in `promptsales_router_redis_failures`.
+//!
+//! Needs Redis 7 or later (`EXPIRE ... NX|GT` keeps a tag set alive as long as
+//! its longest-lived response): the version is logged once connected, and on
+//! an older server every query is answered `BYPASS`. Every key carries the
+//! hash tag `{rc}` (see `promptsales_kit::cache_tags`), so Redis Cluster
+//! serves the whole cache from one slot and no command crosses slots.
+//!
+//! List responses are tagged per tenant: a mutation by a caller scoped to one
+//! organization invalidates that organization's lists (and lists read across
+//! tenants), never another tenant's (see `hints::invalidation_tags`).
 
 pub mod hints;
 pub mod key;
 pub mod store;
 pub mod tags;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -87,6 +98,8 @@ pub struct ResponseCachePlugin {
     redis: Arc<Redis>,
     config: ResponseCacheConfig,
     invalidations: Arc<Invalidations>,
+    /// Whether the refusal of a Redis older than 7 was logged already.
+    old_redis_logged: AtomicBool,
 }
 
 /// What the cache did for one request (kept in the plugin context).
@@ -108,6 +121,8 @@ enum CacheState {
         generation: u64,
         /// The caller sent a token: the response is theirs, whatever the hints say.
         identified: bool,
+        /// The caller's organization (`None`: not scoped to one), which its list tags are scoped to.
+        organization: Option<String>,
     },
 }
 
@@ -142,10 +157,17 @@ impl RouterPlugin for ResponseCachePlugin {
             return payload.disable_plugin();
         }
         let redis = redis_conn::shared(&config.redis)?;
+        // Connected at startup when a runtime already runs, so the server version is logged
+        // (and an old one refused) before the first request rather than by it.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let redis = redis.clone();
+            runtime.spawn(async move { redis.warm_up().await });
+        }
         payload.initialize_plugin(Self {
             redis,
             config,
             invalidations: Arc::default(),
+            old_redis_logged: AtomicBool::new(false),
         })
     }
 
@@ -172,29 +194,11 @@ impl RouterPlugin for ResponseCachePlugin {
     ) -> OnExecuteStartHookResult<'exec> {
         let context = payload.context;
         context.insert(Gathered::default());
-        match payload.operation_for_plan.operation_kind {
-            None | Some(OperationKind::Query) => {}
-            Some(OperationKind::Mutation) => {
-                context.insert(CacheState::Bypass);
-                let redis = self.redis.clone();
-                let invalidations = self.invalidations.clone();
-                return payload.on_end(move |end| {
-                    // The entities a mutation returns are the ones it changed (or created),
-                    // and the lists of their types may have changed with them.
-                    let tags = hints::invalidation_tags(&Gathered::hints(context).tags);
-                    invalidations.start(redis, tags);
-                    end.proceed()
-                });
-            }
+        let is_mutation = match payload.operation_for_plan.operation_kind {
+            None | Some(OperationKind::Query) => false,
+            Some(OperationKind::Mutation) => true,
             Some(OperationKind::Subscription) => return payload.proceed(),
-        }
-
-        // A client asking for a fresh response (`Cache-Control: no-cache` or `no-store`) gets one.
-        if wants_fresh(payload.router_http_request.headers) {
-            metrics::response_cache("bypass");
-            context.insert(CacheState::Bypass);
-            return payload.proceed();
-        }
+        };
         let jwt_verified = payload
             .request_context
             .read()
@@ -203,6 +207,30 @@ impl RouterPlugin for ResponseCachePlugin {
             .unwrap_or(false);
         let headers = payload.router_http_request.headers;
         let caller = identity::caller(headers, jwt_verified);
+
+        if is_mutation {
+            context.insert(CacheState::Bypass);
+            let redis = self.redis.clone();
+            let invalidations = self.invalidations.clone();
+            let organization = key::organization(&caller).map(str::to_string);
+            return payload.on_end(move |end| {
+                // The entities a mutation returns are the ones it changed (or created),
+                // and its tenant's lists of their types may have changed with them.
+                let tags = hints::invalidation_tags(
+                    &Gathered::hints(context).tags,
+                    organization.as_deref(),
+                );
+                invalidations.start(redis, tags);
+                end.proceed()
+            });
+        }
+
+        // A client asking for a fresh response (`Cache-Control: no-cache` or `no-store`) gets one.
+        if wants_fresh(headers) || self.redis_too_old() {
+            metrics::response_cache("bypass");
+            context.insert(CacheState::Bypass);
+            return payload.proceed();
+        }
         // Shared caches (CDNs) must never keep what a token let through: `private` then.
         let identified = !matches!(caller, identity::Caller::Anonymous);
         let Some(scope) = key::scope(&caller, headers) else {
@@ -213,6 +241,7 @@ impl RouterPlugin for ResponseCachePlugin {
         let operation = payload.operation_for_plan.to_string();
         let base = key::base_hash(&operation, payload.variable_values.as_ref(), &scope);
         let user = scope.user.as_deref().map(|u| key::user_hash(&base, u));
+        let organization = key::organization(&caller).map(str::to_string);
 
         if !self.invalidations.settled(self.redis.timeout()).await {
             metrics::response_cache("bypass");
@@ -241,6 +270,7 @@ impl RouterPlugin for ResponseCachePlugin {
                     user,
                     generation,
                     identified,
+                    organization,
                 });
                 payload.on_end(move |end| {
                     context.insert(ExecutionErrors(!end.errors.is_empty()));
@@ -277,6 +307,22 @@ impl RouterPlugin for ResponseCachePlugin {
 }
 
 impl ResponseCachePlugin {
+    /// Whether Redis is known to be older than the cache needs (logged once); an unknown version counts as recent enough.
+    fn redis_too_old(&self) -> bool {
+        let Some(version) = self.redis.server_version() else {
+            return false;
+        };
+        let too_old = version < redis_conn::RESPONSE_CACHE_MIN_VERSION;
+        if too_old && !self.old_redis_logged.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                %version,
+                "the response cache needs Redis {} or later; every query bypasses it",
+                redis_conn::RESPONSE_CACHE_MIN_VERSION
+            );
+        }
+        too_old
+    }
+
     /// Sets the cache headers and, for a cacheable miss, stores the body.
     fn finish(
         &self,
@@ -296,11 +342,12 @@ impl ResponseCachePlugin {
                 user,
                 generation,
                 identified,
+                organization,
             } => {
                 metrics::response_cache("miss");
                 let errors = context.get_ref::<ExecutionErrors>().is_none_or(|e| e.0);
                 let policy = Gathered::hints(context);
-                let tags: Vec<String> = policy.tags.iter().cloned().collect();
+                let tags = hints::storage_tags(&policy.tags, organization.as_deref());
                 let policy = if errors {
                     None
                 } else {

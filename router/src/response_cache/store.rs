@@ -1,6 +1,8 @@
-//! Cached responses in Redis: `rc:{hash}` holds a response shared by a scope,
+//! Cached responses in Redis: `{rc}:<hash>` holds a response shared by a scope,
 //! or a marker saying the operation is private and each user's response lives
-//! at `rc:{hash}:u:{user}`; `rc:tag:{Type}:{id}` sets list the keys holding an entity.
+//! at `{rc}:<hash>:u:<user>`; `{rc}:tag:<tag>` sets list the keys holding an
+//! entity (`Type:id`) or a list (`Type:*`, `Type:*@<organization>`). `{rc}` is a
+//! Redis Cluster hash tag: one slot for every key, so lookups, stores and invalidations never cross slots.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

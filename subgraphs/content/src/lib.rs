@@ -110,9 +110,13 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
             );
         }
     });
+    // Batches interrupted by a restart (this instance's or another's) are resumed, once each.
+    let resumer = engine.spawn_resumer();
     let router = router(app_with(store, db, engine)).context("cannot build the HTTP router")?;
     tracing::info!(listen = %config.listen, "content subgraph listening");
-    serve(config.listen, router, shutdown_signal())
+    let served = serve(config.listen, router, shutdown_signal())
         .await
-        .with_context(|| format!("cannot serve on {}", config.listen))
+        .with_context(|| format!("cannot serve on {}", config.listen));
+    resumer.abort();
+    served
 }

@@ -39,6 +39,8 @@ mod listing;
 mod openai_server;
 #[path = "content/outreach.rs"]
 mod outreach;
+#[path = "content/outreach_instances.rs"]
+mod outreach_instances;
 #[path = "content/schema.rs"]
 mod schema;
 #[path = "content/search.rs"]

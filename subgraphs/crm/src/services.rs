@@ -1,6 +1,7 @@
-//! What the crm's resolvers use besides the store: the queue bus and the AI gateway.
+//! What the crm's resolvers use besides the store: the queue bus, the AI gateway, counters.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use promptsales_kit::ai::{AiConfig, AiGateway, HashingEmbedder, TemplateWriter, TracingRecorder};
 
@@ -13,6 +14,8 @@ pub struct Services {
     pub bus: Arc<QueueBus>,
     /// The AI model interface (the copilot).
     pub ai: Arc<AiGateway>,
+    /// Captured leads this process could not score at capture (each is also logged).
+    pub capture_scoring_failures: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Services {
@@ -32,6 +35,7 @@ impl Services {
                 Arc::new(TemplateWriter::new()),
                 Arc::new(HashingEmbedder::default()),
             )),
+            capture_scoring_failures: Arc::default(),
         }
     }
 
@@ -44,6 +48,7 @@ impl Services {
         Ok(Self {
             bus: QueueBus::from_env(),
             ai: Arc::new(ai),
+            capture_scoring_failures: Arc::default(),
         })
     }
 }

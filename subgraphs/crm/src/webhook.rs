@@ -1,12 +1,20 @@
 //! The authenticated lead-capture webhook: `POST /webhooks/leads`.
 //!
-//! Forms, ad platforms and messaging integrations post a capture as JSON,
-//! signed with the shared secret `PROMPTSALES_CRM_WEBHOOK_SECRET` (see
-//! [`crate::domain::webhook`] for the signature). Requests outside the
-//! timestamp window (`PROMPTSALES_CRM_WEBHOOK_WINDOW`, seconds, default 300)
-//! are refused as replays, and so is a second copy of an accepted request
-//! inside the window (its signature is remembered). Without a secret the
-//! endpoint answers 503: it is never open.
+//! Forms, ad platforms and messaging integrations post a capture as JSON for
+//! the organization named by `x-promptsales-organization`, signed with one of
+//! THAT organization's secrets (issued, rotated and revoked by its crm admin
+//! through `rotateCrmWebhookSecret` / `revokeCrmWebhookSecret`; see
+//! [`crate::domain::webhook`] for the signature). The lead lands in that
+//! organization and no other: a signature made with another organization's
+//! secret does not verify, and a body naming another organization is refused.
+//! Requests outside the timestamp window (`PROMPTSALES_CRM_WEBHOOK_WINDOW`,
+//! seconds, default 300) are refused as replays, and so is a second copy of a
+//! request whose capture committed (its signature is remembered in the
+//! capture's transaction, so the exact retry of a failed request is accepted).
+//!
+//! The former platform-wide secret (`PROMPTSALES_CRM_WEBHOOK_SECRET`) is gone:
+//! whoever held it could write leads into every organization. When it is still
+//! set the service says so at start and ignores it.
 
 use std::sync::Arc;
 
@@ -25,14 +33,17 @@ use crate::domain::capture::LeadCapture;
 use crate::domain::customer::NewCustomer;
 use crate::domain::interaction::InteractionChannel;
 use crate::domain::lead::LeadSource;
-use crate::domain::webhook::{SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, verify};
+use crate::domain::webhook::{
+    ORGANIZATION_HEADER, SIGNATURE_HEADER, SignatureError, SignedRequest, TIMESTAMP_HEADER,
+};
 use crate::services::Services;
-use crate::store::CrmStore;
+use crate::store::{CrmStore, Delivery};
+use uuid::Uuid;
 
 /// The webhook's path.
 pub const PATH: &str = "/webhooks/leads";
-/// Environment variable holding the shared secret.
-pub const SECRET_ENV: &str = "PROMPTSALES_CRM_WEBHOOK_SECRET";
+/// The former platform-wide secret's variable, ignored (see the module's documentation).
+pub const LEGACY_SECRET_ENV: &str = "PROMPTSALES_CRM_WEBHOOK_SECRET";
 /// Environment variable holding the replay window in seconds.
 pub const WINDOW_ENV: &str = "PROMPTSALES_CRM_WEBHOOK_WINDOW";
 /// The default replay window.
@@ -40,36 +51,26 @@ pub const DEFAULT_WINDOW_SECS: i64 = 300;
 /// The largest body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The webhook's secret and window.
-#[derive(Clone)]
+/// The webhook's replay window (the secrets are each organization's, in the store).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebhookConfig {
-    secret: Option<Arc<[u8]>>,
     window_secs: i64,
 }
 
-impl std::fmt::Debug for WebhookConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookConfig")
-            .field("secret", &self.secret.as_ref().map(|_| "<secret>"))
-            .field("window_secs", &self.window_secs)
-            .finish()
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self::new(DEFAULT_WINDOW_SECS)
     }
 }
 
 impl WebhookConfig {
-    /// A configuration with `secret` (none: the endpoint refuses everything) and a window.
-    pub fn new(secret: Option<&str>, window_secs: i64) -> Self {
-        Self {
-            secret: secret
-                .filter(|s| !s.is_empty())
-                .map(|s| Arc::from(s.as_bytes())),
-            window_secs,
-        }
+    /// A configuration with a replay window of `window_secs`.
+    pub fn new(window_secs: i64) -> Self {
+        Self { window_secs }
     }
 
     /// From the environment.
     pub fn from_env() -> anyhow::Result<Self> {
-        let secret = std::env::var(SECRET_ENV).ok();
         let window = match std::env::var(WINDOW_ENV) {
             Ok(v) if !v.trim().is_empty() => v
                 .trim()
@@ -81,12 +82,13 @@ impl WebhookConfig {
                 })?,
             _ => DEFAULT_WINDOW_SECS,
         };
-        if secret.as_deref().is_none_or(str::is_empty) {
+        if std::env::var(LEGACY_SECRET_ENV).is_ok_and(|v| !v.is_empty()) {
             tracing::warn!(
-                "{SECRET_ENV} is not set: the lead-capture webhook refuses every request"
+                "{LEGACY_SECRET_ENV} is set but no longer used: each organization signs its \
+                 lead-capture webhook with its own secret (mutation rotateCrmWebhookSecret)"
             );
         }
-        Ok(Self::new(secret.as_deref(), window))
+        Ok(Self::new(window))
     }
 }
 
@@ -113,7 +115,8 @@ pub fn routes(store: Arc<dyn CrmStore>, services: Services, config: WebhookConfi
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Payload {
-    organization_id: uuid::Uuid,
+    /// Optional: the header names the organization; when the body names one too, they agree.
+    organization_id: Option<uuid::Uuid>,
     campaign_id: uuid::Uuid,
     source: String,
     source_ad_id: Option<uuid::Uuid>,
@@ -164,7 +167,16 @@ fn bad(field: &str, message: &str) -> Box<Response> {
     ))
 }
 
-fn into_capture(payload: Payload) -> Result<LeadCapture, Box<Response>> {
+fn into_capture(payload: Payload, organization_id: Uuid) -> Result<LeadCapture, Box<Response>> {
+    if payload
+        .organization_id
+        .is_some_and(|named| named != organization_id)
+    {
+        return Err(bad(
+            "organizationId",
+            &format!("does not match the {ORGANIZATION_HEADER} header"),
+        ));
+    }
     let source = LeadSource::parse(&payload.source.trim().to_ascii_uppercase())
         .ok_or_else(|| bad("source", "not a lead source such as INSTAGRAM or WEB"))?;
     let message_channel = match payload.message_channel.as_deref() {
@@ -181,7 +193,7 @@ fn into_capture(payload: Payload) -> Result<LeadCapture, Box<Response>> {
     Ok(LeadCapture {
         customer: NewCustomer {
             id: None,
-            organization_id: payload.organization_id,
+            organization_id,
             full_name: payload.full_name,
             email: payload.email,
             phone: payload.phone,
@@ -204,46 +216,63 @@ fn into_capture(payload: Payload) -> Result<LeadCapture, Box<Response>> {
     })
 }
 
+fn unauthenticated(message: String) -> Response {
+    error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message, None)
+}
+
 async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(secret) = &state.config.secret else {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SERVICE_UNAVAILABLE",
-            format!("the lead-capture webhook is not configured ({SECRET_ENV})"),
-            None,
-        );
-    };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Err(e) = verify(
-        secret,
+    let Some(organization) =
+        header(ORGANIZATION_HEADER).and_then(|v| Uuid::parse_str(v.trim()).ok())
+    else {
+        tracing::warn!("lead-capture webhook request without an organization refused");
+        return unauthenticated(format!("missing or malformed {ORGANIZATION_HEADER} header"));
+    };
+    let received_at = Utc::now();
+    let request = match SignedRequest::parse(
         header(TIMESTAMP_HEADER),
         header(SIGNATURE_HEADER),
-        &body,
-        Utc::now().timestamp(),
+        received_at.timestamp(),
         state.config.window_secs,
     ) {
-        tracing::warn!(reason = %e, "lead-capture webhook request refused");
-        let message = match e {
-            SignatureError::Header(_) | SignatureError::Stale(_) | SignatureError::Mismatch => {
-                e.to_string()
-            }
-        };
-        return error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message, None);
-    }
-    // The signature was checked: its hex names this exact request (timestamp and body).
-    let signature = header(SIGNATURE_HEADER)
-        .and_then(|s| s.trim().strip_prefix("sha256="))
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    // Kept twice the window: a timestamp may be up to one window in the future.
-    let keep = chrono::Duration::seconds(state.config.window_secs.saturating_mul(2));
-    match state
+        Ok(request) => request,
+        Err(e) => {
+            tracing::warn!(organization = %organization, reason = %e, "lead-capture webhook request refused");
+            return unauthenticated(e.to_string());
+        }
+    };
+    let secrets = match state
         .store
-        .first_delivery(&signature, Utc::now(), keep)
+        .usable_webhook_secrets(organization, received_at)
         .await
     {
-        Ok(true) => {}
-        Ok(false) => {
+        Ok(secrets) => secrets,
+        Err(e) => return api_error(ApiError::from(e)),
+    };
+    // An organization without a usable secret gets the same answer as a wrong signature: the
+    // answer does not tell which organizations have one.
+    if !request.signed_by_any(&secrets, &body) {
+        let e = SignatureError::Mismatch;
+        tracing::warn!(organization = %organization, reason = %e, "lead-capture webhook request refused");
+        return unauthenticated(e.to_string());
+    }
+    let payload: Payload = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => return *bad("body", &format!("not a lead capture: {e}")),
+    };
+    let capture = match into_capture(payload, organization) {
+        Ok(c) => c,
+        Err(response) => return *response,
+    };
+    let delivery = Delivery {
+        key: request.replay_key(),
+        received_at,
+        // Kept twice the window: a timestamp may be up to one window in the future.
+        keep: chrono::Duration::seconds(state.config.window_secs.saturating_mul(2)),
+    };
+    let outcome = match state.store.capture_lead_once(capture, &delivery).await {
+        Ok(Some(outcome)) => outcome,
+        Ok(None) => {
             return error(
                 StatusCode::CONFLICT,
                 "CONFLICT",
@@ -252,16 +281,10 @@ async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: By
             );
         }
         Err(e) => return api_error(ApiError::from(e)),
-    }
-    let payload: Payload = match serde_json::from_slice(&body) {
-        Ok(p) => p,
-        Err(e) => return *bad("body", &format!("not a lead capture: {e}")),
     };
-    let capture = match into_capture(payload) {
-        Ok(c) => c,
-        Err(response) => return *response,
-    };
-    match crate::schema::work::capture(&state.store, &state.services, capture).await {
+    match crate::schema::work::after_capture(&state.store, &state.services, organization, outcome)
+        .await
+    {
         Ok(result) => (
             StatusCode::OK,
             Json(json!({
@@ -269,6 +292,7 @@ async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: By
                 "leadId": result.lead.id,
                 "newCustomer": result.new_customer,
                 "newLead": result.new_lead,
+                "score": result.lead.score,
             })),
         )
             .into_response(),

@@ -20,12 +20,13 @@ mod crm {
     pub mod seeding;
     pub mod support;
     pub mod tenancy;
+    pub mod webhook;
 }
 
 use crm::support::Backend;
 use crm::{
     analytics, api, bad_input, batching, capture, encryption, envelope, funnel, privacy, queue,
-    scoring, seeding, tenancy,
+    scoring, seeding, tenancy, webhook,
 };
 
 /// One `#[tokio::test]` per backend for each contract test function.
@@ -70,6 +71,11 @@ on_every_backend!(
     funnel::a_concurrent_conflicting_move_is_refused_not_lost,
     funnel::interactions_are_recorded_encrypted_and_listed,
     scoring::the_model_beats_a_constant_guess_on_held_out_leads,
+    scoring::a_lead_captured_after_training_is_scored_at_capture,
+    scoring::batch_rescoring_writes_what_row_by_row_writes,
+    webhook::each_organization_signs_for_itself_only,
+    webhook::a_rotation_keeps_the_old_secret_for_its_grace_and_revocation_ends_it,
+    webhook::the_exact_retry_of_a_failed_capture_is_accepted_and_copies_race_to_one,
     queue::the_queue_orders_by_waiting_intent_and_value,
     queue::two_agents_never_claim_the_same_lead,
     queue::the_subscription_pushes_new_and_reprioritised_leads,

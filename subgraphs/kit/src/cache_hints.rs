@@ -17,6 +17,13 @@
 //!   `ads`, connection edges) also gives its list tag `Type:*`: a mutation
 //!   returning any `Type` invalidates those responses, since it may have
 //!   created, deleted or moved one (a list's membership is not an entity).
+//!
+//! Lists are invalidated per tenant. A subgraph only knows `Type:*`; the
+//! router, which knows the caller's organization, stores a list response
+//! under [`list_tags_stored_for`] that organization, and a mutation of a
+//! `Type` invalidates [`list_tags_changed_by`] the mutating caller's
+//! organization: a caller scoped to one organization can only change that
+//! organization's rows, so other tenants' lists stay cached.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -36,9 +43,40 @@ pub fn entity_tag(type_name: &str, id: &str) -> String {
     format!("{type_name}:{id}")
 }
 
-/// The tag of every list response holding a `type_name`: `Type:*`.
+/// The tag of every list response holding a `type_name`, whoever read it: `Type:*`.
 pub fn list_tag(type_name: &str) -> String {
     format!("{type_name}:*")
+}
+
+/// What stands for "no single organization" in a tenant list tag (organization ids are UUIDs, never this).
+const CROSS_TENANT: &str = "all";
+
+/// The tag of the list responses holding a `type_name` read for `organization`
+/// (`None`: by a caller not scoped to one, whose lists may hold every tenant's rows): `Type:*@{organization|all}`.
+pub fn tenant_list_tag(type_name: &str, organization: Option<&str>) -> String {
+    format!("{type_name}:*@{}", organization.unwrap_or(CROSS_TENANT))
+}
+
+/// The list tags a list response holding a `type_name`, read for `organization`, is stored under:
+/// the tenant's (for tenant-scoped invalidation) and [`list_tag`] (for invalidating every tenant's at once).
+pub fn list_tags_stored_for(type_name: &str, organization: Option<&str>) -> [String; 2] {
+    [
+        list_tag(type_name),
+        tenant_list_tag(type_name, organization),
+    ]
+}
+
+/// The list tags a change to a `type_name` made by a caller scoped to `organization` invalidates:
+/// that organization's lists and the cross-tenant ones. `None` (a platform operator, a component
+/// acting for every tenant, or a caller the router cannot vouch for): every list of the type.
+pub fn list_tags_changed_by(type_name: &str, organization: Option<&str>) -> Vec<String> {
+    match organization {
+        Some(organization) => vec![
+            tenant_list_tag(type_name, Some(organization)),
+            tenant_list_tag(type_name, None),
+        ],
+        None => vec![list_tag(type_name)],
+    }
 }
 
 /// Whether the field at `node` sits inside a list the client asked for (the
@@ -247,6 +285,34 @@ mod tests {
             reached_through_a_list(&ad_id),
             "a campaign's ads are a list"
         );
+    }
+
+    #[test]
+    fn a_tenants_change_reaches_its_own_and_the_cross_tenant_lists_only() {
+        let stored_a = list_tags_stored_for("Campaign", Some("org-a"));
+        let stored_b = list_tags_stored_for("Campaign", Some("org-b"));
+        let stored_platform = list_tags_stored_for("Campaign", None);
+        let changed_by_a = list_tags_changed_by("Campaign", Some("org-a"));
+        let reaches = |stored: &[String; 2], changed: &[String]| {
+            stored.iter().any(|tag| changed.contains(tag))
+        };
+        assert!(reaches(&stored_a, &changed_by_a));
+        assert!(
+            !reaches(&stored_b, &changed_by_a),
+            "another tenant's lists stay"
+        );
+        assert!(
+            reaches(&stored_platform, &changed_by_a),
+            "lists spanning tenants go"
+        );
+        let changed_by_platform = list_tags_changed_by("Campaign", None);
+        for stored in [&stored_a, &stored_b, &stored_platform] {
+            assert!(reaches(stored, &changed_by_platform));
+        }
+        assert!(!reaches(
+            &list_tags_stored_for("Ad", Some("org-a")),
+            &changed_by_a
+        ));
     }
 
     #[tokio::test]

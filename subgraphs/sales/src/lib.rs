@@ -73,17 +73,30 @@ pub fn app(
 }
 
 /// The whole HTTP surface of the sales subgraph: the GraphQL app (verifying
-/// tokens with the issuer's own keys) and the OAuth endpoints of `issuer`.
+/// tokens with the issuer's own keys) and the OAuth endpoints of `issuer`,
+/// failed logins throttled in Redis as the environment says.
 pub fn http_router(
     store: Arc<dyn SalesStore>,
     db: sea_orm::DatabaseConnection,
     issuer: Arc<auth::Issuer>,
+) -> anyhow::Result<axum::Router> {
+    let throttle = Arc::new(auth::throttle::LoginThrottle::from_env()?);
+    http_router_with(store, db, issuer, Some(throttle))
+}
+
+/// [`http_router`] with the given failed-login throttle (`None`: none).
+pub fn http_router_with(
+    store: Arc<dyn SalesStore>,
+    db: sea_orm::DatabaseConnection,
+    issuer: Arc<auth::Issuer>,
+    throttle: Option<Arc<auth::throttle::LoginThrottle>>,
 ) -> anyhow::Result<axum::Router> {
     let verifier = Arc::new(issuer.verifier());
     let tokens = auth::TokenService {
         issuer,
         store: Arc::new(auth::SeaAuthStore::new(db.clone())),
         audit: store.clone(),
+        throttle,
     };
     let graphql = promptsales_kit::server::router_with(app(store, db), verifier)?;
     // Every request's origin (client IP, user agent) is known to the audit log.
@@ -96,6 +109,8 @@ pub fn http_router(
 pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     let (store, db) = open_store(&config.database_url).await?;
     let issuer = Arc::new(auth::Issuer::from_env()?);
+    // Key rotations made with `promptsales signing-key` take effect without a restart.
+    let keys = issuer.spawn_reload(auth::keys::reload_interval_from_env()?);
     // Keeps the audit log to its 90 days; stops with the process.
     let purge = audit::spawn_purge_job(store.clone());
     // Plan limits for the subgraphs that enforce them from Redis (`plan:{org}`).
@@ -108,12 +123,16 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     );
     let router = http_router(store, db.clone(), issuer)?;
     tracing::info!(listen = %config.listen, "sales subgraph listening");
-    promptsales_kit::server::serve(
-        config.listen,
-        router,
-        promptsales_kit::server::shutdown_signal(),
+    // Served with the peer address: failed logins are also counted per client IP
+    // when no proxy forwards one.
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
+    .with_graceful_shutdown(promptsales_kit::server::shutdown_signal())
     .await?;
+    keys.abort();
     purge.abort();
     limits.abort();
     agenda.iter().for_each(|task| task.abort());

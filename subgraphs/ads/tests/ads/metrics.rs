@@ -16,6 +16,7 @@ use crate::served::{Served, Tokens};
 on_each_backend!(
     recording_a_batch_twice_never_double_counts,
     the_signed_webhook_records_days_and_refuses_the_rest,
+    a_platform_webhook_writes_only_to_the_ads_its_ids_name,
 );
 
 const RECORD: &str = r#"mutation($input: [AdDayMetricsInput!]!) {
@@ -231,5 +232,131 @@ async fn the_signed_webhook_records_days_and_refuses_the_rest(env: &Env) -> Resu
         before,
         "refused webhooks wrote nothing"
     );
+    Ok(())
+}
+
+/// Gives `ad` the platform and platform id a publication would.
+async fn on_platform(
+    env: &Env,
+    ad: &promptsales_ads::store::Ad,
+    platform: &str,
+    external: &str,
+) -> Result<()> {
+    env.store
+        .update_ad(
+            TenantScope::All,
+            ad.id,
+            AdChanges {
+                name: ad.name.clone(),
+                status: ad.status,
+                audience_segment_id: None,
+                creative_ids: vec![],
+                daily_budget: ad.daily_budget,
+                bid_strategy: ad.bid_strategy,
+                start_date: ad.start_date,
+                end_date: ad.end_date,
+                platform: Some(platform.into()),
+                external_id: Some(external.into()),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// The organization of webhook metrics is never the caller's to say: each day goes to the ad
+/// that the signing platform's own id names, whichever tenant runs it.
+async fn a_platform_webhook_writes_only_to_the_ads_its_ids_name(env: &Env) -> Result<()> {
+    let (a, b) = (new_id(), new_id());
+    let (campaign_a, campaign_b) = (new_id(), new_id());
+    let market_a = env.market(a, "ES", "EUR").await?;
+    let market_b = env.market(b, "PT", "EUR").await?;
+    let meta_a = env
+        .ad(&market_a, campaign_a, AdChannel::Facebook, "A on meta")
+        .await?;
+    let meta_b = env
+        .ad(&market_b, campaign_b, AdChannel::Facebook, "B on meta")
+        .await?;
+    // Same id string as A's meta ad, on another platform.
+    let google_b = env
+        .ad(&market_b, campaign_b, AdChannel::Google, "B on google")
+        .await?;
+    on_platform(env, &meta_a, "meta", "300001").await?;
+    on_platform(env, &meta_b, "meta", "300002").await?;
+    on_platform(env, &google_b, "google_ads", "300001").await?;
+    let (meta_secret, google_secret) = (b"meta-secret".to_vec(), b"google-secret".to_vec());
+    let config = WebhookConfig {
+        secrets: [
+            ("meta".to_string(), meta_secret.clone()),
+            ("google_ads".to_string(), google_secret.clone()),
+        ]
+        .into(),
+        tolerance_secs: 300,
+    };
+    let services = test_services();
+    let graphql = promptsales_kit::server::router_with(
+        env.app_with(services.clone()),
+        Tokens::new()?.verifier(),
+    )?;
+    let served = Served::start(promptsales_ads::http_router(
+        graphql,
+        env.store.clone(),
+        &services,
+        config,
+    ))
+    .await?;
+    let http = reqwest::Client::new();
+    let now = chrono::Utc::now().timestamp();
+    let post = |platform: &str, secret: &[u8], body: &str| {
+        http.post(format!("{}/webhooks/ads/{platform}", served.base))
+            .header(TIMESTAMP_HEADER, now.to_string())
+            .header(SIGNATURE_HEADER, sign(secret, now, body.as_bytes()))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    // A body that claims B's organization changes nothing: the ids decide.
+    let body = json!({"organizationId": b, "metrics": [
+        {"externalId": "300001", "day": "2026-11-01", "impressions": 700, "clicks": 7, "spend": "7"},
+    ]})
+    .to_string();
+    let response = post("meta", &meta_secret, &body).await?;
+    assert_eq!(response.status(), 200);
+    let day = date(2026, 11, 1);
+    let written = |ids: Vec<uuid::Uuid>| {
+        let store = env.store.clone();
+        async move {
+            anyhow::Ok(
+                store
+                    .metrics_of_ads(TenantScope::All, &ids, day, day)
+                    .await?
+                    .iter()
+                    .map(|m| (m.ad_id, m.performance.impressions))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    assert_eq!(written(vec![meta_a.id]).await?, vec![(meta_a.id, 700)]);
+    assert!(
+        written(vec![meta_b.id, google_b.id]).await?.is_empty(),
+        "nothing reached B, not even its google ad with the same id string"
+    );
+    // One platform's secret does not sign for another platform's ads.
+    let google_body = json!({"metrics": [
+        {"externalId": "300001", "day": "2026-11-01", "impressions": 9, "clicks": 0, "spend": "1"},
+    ]})
+    .to_string();
+    let forged = post("google_ads", &meta_secret, &google_body).await?;
+    assert_eq!(forged.status(), 401);
+    assert!(written(vec![google_b.id]).await?.is_empty());
+    // An id claimed by ads of two organizations is refused whole, never guessed.
+    on_platform(env, &meta_b, "meta", "300001").await?;
+    let before = env.row_counts().await?;
+    let ambiguous = json!({"metrics": [
+        {"externalId": "300001", "day": "2026-11-02", "impressions": 1, "clicks": 0, "spend": "1"},
+    ]})
+    .to_string();
+    let refused = post("meta", &meta_secret, &ambiguous).await?;
+    assert_eq!(refused.status(), 409);
+    assert_eq!(env.row_counts().await?, before, "nothing written");
     Ok(())
 }

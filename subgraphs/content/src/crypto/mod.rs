@@ -29,6 +29,8 @@ pub enum Field {
     Prospect,
     /// `outreach_messages.text_enc`.
     OutreachText,
+    /// `outreach_jobs.request_enc` (a batch's pitch and prospects).
+    OutreachRequest,
 }
 
 impl Field {
@@ -37,6 +39,7 @@ impl Field {
             Self::Credential => "third_party_services.credential",
             Self::Prospect => "outreach_messages.prospect",
             Self::OutreachText => "outreach_messages.text",
+            Self::OutreachRequest => "outreach_jobs.request",
         }
     }
 }

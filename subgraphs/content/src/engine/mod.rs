@@ -9,6 +9,8 @@
 //! | `PROMPTSALES_CONTENT_SEARCH_CACHE_TTL` | `2h` | life of a cached search (`content:search:{hash}`) |
 //! | `PROMPTSALES_CONTENT_OUTREACH_CONCURRENCY` | `4` | items of one outreach batch written at once |
 //! | `PROMPTSALES_CONTENT_DATA_KEY` | generated once into `<data dir>/content.key` | base64 of the 32-byte key sealing credentials and prospects |
+//! | `PROMPTSALES_CONTENT_OUTREACH_LEASE` | `30s` | how long a batch's owner counts as alive without renewing; then another instance resumes the batch |
+//! | `PROMPTSALES_REDIS_URL` | `redis://127.0.0.1:6379` | where batch progress reaches the other instances (`off`: this instance only) |
 
 pub mod generation;
 pub mod jobs;
@@ -25,7 +27,7 @@ use promptsales_kit::ApiError;
 use promptsales_kit::ai::config::parse_duration;
 use promptsales_kit::ai::{AiConfig, AiGateway, RedisCache};
 
-use self::jobs::JobRegistry;
+use self::jobs::ProgressBus;
 use self::recorder::StoreRecorder;
 use self::search_index::SearchIndex;
 use crate::crypto::LazyCipher;
@@ -35,6 +37,8 @@ use crate::store::ContentStore;
 pub const DEFAULT_SEARCH_CACHE_TTL: Duration = Duration::from_secs(2 * 3600);
 /// Default concurrency of an outreach batch.
 pub const DEFAULT_OUTREACH_CONCURRENCY: usize = 4;
+/// Default lease of a running batch.
+pub const DEFAULT_OUTREACH_LEASE: Duration = Duration::from_secs(30);
 
 /// The engine's own settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +47,8 @@ pub struct EngineConfig {
     pub search_cache_ttl: Duration,
     /// Items of one batch written at once.
     pub outreach_concurrency: usize,
+    /// How long a batch's owner counts as alive without renewing its lease (renewed every third of it).
+    pub outreach_lease: Duration,
 }
 
 impl Default for EngineConfig {
@@ -50,6 +56,7 @@ impl Default for EngineConfig {
         Self {
             search_cache_ttl: DEFAULT_SEARCH_CACHE_TTL,
             outreach_concurrency: DEFAULT_OUTREACH_CONCURRENCY,
+            outreach_lease: DEFAULT_OUTREACH_LEASE,
         }
     }
 }
@@ -75,6 +82,15 @@ impl EngineConfig {
                     anyhow::anyhow!("PROMPTSALES_CONTENT_OUTREACH_CONCURRENCY={v:?} must be 1..64")
                 })?;
         }
+        if let Ok(v) = std::env::var("PROMPTSALES_CONTENT_OUTREACH_LEASE") {
+            config.outreach_lease = parse_duration(&v)
+                .filter(|d| *d >= Duration::from_secs(1))
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "PROMPTSALES_CONTENT_OUTREACH_LEASE={v:?} is not a duration of at least 1s such as 30s"
+                    )
+                })?;
+        }
         Ok(config)
     }
 }
@@ -90,8 +106,8 @@ pub struct ContentEngine {
     index_ready: tokio::sync::OnceCell<()>,
     /// Seals credentials and prospect data.
     pub cipher: LazyCipher,
-    /// Running outreach batches and their progress channels.
-    pub jobs: Arc<JobRegistry>,
+    /// Progress of outreach batches, shared with the other instances.
+    pub progress: Arc<ProgressBus>,
     /// Settings.
     pub config: EngineConfig,
 }
@@ -107,12 +123,24 @@ impl std::fmt::Debug for ContentEngine {
 }
 
 impl ContentEngine {
-    /// An engine over `store` with `gateway` (its recorder replaced by the store's request log).
+    /// An engine over `store` with `gateway` (its recorder replaced by the store's request log);
+    /// batch progress stays on this instance.
     pub fn new(
         store: Arc<dyn ContentStore>,
         gateway: AiGateway,
         cipher: LazyCipher,
         config: EngineConfig,
+    ) -> Arc<Self> {
+        Self::with_progress(store, gateway, cipher, config, ProgressBus::local_only())
+    }
+
+    /// Like [`Self::new`], publishing batch progress on `progress` (its instance id owns the batches run here).
+    pub fn with_progress(
+        store: Arc<dyn ContentStore>,
+        gateway: AiGateway,
+        cipher: LazyCipher,
+        config: EngineConfig,
+        progress: Arc<ProgressBus>,
     ) -> Arc<Self> {
         let ai = gateway.with_recorder(Arc::new(StoreRecorder::new(store.clone())));
         Arc::new(Self {
@@ -121,7 +149,7 @@ impl ContentEngine {
             index: Arc::new(SearchIndex::new()),
             index_ready: tokio::sync::OnceCell::new(),
             cipher,
-            jobs: Arc::new(JobRegistry::default()),
+            progress,
             config,
         })
     }
@@ -132,11 +160,12 @@ impl ContentEngine {
         let gateway =
             AiGateway::from_config(&ai_config, Arc::new(promptsales_kit::ai::TracingRecorder))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(Self::new(
+        Ok(Self::with_progress(
             store,
             gateway,
             LazyCipher::default(),
             EngineConfig::from_env()?,
+            ProgressBus::from_env(),
         ))
     }
 

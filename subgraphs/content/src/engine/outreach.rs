@@ -1,12 +1,20 @@
 //! Outreach messages: one prospect now, or a batch as a background job with
 //! bounded concurrency (a tokio semaphore), per-item errors that never fail
 //! the batch, and progress published after every item.
+//!
+//! A running batch is leased to the instance running it, which renews the lease;
+//! when an instance stops (a restart, a crash) its leases run out and a sweep on
+//! any instance claims each such batch once and writes only the items not yet done.
 
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::SubsecRound;
 use promptsales_kit::ai::{ChatRequest, Generation};
+use promptsales_kit::context::TenantScope;
 use promptsales_kit::{ApiError, ResultExt, new_id};
+use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
@@ -17,7 +25,7 @@ use crate::domain::outreach::{
     self, JobStatus, OutreachJob, OutreachMessage, OutreachStatus, Pitch, Prospect,
 };
 use crate::domain::template::{self, PromptTemplate, TemplatePurpose};
-use crate::store::SealedOutreach;
+use crate::store::{JobLease, SealedOutreach};
 
 fn cipher_error(e: impl std::fmt::Display) -> ApiError {
     tracing::error!(error = %e, "content data key unavailable");
@@ -99,6 +107,36 @@ pub fn open(cipher: &SecretCipher, row: SealedOutreach) -> Result<OutreachMessag
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
+}
+
+/// Batches one sweep takes over at most (the next sweep takes more).
+const RESUME_BATCH: u64 = 50;
+
+/// What a batch keeps sealed in its row, so that another instance can resume it.
+#[derive(Serialize, Deserialize)]
+struct StoredRequest {
+    template_ids: Vec<Uuid>,
+    offer: String,
+    sender_name: Option<String>,
+    prospects: Vec<Prospect>,
+}
+
+/// Seals the request of batch `job_id` for its row.
+fn seal_request(
+    cipher: &SecretCipher,
+    job_id: Uuid,
+    request: &BatchRequest,
+) -> Result<String, ApiError> {
+    let stored = StoredRequest {
+        template_ids: request.templates.iter().map(|t| t.id).collect(),
+        offer: request.pitch.offer.clone(),
+        sender_name: request.pitch.sender_name.clone(),
+        prospects: request.prospects.clone(),
+    };
+    let json = serde_json::to_string(&stored).map_err(cipher_error)?;
+    cipher
+        .seal(Field::OutreachRequest, job_id, &json)
+        .map_err(cipher_error)
 }
 
 /// What a batch is asked to do.
@@ -221,7 +259,18 @@ impl ContentEngine {
         Ok(message)
     }
 
-    /// Starts a batch: the job is stored and returned at once; items are written in the background.
+    /// The lease this instance takes or renews on a batch now.
+    fn lease(&self) -> JobLease {
+        let span = chrono::Duration::from_std(self.config.outreach_lease)
+            .unwrap_or_else(|_| chrono::Duration::seconds(30));
+        JobLease {
+            owner: self.progress.instance(),
+            until: chrono::Utc::now().trunc_subsecs(6) + span,
+        }
+    }
+
+    /// Starts a batch: the job is stored (with its sealed request, leased to this instance) and
+    /// returned at once; items are written in the background.
     pub async fn start_batch(
         self: &Arc<Self>,
         organization: Uuid,
@@ -242,17 +291,142 @@ impl ContentEngine {
             created_at: now,
             updated_at: now,
         };
-        self.store.insert_job(&job).await.api()?;
-        self.jobs.open(job.id);
+        let sealed = seal_request(&cipher, job.id, &request)?;
+        self.store
+            .insert_job(&job, &sealed, &self.lease())
+            .await
+            .api()?;
         let engine = self.clone();
         let job_id = job.id;
         tokio::spawn(async move {
             engine
-                .run_batch(organization, job_id, request, cipher)
+                .run_batch(organization, job_id, request, cipher, HashSet::new())
                 .await;
         });
         tracing::info!(job = %job.id, total = job.total, "outreach batch started");
         Ok(job)
+    }
+
+    /// Takes over the running batches whose owner is gone (its lease ran out) and writes the
+    /// items they have not finished; how many batches this instance took.
+    ///
+    /// Safe with several instances sweeping at once: a batch is claimed with one conditional
+    /// UPDATE, so exactly one of them resumes it.
+    pub async fn resume_orphaned_batches(self: &Arc<Self>) -> usize {
+        let now = chrono::Utc::now();
+        let candidates = match self.store.orphaned_jobs(now, RESUME_BATCH).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot look for interrupted outreach batches");
+                return 0;
+            }
+        };
+        let mut resumed = 0;
+        for id in candidates {
+            let claimed = match self.store.claim_job(id, now, &self.lease()).await {
+                Ok(Some(claimed)) => claimed,
+                // Another instance was first, or the batch finished meanwhile.
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, job = %id, "cannot claim an interrupted outreach batch");
+                    continue;
+                }
+            };
+            let (job, sealed) = claimed;
+            match self.reopen(&job, &sealed).await {
+                Ok((request, cipher, done)) => {
+                    tracing::info!(
+                        job = %job.id,
+                        total = job.total,
+                        remaining = request.prospects.len().saturating_sub(done.len()),
+                        "resuming an interrupted outreach batch"
+                    );
+                    let engine = self.clone();
+                    tokio::spawn(async move {
+                        engine
+                            .run_batch(job.organization_id, job.id, request, cipher, done)
+                            .await;
+                    });
+                    resumed += 1;
+                }
+                // The lease runs out again and the next sweep retries (a key or template restored).
+                Err(e) => {
+                    tracing::error!(code = e.code(), job = %job.id, "an interrupted outreach batch cannot be resumed")
+                }
+            }
+        }
+        resumed
+    }
+
+    /// Sweeps for interrupted batches now and then every half lease, until the engine is dropped.
+    pub fn spawn_resumer(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let engine = Arc::downgrade(self);
+        let every = (self.config.outreach_lease / 2).max(std::time::Duration::from_millis(100));
+        tokio::spawn(async move {
+            loop {
+                let Some(engine) = engine.upgrade() else {
+                    return;
+                };
+                engine.resume_orphaned_batches().await;
+                drop(engine);
+                tokio::time::sleep(every).await;
+            }
+        })
+    }
+
+    /// The request of a claimed batch, its cipher, and the positions already finished.
+    async fn reopen(
+        &self,
+        job: &OutreachJob,
+        sealed: &str,
+    ) -> Result<(BatchRequest, Arc<SecretCipher>, HashSet<usize>), ApiError> {
+        let cipher = self.sealing_cipher()?;
+        let corrupt = || {
+            ApiError::Internal(Arc::new(promptsales_kit::StoreError::Corrupt(format!(
+                "outreach_jobs {}: request does not open",
+                job.id
+            ))))
+        };
+        let stored: StoredRequest = cipher
+            .open(Field::OutreachRequest, job.id, sealed)
+            .ok()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .ok_or_else(corrupt)?;
+        let found = self
+            .store
+            .templates_by_ids(
+                TenantScope::Organization(job.organization_id),
+                &stored.template_ids,
+            )
+            .await
+            .api()?;
+        let mut templates = Vec::with_capacity(stored.template_ids.len());
+        for id in &stored.template_ids {
+            let template = found
+                .iter()
+                .find(|t| t.id == *id)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found("PromptTemplate", *id))?;
+            templates.push(template);
+        }
+        let done = self
+            .store
+            .job_item_indexes(job.id)
+            .await
+            .api()?
+            .into_iter()
+            .filter_map(|i| usize::try_from(i).ok())
+            .collect();
+        let request = BatchRequest {
+            channel: job.channel,
+            templates,
+            pitch: Pitch {
+                offer: stored.offer,
+                sender_name: stored.sender_name,
+            },
+            prospects: stored.prospects,
+        };
+        Ok((request, cipher, done))
     }
 
     async fn run_batch(
@@ -261,22 +435,30 @@ impl ContentEngine {
         job_id: Uuid,
         request: BatchRequest,
         cipher: Arc<SecretCipher>,
+        done: HashSet<usize>,
     ) {
+        let lost = Arc::new(AtomicBool::new(false));
+        let keeper = tokio::spawn(self.clone().keep_lease(job_id, lost.clone()));
         let permits = Arc::new(Semaphore::new(self.config.outreach_concurrency.max(1)));
         let request = Arc::new(request);
         let mut items = tokio::task::JoinSet::new();
-        for index in 0..request.prospects.len() {
-            let (engine, permits, request, cipher) = (
+        for index in (0..request.prospects.len()).filter(|i| !done.contains(i)) {
+            let (engine, permits, request, cipher, lost) = (
                 self.clone(),
                 permits.clone(),
                 request.clone(),
                 cipher.clone(),
+                lost.clone(),
             );
             items.spawn(async move {
                 // The semaphore is never closed, so acquiring only waits.
                 let Ok(_permit) = permits.acquire().await else {
                     return;
                 };
+                // Another instance took the batch over: it writes what is left.
+                if lost.load(Ordering::SeqCst) {
+                    return;
+                }
                 engine
                     .run_item(organization, job_id, index, &request, &cipher)
                     .await;
@@ -287,9 +469,59 @@ impl ContentEngine {
                 tracing::error!(error = %e, job = %job_id, "an outreach item task died");
             }
         }
-        // Normally the last item completed the job and closed its channel; an item that could not
-        // be stored leaves it running, and its subscribers must not wait forever.
-        self.jobs.close(job_id);
+        keeper.abort();
+        // Normally the last item completed the batch. An item that could not be stored leaves
+        // it running: its lease runs out and a sweep (here or elsewhere) retries what is missing.
+    }
+
+    /// A batch's progress as `scope` sees it: its current state, then each newer snapshot
+    /// (from any instance), ending with the one that completes it; NOT_FOUND when not visible.
+    ///
+    /// When no snapshot arrives for a while (Redis down, or a lagging subscriber) the store is
+    /// read again, so the stream still moves forward and ends.
+    pub async fn follow_batch(
+        self: &Arc<Self>,
+        scope: TenantScope,
+        id: Uuid,
+    ) -> Result<futures::stream::BoxStream<'static, OutreachJob>, ApiError> {
+        use futures::StreamExt;
+        // Subscribed before reading, so no snapshot falls between the two.
+        let receiver = self.progress.subscribe();
+        let current = self
+            .store
+            .job(scope, id)
+            .await
+            .api()?
+            .ok_or_else(|| ApiError::not_found("OutreachJob", id))?;
+        let state = Follow {
+            engine: self.clone(),
+            receiver,
+            scope,
+            id,
+            first: Some(current),
+            last_done: -1,
+            finished: false,
+        };
+        Ok(futures::stream::unfold(state, Follow::next).boxed())
+    }
+
+    /// Renews the batch's lease every third of it; flags `lost` once the batch is no longer ours.
+    async fn keep_lease(self: Arc<Self>, job_id: Uuid, lost: Arc<AtomicBool>) {
+        let every = (self.config.outreach_lease / 3).max(std::time::Duration::from_millis(50));
+        loop {
+            tokio::time::sleep(every).await;
+            match self.store.renew_job_lease(job_id, &self.lease()).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    lost.store(true, Ordering::SeqCst);
+                    return;
+                }
+                // The lease may run out meanwhile; the store's item uniqueness keeps a take-over from writing twice.
+                Err(e) => {
+                    tracing::warn!(error = %e, job = %job_id, "cannot renew an outreach batch's lease")
+                }
+            }
+        }
     }
 
     async fn run_item(
@@ -339,11 +571,69 @@ impl ContentEngine {
             }
         };
         match recorded {
-            Ok(Some(job)) => self.jobs.publish(&job),
+            Ok(Some(job)) => self.progress.publish(&job),
             Ok(None) => tracing::warn!(job = %job_id, "the outreach batch vanished"),
             Err(e) => {
                 tracing::error!(error = %e, job = %job_id, item = index, "an outreach item could not be stored")
             }
         }
+    }
+}
+
+/// How long a progress subscriber waits for a snapshot before it reads the store itself.
+const QUIET_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The state of one progress subscription.
+struct Follow {
+    engine: Arc<ContentEngine>,
+    receiver: tokio::sync::broadcast::Receiver<OutreachJob>,
+    scope: TenantScope,
+    id: Uuid,
+    first: Option<OutreachJob>,
+    last_done: i32,
+    finished: bool,
+}
+
+impl Follow {
+    async fn next(mut self) -> Option<(OutreachJob, Self)> {
+        use tokio::sync::broadcast::error::RecvError;
+        if let Some(first) = self.first.take() {
+            return Some(self.accept(first));
+        }
+        if self.finished {
+            return None;
+        }
+        let mut quiet_until = tokio::time::Instant::now() + QUIET_RECHECK;
+        loop {
+            let heard = tokio::time::timeout_at(quiet_until, self.receiver.recv()).await;
+            let candidate = match heard {
+                Ok(Ok(job)) if job.id == self.id => job,
+                Ok(Ok(_)) => continue,
+                Ok(Err(RecvError::Closed)) => return None,
+                // Missed snapshots (lagging) or none for a while: the store has the latest.
+                Ok(Err(RecvError::Lagged(_))) | Err(_) => {
+                    quiet_until = tokio::time::Instant::now() + QUIET_RECHECK;
+                    match self.engine.store.job(self.scope, self.id).await {
+                        Ok(Some(job)) => job,
+                        // Gone (never in practice: batches are not deleted).
+                        Ok(None) => return None,
+                        Err(e) => {
+                            tracing::warn!(error = %e, job = %self.id, "cannot re-read an outreach batch");
+                            continue;
+                        }
+                    }
+                }
+            };
+            // Snapshots of concurrent items may arrive out of order; progress only moves forward.
+            if candidate.status != JobStatus::Running || candidate.done() > self.last_done {
+                return Some(self.accept(candidate));
+            }
+        }
+    }
+
+    fn accept(mut self, job: OutreachJob) -> (OutreachJob, Self) {
+        self.last_done = self.last_done.max(job.done());
+        self.finished = job.status != JobStatus::Running;
+        (job, self)
     }
 }

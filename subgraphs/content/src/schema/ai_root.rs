@@ -611,31 +611,9 @@ impl Subscription {
     ) -> Result<impl Stream<Item = OutreachJob> + use<>> {
         let id = parse_id("id", &id)?;
         let engine = engine(ctx)?.clone();
-        // Subscribe before reading, so no snapshot falls between the two.
-        let updates = engine.jobs.subscribe(id);
-        let current = engine
-            .store
-            .job(scope(ctx)?, id)
-            .await
-            .api()?
-            .ok_or_else(|| ApiError::not_found("OutreachJob", id))?;
-        let done = current.status != crate::domain::outreach::JobStatus::Running;
-        let first = futures::stream::once(async move { OutreachJob(current) });
-        let rest = match (done, updates) {
-            (false, Some(receiver)) => {
-                use futures::StreamExt;
-                tokio_stream::wrappers::BroadcastStream::new(receiver)
-                    // A lagging subscriber skips to the next snapshot it gets.
-                    .filter_map(|item| async move { item.ok().map(OutreachJob) })
-                    .boxed()
-            }
-            _ => {
-                use futures::StreamExt;
-                futures::stream::empty().boxed()
-            }
-        };
+        let progress = engine.follow_batch(scope(ctx)?, id).await?;
         use futures::StreamExt;
-        Ok(first.chain(rest))
+        Ok(progress.map(OutreachJob))
     }
 }
 

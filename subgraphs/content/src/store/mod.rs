@@ -154,6 +154,15 @@ pub struct SealedOutreach {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Who runs a batch, and until when it counts as alive (the owner renews it while it runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobLease {
+    /// The instance.
+    pub owner: Uuid,
+    /// When the lease runs out.
+    pub until: DateTime<Utc>,
+}
+
 /// Filters of outreach messages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OutreachFilter {
@@ -387,14 +396,40 @@ pub trait ContentStore: Send + Sync {
         next: &GeneratedContent,
     ) -> Result<Option<GeneratedContent>, StoreError>;
 
-    /// Inserts a new batch.
-    async fn insert_job(&self, job: &OutreachJob) -> Result<(), StoreError>;
+    /// Inserts a new batch with its sealed request, leased to the instance that runs it.
+    async fn insert_job(
+        &self,
+        job: &OutreachJob,
+        request_enc: &str,
+        lease: &JobLease,
+    ) -> Result<(), StoreError>;
+
+    /// Running batches of any tenant, with a stored request, whose lease ran out before `now`
+    /// (their owner is gone), oldest first, at most `limit`.
+    async fn orphaned_jobs(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<Uuid>, StoreError>;
+
+    /// Takes batch `id` over with `lease` if it is still running and its lease ran out before
+    /// `now`; the batch and its sealed request, `None` when it finished or another instance was first.
+    async fn claim_job(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        lease: &JobLease,
+    ) -> Result<Option<(OutreachJob, String)>, StoreError>;
+
+    /// Extends the lease of running batch `id` held by `lease.owner`; false when the batch
+    /// finished or is no longer this owner's.
+    async fn renew_job_lease(&self, id: Uuid, lease: &JobLease) -> Result<bool, StoreError>;
+
+    /// The positions of batch `id` already finished (written or failed).
+    async fn job_item_indexes(&self, id: Uuid) -> Result<Vec<i32>, StoreError>;
 
     /// A visible batch.
     async fn job(&self, scope: TenantScope, id: Uuid) -> Result<Option<OutreachJob>, StoreError>;
 
     /// Inserts one finished item of batch `job_id` and counts it (completing the batch with its
-    /// last item) in one transaction; the batch after it.
+    /// last item) in one transaction; the batch after it. An item already recorded at that
+    /// position (a batch taken over) is neither written nor counted again.
     async fn record_job_item(
         &self,
         job_id: Uuid,

@@ -32,6 +32,8 @@ pub struct Harness {
     pub engine: Arc<ContentEngine>,
     pub db: sea_orm::DatabaseConnection,
     pub counter: QueryCounter,
+    /// The database's URL (a second instance opens it too).
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -92,6 +94,7 @@ impl Harness {
             engine,
             db,
             counter,
+            url,
             _dir: dir,
         })
     }

@@ -62,6 +62,8 @@ pub enum Field {
     Phone,
     /// `interactions.summary_enc` (free text about a person is personal data too).
     InteractionSummary,
+    /// `crm_webhook_secrets.secret_enc` (an organization's webhook signing secret).
+    WebhookSecret,
 }
 
 impl Field {
@@ -71,6 +73,7 @@ impl Field {
             Self::Email => "customers.email",
             Self::Phone => "customers.phone",
             Self::InteractionSummary => "interactions.summary",
+            Self::WebhookSecret => "crm_webhook_secrets.secret",
         }
     }
 

@@ -160,7 +160,7 @@ pub struct QueuedLead {
 }
 
 /// A lead in an agent's queue with its priority now (intent, value and waiting time).
-#[Object(cache_control(max_age = 0, private))]
+#[Object(cache_control(max_age = 10, private))]
 impl QueuedLead {
     /// The lead.
     async fn lead(&self) -> Lead {
@@ -464,4 +464,50 @@ pub struct LeadReplySuggestion {
 pub struct InteractionRef {
     /// Its id.
     pub id: ID,
+}
+
+/// An organization's lead-capture webhook secret, as recorded (the secret itself is shown once,
+/// when it is issued).
+#[derive(SimpleObject, Debug, Clone)]
+#[graphql(cache_control(max_age = 0, private))]
+pub struct CrmWebhookSecret {
+    /// Its id.
+    pub id: ID,
+    /// The organization whose requests it signs.
+    pub organization_id: ID,
+    /// When it was issued.
+    pub created_at: DateTime<Utc>,
+    /// When it stops signing (set when a rotation replaced it: the grace period's end).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Whether it signs requests now.
+    pub active: bool,
+}
+
+impl CrmWebhookSecret {
+    /// The record as seen at `now`.
+    pub fn at(secret: &store::WebhookSecret, now: DateTime<Utc>) -> Self {
+        Self {
+            id: ID(secret.id.to_string()),
+            organization_id: ID(secret.organization_id.to_string()),
+            created_at: secret.created_at,
+            expires_at: secret.expires_at,
+            revoked_at: secret.revoked_at,
+            active: secret.usable_at(now),
+        }
+    }
+}
+
+/// A newly issued webhook secret: the only time it is shown.
+#[derive(SimpleObject, Debug, Clone)]
+#[graphql(cache_control(max_age = 0, private))]
+pub struct IssuedCrmWebhookSecret {
+    /// The secret (HMAC-SHA256 key of `x-promptsales-signature`); store it now, it is never
+    /// shown again.
+    pub secret: String,
+    /// Its record.
+    pub webhook_secret: CrmWebhookSecret,
+    /// Until when the secrets it replaces keep signing (absent when none did).
+    pub previous_valid_until: Option<DateTime<Utc>>,
 }

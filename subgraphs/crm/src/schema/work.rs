@@ -38,7 +38,7 @@ pub async fn publish(services: &Services, lead: &store::Lead, kind: QueueEventKi
         .await;
 }
 
-/// Captures a lead and announces it (shared by the mutation and the webhook).
+/// Captures a lead, scores it and announces it (the mutation).
 pub async fn capture(
     store: &Arc<dyn CrmStore>,
     services: &Services,
@@ -46,6 +46,26 @@ pub async fn capture(
 ) -> Result<LeadCaptureResult, ApiError> {
     let organization = capture.customer.organization_id;
     let outcome = store.capture_lead(capture).await?;
+    after_capture(store, services, organization, outcome).await
+}
+
+/// What follows a committed capture (shared by the mutation and the webhook): the lead is scored
+/// with the organization's current model when there is one (a failure there is logged and
+/// counted, never the capture's), read back and announced.
+pub async fn after_capture(
+    store: &Arc<dyn CrmStore>,
+    services: &Services,
+    organization: Uuid,
+    outcome: store::CaptureOutcome,
+) -> Result<LeadCaptureResult, ApiError> {
+    if let Err(e) = score_leads(store.as_ref(), organization, &[outcome.lead_id], Utc::now()).await
+    {
+        let failures = services
+            .capture_scoring_failures
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        tracing::warn!(lead = %outcome.lead_id, error = %e, failures, "a captured lead could not be scored; the next retrain scores it");
+    }
     let scope = promptsales_kit::context::TenantScope::Organization(organization);
     let customer = store
         .customer(scope, outcome.customer_id)
@@ -74,6 +94,44 @@ pub async fn capture(
         new_customer: outcome.new_customer,
         new_lead: outcome.new_lead,
     })
+}
+
+/// A lead's score under `model` at `now`, and its queue key.
+pub fn score_of(
+    model: &store::ScoringModel,
+    signals: &store::LeadSignals,
+    now: chrono::DateTime<Utc>,
+) -> LeadScore {
+    let (p, reasons) = model.predict(signals, now);
+    let waiting_since = signals.last_contacted_at.unwrap_or(signals.created_at);
+    LeadScore {
+        lead_id: signals.lead_id,
+        score: (p * 100.0).round() as i32,
+        purchase_intent: p,
+        reasons,
+        queue_key: queue::queue_key(p, signals.estimated_value, waiting_since),
+    }
+}
+
+/// Scores the organization's leads among `lead_ids` with its current model; `false` when it has
+/// none yet (the leads stay unscored until the first training).
+pub async fn score_leads(
+    store: &dyn CrmStore,
+    organization: Uuid,
+    lead_ids: &[Uuid],
+    now: chrono::DateTime<Utc>,
+) -> Result<bool, promptsales_kit::StoreError> {
+    let Some(model) = store.scoring_model(organization).await? else {
+        return Ok(false);
+    };
+    let scores: Vec<LeadScore> = store
+        .lead_signals_of(organization, lead_ids)
+        .await?
+        .iter()
+        .map(|s| score_of(&model, s, now))
+        .collect();
+    store.save_scores(organization, &scores).await?;
+    Ok(true)
 }
 
 /// A lead captured from a form, an ad or a message.
@@ -412,20 +470,7 @@ impl WorkMutation {
                 ApiError::from(promptsales_kit::StoreError::Corrupt(message))
             }
         })?;
-        let scores: Vec<LeadScore> = signals
-            .iter()
-            .map(|s| {
-                let (p, reasons) = model.predict(s, now);
-                let waiting_since = s.last_contacted_at.unwrap_or(s.created_at);
-                LeadScore {
-                    lead_id: s.lead_id,
-                    score: (p * 100.0).round() as i32,
-                    purchase_intent: p,
-                    reasons,
-                    queue_key: queue::queue_key(p, s.estimated_value, waiting_since),
-                }
-            })
-            .collect();
+        let scores: Vec<LeadScore> = signals.iter().map(|s| score_of(&model, s, now)).collect();
         store
             .save_scoring(organization, &model, &scores)
             .await

@@ -24,6 +24,7 @@ pub use crate::domain::interaction::{
 pub use crate::domain::lead::{Lead, LeadFilter, LeadFunnel, LeadSource, LeadStage, NewLead};
 pub use crate::domain::sale::{CampaignSales, NewSale, Sale};
 pub use crate::domain::scoring::{LeadSignals, ScoreReason, ScoringModel};
+pub use crate::domain::webhook::WebhookSecret;
 
 mod types;
 pub use types::*;
@@ -159,6 +160,16 @@ pub trait CrmStore: Send + Sync {
     /// the campaign or a new one, in one transaction; concurrent captures of one person merge.
     async fn capture_lead(&self, capture: LeadCapture) -> Result<CaptureOutcome, InsertError>;
 
+    /// [`CrmStore::capture_lead`] for a signed webhook request: remembers `delivery` in the
+    /// capture's transaction, so it is remembered only when the capture commits; `None` (and
+    /// nothing written) when it was already remembered, a replay. Forgets deliveries older than
+    /// its `keep`.
+    async fn capture_lead_once(
+        &self,
+        capture: LeadCapture,
+        delivery: &Delivery,
+    ) -> Result<Option<CaptureOutcome>, InsertError>;
+
     /// Moves a lead to another stage if it is still at `expected_version` (else `Conflict`),
     /// recording who moved it and when.
     async fn move_lead_stage(
@@ -194,7 +205,23 @@ pub trait CrmStore: Send + Sync {
     /// What predicts a purchase, for every lead of an organization.
     async fn lead_signals(&self, organization_id: Uuid) -> Result<Vec<LeadSignals>, StoreError>;
 
-    /// Stores a trained model and the leads' new scores, in one transaction.
+    /// What predicts a purchase, for the organization's leads among `lead_ids`.
+    async fn lead_signals_of(
+        &self,
+        organization_id: Uuid,
+        lead_ids: &[Uuid],
+    ) -> Result<Vec<LeadSignals>, StoreError>;
+
+    /// Writes leads' scores under the organization's current model (a batch of leads per
+    /// statement), in one transaction.
+    async fn save_scores(
+        &self,
+        organization_id: Uuid,
+        scores: &[LeadScore],
+    ) -> Result<(), StoreError>;
+
+    /// Stores a trained model and the leads' new scores (a batch of leads per statement), in
+    /// one transaction.
     async fn save_scoring(
         &self,
         organization_id: Uuid,
@@ -274,14 +301,40 @@ pub trait CrmStore: Send + Sync {
         id: Uuid,
     ) -> Result<Option<Customer>, StoreError>;
 
-    /// Records an accepted webhook request by its signature; `false` when it was already received
-    /// (a replay). Forgets signatures older than `keep`.
-    async fn first_delivery(
+    // --- Webhook secrets --------------------------------------------------------------------
+
+    /// Issues `secret` as the organization's webhook secret; the secrets signing until now keep
+    /// signing until `now + grace` (or their earlier end), so integrations can switch.
+    async fn issue_webhook_secret(
         &self,
-        signature: &str,
+        organization_id: Uuid,
+        created_by: Option<Uuid>,
+        secret: &str,
         now: chrono::DateTime<chrono::Utc>,
-        keep: chrono::Duration,
-    ) -> Result<bool, StoreError>;
+        grace: chrono::Duration,
+    ) -> Result<WebhookSecret, StoreError>;
+
+    /// The organization's webhook secrets (records, never the secrets), newest first.
+    async fn webhook_secrets(
+        &self,
+        scope: TenantScope,
+        organization_id: Uuid,
+    ) -> Result<Vec<WebhookSecret>, StoreError>;
+
+    /// The organization's secrets that sign requests at `now`, decrypted.
+    async fn usable_webhook_secrets(
+        &self,
+        organization_id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Revokes a webhook secret visible in `scope`; `None` when not visible.
+    async fn revoke_webhook_secret(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<WebhookSecret>, StoreError>;
 
     /// Makes a new data key the one that seals new writes; returns its id.
     async fn rotate_data_key(&self) -> Result<String, StoreError>;

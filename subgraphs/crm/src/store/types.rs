@@ -77,6 +77,17 @@ pub struct StageChange {
     pub changed_at: DateTime<Utc>,
 }
 
+/// A signed webhook request, remembered (for the replay window) once its capture commits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// What names the exact request (its signature).
+    pub key: String,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// How long deliveries are remembered.
+    pub keep: chrono::Duration,
+}
+
 /// A lead's new score from a model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeadScore {

@@ -1,12 +1,11 @@
-//! Lead capture: merged into the known customer, never duplicated, also under concurrency; the webhook.
+//! Lead capture: merged into the known customer, never duplicated, also under concurrency
+//! (the webhook's own tests are in `webhook.rs`).
 
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use promptsales_crm::domain::capture::LeadCapture;
-use promptsales_crm::domain::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use promptsales_crm::store::{CrmStore, InteractionChannel, LeadSource, NewCustomer};
-use promptsales_crm::webhook::{PATH, WebhookConfig};
 use promptsales_kit::Decimal4;
 use promptsales_kit::new_id;
 use serde_json::json;
@@ -161,116 +160,5 @@ pub async fn concurrent_captures_of_one_person_make_one_customer(backend: Backen
         .context("lead")?;
     assert_eq!(lead.captures, AT_ONCE as i32, "no merge was lost");
     assert_eq!(lead.ad_clicks, AT_ONCE as i32);
-    Ok(())
-}
-
-/// Posts `body` to the webhook with a signature made by `secret` at `timestamp`.
-async fn post(
-    client: &reqwest::Client,
-    url: &str,
-    secret: &[u8],
-    timestamp: i64,
-    body: &str,
-) -> Result<(u16, serde_json::Value)> {
-    let response = client
-        .post(url)
-        .header("content-type", "application/json")
-        .header(TIMESTAMP_HEADER, timestamp.to_string())
-        .header(SIGNATURE_HEADER, sign(secret, timestamp, body.as_bytes()))
-        .body(body.to_string())
-        .send()
-        .await?;
-    let status = response.status().as_u16();
-    Ok((
-        status,
-        response.json().await.unwrap_or(serde_json::Value::Null),
-    ))
-}
-
-#[tokio::test]
-async fn webhook_over_http_accepts_signed_captures_only() -> Result<()> {
-    let h = Harness::new(Backend::Sqlite).await?;
-    let secret = b"webhook-test-secret";
-    let start = |config: WebhookConfig| {
-        let router = promptsales_crm::webhook::routes(h.store.clone(), h.services.clone(), config);
-        async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-            let url = format!("http://{}{PATH}", listener.local_addr()?);
-            tokio::spawn(promptsales_kit::server::serve_on(
-                listener,
-                router,
-                futures::future::pending(),
-            ));
-            anyhow::Ok(url)
-        }
-    };
-    let url = start(WebhookConfig::new(Some("webhook-test-secret"), 300)).await?;
-    let client = reqwest::Client::new();
-    let (org, campaign) = (new_id(), new_id());
-    let body = json!({"organizationId": org, "campaignId": campaign, "source": "facebook",
-        "fullName": "Carla Ruiz", "email": "carla@example.com", "message": "Hi!", "messageChannel": "chat",
-        "estimatedValue": "1500.50"})
-    .to_string();
-    let now = chrono::Utc::now().timestamp();
-
-    let (status, answer) = post(&client, &url, secret, now, &body).await?;
-    assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["newCustomer"], true);
-    let (status, answer) = post(&client, &url, secret, now, &body).await?;
-    assert_eq!(
-        (status, answer["code"].as_str()),
-        (409, Some("CONFLICT")),
-        "the same request twice is a replay"
-    );
-    let (status, answer) = post(&client, &url, secret, now + 1, &body).await?;
-    assert_eq!(
-        (
-            status,
-            answer["newCustomer"].clone(),
-            answer["newLead"].clone()
-        ),
-        (200, json!(false), json!(false))
-    );
-
-    let (status, answer) = post(&client, &url, b"wrong secret", now, &body).await?;
-    assert_eq!(
-        (status, answer["code"].as_str()),
-        (401, Some("UNAUTHENTICATED"))
-    );
-    let (status, _) = post(&client, &url, secret, now - 3600, &body).await?;
-    assert_eq!(status, 401, "an old signature is a replay");
-    // A body altered after signing.
-    let response = client
-        .post(&url)
-        .header(TIMESTAMP_HEADER, now.to_string())
-        .header(SIGNATURE_HEADER, sign(secret, now, body.as_bytes()))
-        .body(body.replace("Carla", "Mallory"))
-        .send()
-        .await?;
-    assert_eq!(response.status().as_u16(), 401);
-    let response = client.post(&url).body(body.clone()).send().await?;
-    assert_eq!(response.status().as_u16(), 401, "unsigned");
-
-    let bad = json!({"organizationId": org, "campaignId": campaign, "source": "WEB", "fullName": "X", "email": "nope"}).to_string();
-    let (status, answer) = post(&client, &url, secret, now, &bad).await?;
-    assert_eq!(
-        (status, answer["field"].as_str()),
-        (400, Some("input.email"))
-    );
-    let (status, answer) = post(&client, &url, secret, now, "{\"unknown\": 1}").await?;
-    assert_eq!(
-        (status, answer["code"].as_str()),
-        (400, Some("BAD_USER_INPUT"))
-    );
-    assert_eq!(h.count("customers").await?, 1);
-    assert_eq!(
-        h.count("interactions").await?,
-        2,
-        "each accepted capture recorded its message"
-    );
-
-    let closed = start(WebhookConfig::new(None, 300)).await?;
-    let (status, _) = post(&client, &closed, secret, now, &body).await?;
-    assert_eq!(status, 503, "without a secret the webhook is closed");
     Ok(())
 }

@@ -128,6 +128,7 @@ async fn copilot_through_an_openai_compatible_server_on_loopback() -> Result<()>
     let services = Services {
         bus: QueueBus::local(),
         ai: Arc::new(AiGateway::from_config(&config, Arc::new(TracingRecorder))?),
+        ..Services::local()
     };
     let h = Harness::with_services(Backend::Sqlite, services).await?;
     let org = new_id();

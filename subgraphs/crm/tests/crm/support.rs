@@ -134,6 +134,42 @@ impl Harness {
         Ok(row.try_get("", "n")?)
     }
 
+    /// Makes every statement that fires `event` (`BEFORE INSERT ON leads`, `BEFORE UPDATE OF
+    /// scored_at ON leads`...) fail, as a broken store would, until [`Harness::heal`]; `name`
+    /// names the fault.
+    pub async fn break_on(&self, name: &str, event: &str) -> Result<()> {
+        let statements = match self.db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => vec![
+                format!(
+                    "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$"
+                ),
+                format!("CREATE TRIGGER {name} {event} FOR EACH ROW EXECUTE FUNCTION {name}()"),
+            ],
+            _ => vec![format!(
+                "CREATE TRIGGER {name} {event} BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+            )],
+        };
+        for sql in statements {
+            self.db
+                .execute(Statement::from_string(self.db.get_database_backend(), sql))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Removes the fault `name` on `table` made by [`Harness::break_on`].
+    pub async fn heal(&self, name: &str, table: &str) -> Result<()> {
+        let sql = match self.db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => format!("DROP TRIGGER {name} ON {table}"),
+            _ => format!("DROP TRIGGER {name}"),
+        };
+        self.db
+            .execute(Statement::from_string(self.db.get_database_backend(), sql))
+            .await?;
+        Ok(())
+    }
+
     /// Rows in customers, leads and sales.
     pub async fn counts(&self) -> Result<(i64, i64, i64)> {
         Ok((

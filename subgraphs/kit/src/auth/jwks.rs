@@ -32,6 +32,62 @@ fn usable(jwk: &Jwk) -> Option<DecodingKey> {
     }
 }
 
+/// Keys held in memory and replaced in place: the issuer's own verifier, which
+/// must follow its key rotations without a restart (and without any fetch).
+#[derive(Clone, Default)]
+pub struct SharedKeys(Arc<RwLock<Arc<KeyMap>>>);
+
+impl std::fmt::Debug for SharedKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SharedKeys").field(&self.len()).finish()
+    }
+}
+
+impl SharedKeys {
+    /// The usable keys of `set`.
+    pub fn new(set: &JwkSet) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(key_map(set)))))
+    }
+
+    /// Replaces every key with the usable keys of `set` (a key left out is refused from now on).
+    pub fn replace(&self, set: &JwkSet) {
+        let keys = Arc::new(key_map(set));
+        match self.0.write() {
+            Ok(mut slot) => *slot = keys,
+            Err(poisoned) => *poisoned.into_inner() = keys,
+        }
+    }
+
+    fn current(&self) -> Arc<KeyMap> {
+        match self.0.read() {
+            Ok(keys) => keys.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The key named `kid`, if held.
+    pub fn get(&self, kid: &str) -> Option<DecodingKey> {
+        self.current().get(kid).cloned()
+    }
+
+    /// How many keys are held.
+    pub fn len(&self) -> usize {
+        self.current().len()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The key ids held.
+    pub fn kids(&self) -> Vec<String> {
+        let mut kids: Vec<String> = self.current().keys().cloned().collect();
+        kids.sort();
+        kids
+    }
+}
+
 #[derive(Clone, Default)]
 struct Cache {
     keys: Arc<KeyMap>,

@@ -7,7 +7,7 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{DecodingKey, Validation};
 
 use super::claims::Claims;
-use super::jwks::{KeyMap, RemoteJwks, key_map};
+use super::jwks::{KeyMap, RemoteJwks, SharedKeys, key_map};
 use super::{ALGORITHM, AuthConfig};
 use crate::context::RequestContext;
 use crate::error::ApiError;
@@ -62,6 +62,7 @@ impl TokenError {
 
 enum Keys {
     Local(KeyMap),
+    Shared(SharedKeys),
     Remote(RemoteJwks),
 }
 
@@ -82,6 +83,7 @@ impl std::fmt::Debug for Verifier {
                 "keys",
                 &match &self.keys {
                     Keys::Local(keys) => format!("{} local", keys.len()),
+                    Keys::Shared(keys) => format!("{} shared", keys.len()),
                     Keys::Remote(remote) => remote.url().to_string(),
                 },
             )
@@ -115,6 +117,16 @@ impl Verifier {
         }
     }
 
+    /// Verifies with keys held in memory that their owner replaces (the issuer, across key rotations).
+    pub fn shared(config: &AuthConfig, keys: SharedKeys) -> Self {
+        Self {
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+            leeway_seconds: config.leeway_seconds,
+            keys: Keys::Shared(keys),
+        }
+    }
+
     /// The verifier a standalone subgraph uses: settings from the environment, keys from the JWKS URL.
     pub fn from_env() -> Result<Self, crate::config::ConfigError> {
         Ok(Self::remote(&AuthConfig::from_env()?))
@@ -125,6 +137,9 @@ impl Verifier {
             Keys::Local(keys) => keys
                 .get(kid)
                 .cloned()
+                .ok_or_else(|| TokenError::UnknownKey(kid.to_string())),
+            Keys::Shared(keys) => keys
+                .get(kid)
                 .ok_or_else(|| TokenError::UnknownKey(kid.to_string())),
             Keys::Remote(remote) => remote.key(kid).await,
         }

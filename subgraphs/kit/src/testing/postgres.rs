@@ -90,7 +90,8 @@ impl TestPostgres {
                 .unwrap_or(0);
             admin
                 .execute_unprepared(&format!(
-                    "COMMENT ON DATABASE \"{name}\" IS '{MARKER} {now}'"
+                    "COMMENT ON DATABASE \"{name}\" IS '{}'",
+                    Marker::of_this_process(now).describe()
                 ))
                 .await
                 .with_context(|| format!("COMMENT ON DATABASE {name}"))?;
@@ -170,10 +171,14 @@ async fn init() -> Result<TestPostgres> {
         let admin = connect(&url)
             .await
             .with_context(|| format!("{TEST_DATABASE_URL} is set but its server is not usable"))?;
-        if let Err(e) = drop_stale(&admin).await {
-            tracing::warn!("could not drop stale test databases: {e:#}");
-        }
-        let _ = admin.close().await;
+        // In the background: nextest runs every test in its own process, and a test
+        // should not wait for another run's leftovers to be dropped.
+        tokio::spawn(async move {
+            if let Err(e) = drop_stale(&admin).await {
+                tracing::warn!("could not drop stale test databases: {e:#}");
+            }
+            let _ = admin.close().await;
+        });
         return Ok(TestPostgres {
             admin_url: url,
             _server: None,
@@ -184,35 +189,129 @@ async fn init() -> Result<TestPostgres> {
         .context("cannot start a throwaway PostgreSQL (set TEST_DATABASE_URL to use a running server instead)")
 }
 
-/// Drops test databases left on a long-lived server by runs that ended hours ago.
+/// Who made a test database and when, as kept in its comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Marker {
+    created: u64,
+    /// The creating process and the boot it ran in; absent in markers of older runs.
+    creator: Option<(u32, String)>,
+}
+
+impl Marker {
+    fn of_this_process(created: u64) -> Self {
+        Self {
+            created,
+            creator: boot_id().map(|boot| (std::process::id(), boot)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match &self.creator {
+            Some((pid, boot)) => format!("{MARKER} {} pid {pid} boot {boot}", self.created),
+            None => format!("{MARKER} {}", self.created),
+        }
+    }
+
+    fn parse(description: &str) -> Option<Self> {
+        let rest = description.strip_prefix(MARKER)?;
+        let mut words = rest.split_whitespace();
+        let created = words.next()?.parse().ok()?;
+        let creator = match (words.next(), words.next(), words.next(), words.next()) {
+            (Some("pid"), Some(pid), Some("boot"), Some(boot)) => {
+                pid.parse().ok().map(|pid| (pid, boot.to_string()))
+            }
+            _ => None,
+        };
+        Some(Self { created, creator })
+    }
+
+    /// Whether the database belongs to a finished run: its creator has exited on this
+    /// machine, or (for any machine sharing the server) it is hours old.
+    fn is_stale(&self, now: u64, this_boot: Option<&str>) -> bool {
+        let age = now.saturating_sub(self.created);
+        if age > STALE_AFTER.as_secs() {
+            return true;
+        }
+        // A full suite leaves a few hundred databases (gigabytes) behind; dropping those
+        // of exited runs at the next start keeps a long-lived server's disk bounded.
+        match (&self.creator, this_boot) {
+            (Some((pid, boot)), Some(this_boot)) if boot == this_boot => {
+                age > CREATOR_GRACE.as_secs() && !Path::new(&format!("/proc/{pid}")).exists()
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Databases younger than this are never dropped, whoever made them.
+const CREATOR_GRACE: Duration = Duration::from_secs(60);
+
+/// This boot of this machine (Linux); `None` elsewhere, where only age counts.
+fn boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty() && !s.contains(char::is_whitespace))
+}
+
+/// Test processes that drop stale databases at once; the others leave it to them.
+const CLEANUP_LOCK: i64 = 0x7072_6f6d_7074_7364; // "promptsd"
+
+/// The most databases one process drops: DROP DATABASE checkpoints, so a long
+/// backlog is worked off a batch per test process rather than in one.
+const DROPS_PER_PROCESS: usize = 32;
+
+/// Drops test databases left on a long-lived server by finished runs.
+///
+/// `admin` must be a single connection: the advisory lock is held by its session.
 async fn drop_stale(admin: &DatabaseConnection) -> Result<()> {
+    let locked = admin
+        .query_one(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_try_advisory_lock({CLEANUP_LOCK}) AS locked"),
+        ))
+        .await?
+        .map(|row| row.try_get::<bool>("", "locked"))
+        .transpose()?
+        .unwrap_or(false);
+    if !locked {
+        return Ok(());
+    }
     let rows = admin
         .query_all(Statement::from_string(
             DbBackend::Postgres,
             format!(
                 "SELECT d.datname, s.description FROM pg_database d \
                  JOIN pg_shdescription s ON s.objoid = d.oid AND s.classoid = 'pg_database'::regclass \
-                 WHERE s.description LIKE '{MARKER} %'"
+                 WHERE s.description LIKE '{MARKER} %' ORDER BY d.oid"
             ),
         ))
         .await?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    let this_boot = boot_id();
+    let mut dropped = 0usize;
     for row in rows {
         let name: String = row.try_get("", "datname")?;
         let description: String = row.try_get("", "description")?;
-        let created: u64 = description
-            .rsplit(' ')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(now);
-        if now.saturating_sub(created) > STALE_AFTER.as_secs() {
+        let Some(marker) = Marker::parse(&description) else {
+            continue;
+        };
+        if dropped < DROPS_PER_PROCESS && marker.is_stale(now, this_boot.as_deref()) {
             // Without FORCE: a database somebody still uses is left alone.
             let sql = format!("DROP DATABASE IF EXISTS \"{}\"", name.replace('"', "\"\""));
-            if let Err(e) = admin.execute_unprepared(&sql).await {
-                tracing::debug!("leaving stale test database {name}: {e}");
+            match admin.execute_unprepared(&sql).await {
+                Ok(_) => dropped += 1,
+                Err(e) => tracing::debug!("leaving stale test database {name}: {e}"),
             }
         }
     }
+    if dropped > 0 {
+        tracing::info!("dropped {dropped} test databases of finished runs");
+    }
+    // Closing the connection would release it too; this keeps the order explicit.
+    admin
+        .execute_unprepared(&format!("SELECT pg_advisory_unlock({CLEANUP_LOCK})"))
+        .await?;
     Ok(())
 }
 
@@ -393,6 +492,45 @@ mod tests {
             "postgres://u:p@h:5432/db1?sslmode=disable"
         );
         assert_eq!(database_url("postgres://h", "db1"), "postgres://h/db1");
+    }
+
+    #[test]
+    fn markers_name_their_creator_and_stale_means_exited_or_old() {
+        let now = 1_000_000;
+        let boot = "b7c0";
+        let mine = Marker {
+            created: now - 120,
+            creator: Some((std::process::id(), boot.into())),
+        };
+        assert_eq!(Marker::parse(&mine.describe()), Some(mine.clone()));
+        // The creator (this process) is alive: kept.
+        assert!(!mine.is_stale(now, Some(boot)));
+        // An exited creator on this boot: dropped once past the grace period only.
+        let exited = Marker {
+            creator: Some((u32::MAX, boot.into())),
+            ..mine.clone()
+        };
+        assert!(exited.is_stale(now, Some(boot)));
+        assert!(
+            !Marker {
+                created: now - 5,
+                ..exited.clone()
+            }
+            .is_stale(now, Some(boot))
+        );
+        // Another machine's database, or one with an older marker: only age counts.
+        assert!(!exited.is_stale(now, Some("other-boot")));
+        let older = Marker::parse(&format!("{MARKER} {}", now - 120)).unwrap();
+        assert_eq!(older.creator, None);
+        assert!(!older.is_stale(now, Some(boot)));
+        assert!(
+            Marker {
+                created: now - 7 * 3600,
+                ..older
+            }
+            .is_stale(now, Some(boot))
+        );
+        assert_eq!(Marker::parse("somebody else's database"), None);
     }
 
     async fn roundtrip(url: &str, value: &str) {

@@ -71,6 +71,7 @@ pub mod refresh_token {
         pub revoked_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        pub scope: Option<String>,
     }
 
     /// No declared relations.

@@ -10,8 +10,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::Issuer;
+use super::scope::{self, InvalidScope, Roles};
 use super::secret::{random_token, token_digest, verify_secret_blocking};
 use super::store::{Account, AuthStore, RefreshRecord, Rotation};
+use super::throttle::{Attempt, LoginThrottle};
 use crate::audit::{NewAuditEntry, Origin, Severity};
 use crate::store::SalesStore;
 
@@ -26,6 +28,13 @@ pub enum OAuthError {
     InvalidGrant(String),
     /// A grant type this server does not support.
     UnsupportedGrantType(String),
+    /// The requested `scope` is malformed or exceeds what is held.
+    InvalidScope(String),
+    /// Too many failed logins for the account or from the client IP (HTTP 429, `Retry-After`).
+    Throttled {
+        /// Seconds until logins are counted afresh.
+        retry_after: u64,
+    },
     /// The store failed (logged; the client sees no detail).
     ServerError,
 }
@@ -34,10 +43,13 @@ impl OAuthError {
     /// The `error` code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidRequest(_) => "invalid_request",
+            // RFC 6749 has no throttling code; `invalid_request` is one every client
+            // knows, and the 429 status with Retry-After says the rest.
+            Self::InvalidRequest(_) | Self::Throttled { .. } => "invalid_request",
             Self::InvalidClient => "invalid_client",
             Self::InvalidGrant(_) => "invalid_grant",
             Self::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Self::InvalidScope(_) => "invalid_scope",
             Self::ServerError => "server_error",
         }
     }
@@ -45,13 +57,22 @@ impl OAuthError {
     /// The `error_description`.
     pub fn description(&self) -> String {
         match self {
-            Self::InvalidRequest(d) | Self::InvalidGrant(d) => d.clone(),
+            Self::InvalidRequest(d) | Self::InvalidGrant(d) | Self::InvalidScope(d) => d.clone(),
+            Self::Throttled { retry_after } => {
+                format!("too many failed logins; slow down and retry in {retry_after} seconds")
+            }
             Self::InvalidClient => "client authentication failed".into(),
             Self::UnsupportedGrantType(g) => format!(
                 "grant_type {g:?} is not supported (client_credentials, password, refresh_token)"
             ),
             Self::ServerError => "the token could not be issued; retry later".into(),
         }
+    }
+}
+
+impl From<InvalidScope> for OAuthError {
+    fn from(e: InvalidScope) -> Self {
+        Self::InvalidScope(e.0)
     }
 }
 
@@ -85,6 +106,8 @@ pub struct TokenService {
     pub store: Arc<dyn AuthStore>,
     /// Where logins are audited.
     pub audit: Arc<dyn SalesStore>,
+    /// Failed-login counters (`None`: no throttling).
+    pub throttle: Option<Arc<LoginThrottle>>,
 }
 
 impl TokenService {
@@ -129,65 +152,171 @@ impl TokenService {
         }
     }
 
-    /// `grant_type=client_credentials`: a service or agent with its id and secret.
+    /// Refuses `attempt` when it is over a failure limit (audited once per limit and window).
+    async fn throttled(
+        &self,
+        attempt: &Attempt,
+        grant: &str,
+        audit: impl FnOnce(serde_json::Value) -> NewAuditEntry,
+    ) -> Result<(), OAuthError> {
+        let Some(throttle) = &self.throttle else {
+            return Ok(());
+        };
+        let Some(throttled) = throttle.check(attempt).await else {
+            return Ok(());
+        };
+        tracing::warn!(
+            grant,
+            limit = throttled.limit.name(),
+            retry_after = throttled.retry_after,
+            "login throttled"
+        );
+        if throttled.first {
+            self.audit(audit(serde_json::json!({
+                "grant": grant,
+                "limit": throttled.limit.name(),
+                "retry_after": throttled.retry_after,
+            })))
+            .await;
+        }
+        Err(OAuthError::Throttled {
+            retry_after: throttled.retry_after,
+        })
+    }
+
+    async fn count_failure(&self, attempt: &Attempt) {
+        if let Some(throttle) = &self.throttle {
+            throttle.failed(attempt).await;
+        }
+    }
+
+    async fn count_success(&self, attempt: &Attempt) {
+        if let Some(throttle) = &self.throttle {
+            throttle.succeeded(attempt).await;
+        }
+    }
+
+    /// `grant_type=client_credentials`: a service or agent with its id and secret,
+    /// its roles narrowed to `scope` when one is asked for.
     pub async fn client_credentials(
         &self,
         client_id: &str,
         client_secret: &str,
+        requested_scope: Option<&str>,
+        origin: Origin,
     ) -> Result<TokenResponse, OAuthError> {
+        let requested = scope::parse(requested_scope)?;
+        let attempt = Attempt::client(client_id, origin.ip.as_deref());
         let client = self.store.client(client_id).await.map_err(server_error)?;
+        let organization = client.as_ref().and_then(|c| c.organization_id);
+        self.throttled(&attempt, "client_credentials", |metadata| NewAuditEntry {
+            organization_id: organization,
+            actor_id: None,
+            action: "auth.login_throttled".into(),
+            target_type: "OAuthClient".into(),
+            target_id: Some(client_id.to_string()),
+            severity: Severity::Warning,
+            origin: origin.clone(),
+            metadata,
+        })
+        .await?;
         let hash = client.as_ref().map(|c| c.secret_hash.clone());
         let matches = verify_secret_blocking(client_secret.to_string(), hash).await;
-        match client {
-            Some(client) if matches && client.active => self.access(
-                &client.client_id,
-                TokenType::Client,
-                client.organization_id,
-                client.roles,
-                None,
-            ),
-            _ => Err(OAuthError::InvalidClient),
-        }
+        let client = match client {
+            Some(client) if matches && client.active => client,
+            _ => {
+                self.count_failure(&attempt).await;
+                return Err(OAuthError::InvalidClient);
+            }
+        };
+        self.count_success(&attempt).await;
+        let roles = match &requested {
+            Some(requested) => {
+                scope::to_strings(&scope::within(requested, &scope::held(&client.roles))?)
+            }
+            None => client.roles,
+        };
+        self.access(
+            &client.client_id,
+            TokenType::Client,
+            client.organization_id,
+            roles,
+            None,
+        )
     }
 
-    /// `grant_type=password`: a user's email and password (the first-party portal).
+    /// `grant_type=password`: a user's email and password (the first-party portal),
+    /// their roles narrowed to `scope` when one is asked for (and so are the
+    /// tokens refreshed from this login).
     pub async fn password(
         &self,
         email: &str,
         password: &str,
+        requested_scope: Option<&str>,
         origin: Origin,
     ) -> Result<TokenResponse, OAuthError> {
+        let requested = scope::parse(requested_scope)?;
+        let attempt = Attempt::user(email, origin.ip.as_deref());
         let account = self
             .store
             .account_by_email(email)
             .await
             .map_err(server_error)?;
-        let hash = account.as_ref().and_then(|a| a.password_hash.clone());
-        let matches = verify_secret_blocking(password.to_string(), hash).await;
-        let refused = |reason: &str| NewAuditEntry {
+        let about = |action: &str, severity: Severity, metadata: serde_json::Value| NewAuditEntry {
             organization_id: account.as_ref().map(|a| a.organization_id),
             actor_id: account.as_ref().map(|a| a.id),
-            action: "auth.login_failed".into(),
+            action: action.into(),
             target_type: "User".into(),
             target_id: account.as_ref().map(|a| a.id.to_string()),
-            severity: Severity::Warning,
+            severity,
             origin: origin.clone(),
-            metadata: serde_json::json!({ "grant": "password", "reason": reason }),
+            metadata,
+        };
+        self.throttled(&attempt, "password", |metadata| {
+            about("auth.login_throttled", Severity::Warning, metadata)
+        })
+        .await?;
+        let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+        let matches = verify_secret_blocking(password.to_string(), hash).await;
+        let refused = |reason: &str| {
+            about(
+                "auth.login_failed",
+                Severity::Warning,
+                serde_json::json!({ "grant": "password", "reason": reason }),
+            )
         };
         let account = match account.as_ref() {
             Some(a) if matches => a.clone(),
             _ => {
+                self.count_failure(&attempt).await;
                 self.audit(refused("bad credentials")).await;
                 // The same answer for an unknown email and a wrong password.
                 return Err(OAuthError::InvalidGrant("invalid email or password".into()));
             }
         };
+        // The password was right: whatever follows, this account starts afresh.
+        self.count_success(&attempt).await;
         if !account.active {
             self.audit(refused("inactive account")).await;
             return Err(OAuthError::InvalidGrant("this account is inactive".into()));
         }
-        let refresh = self.new_refresh(&account, Uuid::now_v7()).await?;
-        let roles = self.roles_of(account.id).await?;
+        let held = self.roles_of(account.id).await?;
+        let (roles, granted_scope) = match &requested {
+            Some(requested) => match scope::within(requested, &scope::held(&held)) {
+                Ok(narrowed) => (
+                    scope::to_strings(&narrowed),
+                    Some(scope::to_text(&narrowed)),
+                ),
+                Err(e) => {
+                    self.audit(refused("scope exceeds the permissions")).await;
+                    return Err(e.into());
+                }
+            },
+            None => (held, None),
+        };
+        let refresh = self
+            .new_refresh(&account, Uuid::now_v7(), granted_scope.clone())
+            .await?;
         let response = self.access(
             &account.id.to_string(),
             TokenType::User,
@@ -195,21 +324,22 @@ impl TokenService {
             roles,
             Some(refresh),
         )?;
-        self.audit(NewAuditEntry {
-            organization_id: Some(account.organization_id),
-            actor_id: Some(account.id),
-            action: "auth.login".into(),
-            target_type: "User".into(),
-            target_id: Some(account.id.to_string()),
-            severity: Severity::Info,
-            origin,
-            metadata: serde_json::json!({ "grant": "password" }),
-        })
-        .await;
+        let mut metadata = serde_json::json!({ "grant": "password" });
+        if let Some(granted) = granted_scope {
+            metadata["scope"] = granted.into();
+        }
+        self.audit(about("auth.login", Severity::Info, metadata))
+            .await;
         Ok(response)
     }
 
-    fn refresh_record(&self, account: &Account, family_id: Uuid, token: &str) -> RefreshRecord {
+    fn refresh_record(
+        &self,
+        account: &Account,
+        family_id: Uuid,
+        token: &str,
+        scope: Option<String>,
+    ) -> RefreshRecord {
         let ttl = chrono::Duration::from_std(self.issuer.lifetimes().refresh)
             .unwrap_or(chrono::Duration::days(30));
         RefreshRecord {
@@ -221,13 +351,19 @@ impl TokenService {
             expires_at: Utc::now() + ttl,
             rotated_at: None,
             revoked_at: None,
+            scope,
         }
     }
 
-    async fn new_refresh(&self, account: &Account, family_id: Uuid) -> Result<String, OAuthError> {
+    async fn new_refresh(
+        &self,
+        account: &Account,
+        family_id: Uuid,
+        scope: Option<String>,
+    ) -> Result<String, OAuthError> {
         let token = random_token();
         self.store
-            .insert_refresh(self.refresh_record(account, family_id, &token))
+            .insert_refresh(self.refresh_record(account, family_id, &token, scope))
             .await
             .map_err(server_error)?;
         Ok(token)
@@ -235,13 +371,40 @@ impl TokenService {
 
     /// `grant_type=refresh_token`: exchanges a refresh token for new tokens; the
     /// presented one stops working (rotation), and presenting it again revokes
-    /// every token of that login (reuse detection).
+    /// every token of that login (reuse detection). The login's scope is kept; a
+    /// `scope` asked for here may narrow it further (never widen it), and the
+    /// narrower scope sticks to the successor.
     pub async fn refresh(
         &self,
         refresh_token: &str,
+        requested_scope: Option<&str>,
         origin: Origin,
     ) -> Result<TokenResponse, OAuthError> {
+        let requested = scope::parse(requested_scope)?;
         let now = Utc::now();
+        let digest = token_digest(refresh_token);
+        // The scope is checked before the token is rotated: an invalid_scope leaves it usable.
+        let stored = self
+            .store
+            .refresh_record(&digest)
+            .await
+            .map_err(server_error)?;
+        let kept: Option<Roles> = match stored.as_ref().and_then(|r| r.scope.as_deref()) {
+            Some(text) => Some(scope::parse(Some(text))?.unwrap_or_default()),
+            None => None,
+        };
+        let successor_scope: Option<Roles> = match (&requested, &kept) {
+            (Some(requested), Some(kept)) => Some(scope::within(requested, kept)?),
+            (Some(requested), None) => match &stored {
+                // Never narrowed: the bound is what the user holds now.
+                Some(record) => Some(scope::within(
+                    requested,
+                    &scope::held(&self.roles_of(record.user_id).await?),
+                )?),
+                None => None,
+            },
+            (None, kept) => kept.clone(),
+        };
         let token = random_token();
         // The successor's owner and family are the presented token's (the store sets them).
         let placeholder = Account {
@@ -251,10 +414,15 @@ impl TokenService {
             password_hash: None,
             active: true,
         };
-        let successor = self.refresh_record(&placeholder, Uuid::nil(), &token);
+        let successor = self.refresh_record(
+            &placeholder,
+            Uuid::nil(),
+            &token,
+            successor_scope.as_ref().map(scope::to_text),
+        );
         let rotation = self
             .store
-            .rotate_refresh(&token_digest(refresh_token), successor, now)
+            .rotate_refresh(&digest, successor, now)
             .await
             .map_err(server_error)?;
         let record = match rotation {
@@ -299,7 +467,11 @@ impl TokenService {
             return Err(OAuthError::InvalidGrant("this account is inactive".into()));
         };
         // Roles are read again: a permission revoked since login is gone from the new token.
-        let roles = self.roles_of(account.id).await?;
+        let held = self.roles_of(account.id).await?;
+        let roles = match &successor_scope {
+            Some(bound) => scope::to_strings(&scope::narrow(&scope::held(&held), bound)),
+            None => held,
+        };
         self.access(
             &account.id.to_string(),
             TokenType::User,

@@ -3,8 +3,10 @@
 
 use axum::Json;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
@@ -31,7 +33,7 @@ async fn jwks(State(service): State<TokenService>) -> impl IntoResponse {
     (
         // Keys change rarely; verifiers refetch on an unknown kid anyway.
         [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(service.issuer.key().jwks()),
+        Json(service.issuer.jwks()),
     )
 }
 
@@ -44,6 +46,7 @@ pub struct TokenForm {
     username: Option<String>,
     password: Option<String>,
     refresh_token: Option<String>,
+    scope: Option<String>,
 }
 
 /// The parameters of a revocation request.
@@ -55,6 +58,7 @@ pub struct RevokeForm {
 fn error_response(error: &OAuthError) -> Response {
     let status = match error {
         OAuthError::InvalidClient => StatusCode::UNAUTHORIZED,
+        OAuthError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
         OAuthError::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };
@@ -68,6 +72,9 @@ fn error_response(error: &OAuthError) -> Response {
         .into_response();
     let headers = response.headers_mut();
     no_store(headers);
+    if let OAuthError::Throttled { retry_after } = error {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+    }
     if matches!(error, OAuthError::InvalidClient) {
         headers.insert(
             header::WWW_AUTHENTICATE,
@@ -109,9 +116,23 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
     Ok(Some((id.to_string(), secret.to_string())))
 }
 
+/// The request's origin for auditing and throttling: the forwarded client IP
+/// (set by the router or a proxy in front), else the TCP peer when the server
+/// records it (`into_make_service_with_connect_info`).
+fn origin(headers: &HeaderMap, extensions: &Extensions) -> crate::audit::Origin {
+    let mut origin = crate::audit::origin_from_headers(headers);
+    if origin.ip.is_none() {
+        origin.ip = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip().to_string());
+    }
+    origin
+}
+
 async fn token(
     State(service): State<TokenService>,
     headers: HeaderMap,
+    extensions: Extensions,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Response {
     let result = async {
@@ -120,7 +141,8 @@ async fn token(
                 "send the parameters form-encoded (application/x-www-form-urlencoded): {e}"
             ))
         })?;
-        let origin = crate::audit::origin_from_headers(&headers);
+        let origin = origin(&headers, &extensions);
+        let scope = form.scope.as_deref();
         match required(form.grant_type, "grant_type")?.as_str() {
             "client_credentials" => {
                 let (id, secret) = match basic_credentials(&headers)? {
@@ -130,16 +152,18 @@ async fn token(
                         required(form.client_secret, "client_secret")?,
                     ),
                 };
-                service.client_credentials(&id, &secret).await
+                service
+                    .client_credentials(&id, &secret, scope, origin)
+                    .await
             }
             "password" => {
                 let username = required(form.username, "username")?;
                 let password = required(form.password, "password")?;
-                service.password(&username, &password, origin).await
+                service.password(&username, &password, scope, origin).await
             }
             "refresh_token" => {
                 let token = required(form.refresh_token, "refresh_token")?;
-                service.refresh(&token, origin).await
+                service.refresh(&token, scope, origin).await
             }
             other => Err(OAuthError::UnsupportedGrantType(other.to_string())),
         }

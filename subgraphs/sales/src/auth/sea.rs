@@ -62,6 +62,7 @@ fn to_record(row: refresh_token::Model) -> RefreshRecord {
         expires_at: row.expires_at,
         rotated_at: row.rotated_at,
         revoked_at: row.revoked_at,
+        scope: row.scope,
     }
 }
 
@@ -96,6 +97,7 @@ fn new_refresh_row(record: &RefreshRecord, now: DateTime<Utc>) -> refresh_token:
         revoked_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        scope: Set(record.scope.clone()),
     }
 }
 
@@ -198,6 +200,14 @@ impl AuthStore for SeaAuthStore {
             .insert(&self.db)
             .await?;
         Ok(())
+    }
+
+    async fn refresh_record(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
+        Ok(refresh_token::Entity::find()
+            .filter(refresh_token::Column::TokenHash.eq(hash))
+            .one(&self.db)
+            .await?
+            .map(to_record))
     }
 
     async fn rotate_refresh(

@@ -60,6 +60,8 @@ pub struct RefreshRecord {
     pub rotated_at: Option<DateTime<Utc>>,
     /// When it (or its family) was revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The scope its login asked for (canonical `subsystem:role` text); `None`: no narrowing.
+    pub scope: Option<String>,
 }
 
 /// What presenting a refresh token did.
@@ -119,8 +121,11 @@ pub trait AuthStore: Send + Sync {
     /// Stores a new refresh token record.
     async fn insert_refresh(&self, record: RefreshRecord) -> Result<(), StoreError>;
 
+    /// The record of the token with digest `hash`, whatever its state (nothing changes).
+    async fn refresh_record(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError>;
+
     /// Atomically exchanges the token with digest `hash` for `successor` (same
-    /// family), or says why not; a replayed token revokes its whole family.
+    /// family, `successor`'s scope), or says why not; a replayed token revokes its whole family.
     async fn rotate_refresh(
         &self,
         hash: &str,

@@ -10,6 +10,7 @@ use promptsales_kit::context::{Role, Subsystem, TenantScope};
 use promptsales_kit::{Decimal4, RequestContext};
 use promptsales_sales::auth::secret::hash_secret;
 use promptsales_sales::auth::store::{AuthStore, OAuthClient, Permission};
+use promptsales_sales::auth::throttle::{LoginThrottle, ThrottleConfig};
 use promptsales_sales::auth::{Issuer, Lifetimes, SeaAuthStore};
 use promptsales_sales::domain::user::UserType;
 use promptsales_sales::store::audit::AuditFilter;
@@ -29,13 +30,26 @@ struct Served {
 }
 
 impl Served {
+    /// Served with the default login limits, counted under a prefix of its own.
     async fn start(h: &Harness) -> anyhow::Result<Self> {
+        let redis = promptsales_kit::testing::redis().await;
+        let throttle =
+            LoginThrottle::new(redis.url(), redis.fresh_prefix(), ThrottleConfig::default());
+        Self::start_with(h, Some(Arc::new(throttle))).await
+    }
+
+    async fn start_with(h: &Harness, throttle: Option<Arc<LoginThrottle>>) -> anyhow::Result<Self> {
         let issuer = Arc::new(Issuer::new(
             SigningKey::generate()?,
             AuthConfig::default(),
             Lifetimes::default(),
         ));
-        let router = promptsales_sales::http_router(h.store.clone(), h.db.clone(), issuer.clone())?;
+        let router = promptsales_sales::http_router_with(
+            h.store.clone(),
+            h.db.clone(),
+            issuer.clone(),
+            throttle,
+        )?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         let task = tokio::spawn(async move {
@@ -65,6 +79,11 @@ impl Served {
 
     async fn token(&self, form: &[(&str, &str)]) -> anyhow::Result<(u16, Value)> {
         self.form("/oauth/token", form).await
+    }
+
+    async fn token_owned(&self, form: Vec<(&str, String)>) -> anyhow::Result<(u16, Value)> {
+        let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.form("/oauth/token", &borrowed).await
     }
 
     async fn login(&self, email: &str, password: &str) -> anyhow::Result<(u16, Value)> {
@@ -635,4 +654,437 @@ pub async fn sales_admins_grant_and_revoke_permissions_in_their_own_organization
     assert!(response.errors.is_empty(), "{:?}", response.errors);
     let _ = (p.other_org, p.inactive);
     Ok(())
+}
+
+fn roles_of_token(body: &Value) -> anyhow::Result<Vec<String>> {
+    let token = body["access_token"].as_str().unwrap_or_default();
+    let payload = token
+        .split('.')
+        .nth(1)
+        .ok_or_else(|| anyhow::anyhow!("not a JWT: {body}"))?;
+    use base64::Engine;
+    let claims: Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload)?)?;
+    let mut roles: Vec<String> = serde_json::from_value(claims["roles"].clone())?;
+    roles.sort();
+    Ok(roles)
+}
+
+fn refresh_of(body: &Value) -> String {
+    body["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+pub async fn a_requested_scope_narrows_the_token_and_its_refreshes_and_more_is_invalid_scope(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    let s = Served::start(h).await?;
+    let p = people(h, s.auth.as_ref()).await?;
+    let login = |scope: &'static str| {
+        s.token_owned(vec![
+            ("grant_type", "password".to_string()),
+            ("username", "mara@acme.example".to_string()),
+            ("password", PASSWORD.to_string()),
+            ("scope", scope.to_string()),
+        ])
+    };
+
+    // Mara holds sales:write and ads:read. Narrowing to one, and below a held role.
+    let (status, ads_only) = login("ads:read").await?;
+    assert_eq!(status, 200, "{ads_only}");
+    assert_eq!(roles_of_token(&ads_only)?, vec!["ads:read"]);
+    assert_eq!(ads_only["scope"], "ads:read");
+    let (status, both) = login("ads:read sales:read").await?;
+    assert_eq!(status, 200, "{both}");
+    assert_eq!(roles_of_token(&both)?, vec!["ads:read", "sales:read"]);
+    assert_eq!(both["scope"], "sales:read ads:read");
+    // No scope: everything held, as before.
+    let (_, full) = s.login("mara@acme.example", PASSWORD).await?;
+    assert_eq!(roles_of_token(&full)?, vec!["ads:read", "sales:write"]);
+
+    // More than held, another subsystem, or not a scope at all: invalid_scope, no token.
+    for asked in [
+        "ads:write",
+        "crm:read",
+        "sales:read crm:read",
+        "openid",
+        "sales:read sales:admin",
+    ] {
+        let (status, refused) = login(asked).await?;
+        assert_eq!(
+            (status, error(&refused)),
+            (400, "invalid_scope"),
+            "{asked}: {refused}"
+        );
+        assert!(refused.get("access_token").is_none());
+    }
+
+    // Refresh keeps the login's scope...
+    let (status, kept) = s
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_of(&both)),
+        ])
+        .await?;
+    assert_eq!(status, 200, "{kept}");
+    assert_eq!(roles_of_token(&kept)?, vec!["ads:read", "sales:read"]);
+    // ...cannot widen it (and the refused refresh token stays usable)...
+    let r = refresh_of(&kept);
+    let (status, wider) = s
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &r),
+            ("scope", "sales:write"),
+        ])
+        .await?;
+    assert_eq!((status, error(&wider)), (400, "invalid_scope"), "{wider}");
+    // ...and may narrow it further, which sticks to the next refresh.
+    let (status, narrower) = s
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &r),
+            ("scope", "ads:read"),
+        ])
+        .await?;
+    assert_eq!(status, 200, "{narrower}");
+    assert_eq!(roles_of_token(&narrower)?, vec!["ads:read"]);
+    let (status, still) = s
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_of(&narrower)),
+        ])
+        .await?;
+    assert_eq!(status, 200, "{still}");
+    assert_eq!(roles_of_token(&still)?, vec!["ads:read"]);
+    assert_eq!(still["scope"], "ads:read");
+
+    // A role revoked since login leaves the narrowed token too.
+    s.auth
+        .revoke_permission(
+            p.marketer,
+            Subsystem::Ads,
+            Some(p.admin),
+            chrono::Utc::now(),
+        )
+        .await?;
+    let (status, revoked) = s
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh_of(&still)),
+        ])
+        .await?;
+    assert_eq!(status, 200, "{revoked}");
+    assert!(roles_of_token(&revoked)?.is_empty(), "{revoked}");
+
+    // The narrowed token is all the API sees: a sales admin narrowed to sales:read cannot grant.
+    let (_, admin_read) = s
+        .token(&[
+            ("grant_type", "password"),
+            ("username", "admin@acme.example"),
+            ("password", PASSWORD),
+            ("scope", "sales:read"),
+        ])
+        .await?;
+    let vars = json!({ "user": p.marketer.to_string(), "s": "CRM", "r": "READ" });
+    let forbidden = s
+        .graphql(
+            admin_read["access_token"].as_str().unwrap_or_default(),
+            GRANT,
+            vars.clone(),
+        )
+        .await?;
+    assert_eq!(code(&forbidden), "FORBIDDEN", "{forbidden}");
+    let (_, admin) = s.login("admin@acme.example", PASSWORD).await?;
+    let granted = s
+        .graphql(
+            admin["access_token"].as_str().unwrap_or_default(),
+            GRANT,
+            vars,
+        )
+        .await?;
+    assert_eq!(
+        granted["data"]["grantPermission"]["role"], "READ",
+        "{granted}"
+    );
+
+    // Clients narrow the same way.
+    let secret = "s3cret-of-the-scoped-agent";
+    s.auth
+        .upsert_client(OAuthClient {
+            id: Uuid::now_v7(),
+            client_id: "scoped-agent".into(),
+            secret_hash: hash_secret(secret)?,
+            name: "Scoped agent".into(),
+            organization_id: Some(p.org),
+            roles: vec!["sales:read".into(), "crm:write".into()],
+            active: true,
+        })
+        .await?;
+    let client = |scope: &'static str| {
+        s.token_owned(vec![
+            ("grant_type", "client_credentials".to_string()),
+            ("client_id", "scoped-agent".to_string()),
+            ("client_secret", secret.to_string()),
+            ("scope", scope.to_string()),
+        ])
+    };
+    let (status, narrowed) = client("crm:read").await?;
+    assert_eq!(status, 200, "{narrowed}");
+    assert_eq!(roles_of_token(&narrowed)?, vec!["crm:read"]);
+    let (status, refused) = client("sales:write").await?;
+    assert_eq!((status, error(&refused)), (400, "invalid_scope"));
+    let (_, unscoped) = client("").await?;
+    assert_eq!(roles_of_token(&unscoped)?, vec!["crm:write", "sales:read"]);
+    Ok(())
+}
+
+pub async fn failed_logins_are_throttled_per_account_and_ip_and_a_success_resets_the_account(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    let redis = promptsales_kit::testing::redis().await;
+    let config = ThrottleConfig {
+        max_per_account: 3,
+        max_per_ip: 5,
+        window: std::time::Duration::from_secs(120),
+    };
+    let throttle = Arc::new(LoginThrottle::new(
+        redis.url(),
+        redis.fresh_prefix(),
+        config,
+    ));
+    let s = Served::start_with(h, Some(throttle.clone())).await?;
+    let p = people(h, s.auth.as_ref()).await?;
+
+    // Three failures for Mara; the fourth attempt is refused even with the right password.
+    for _ in 0..3 {
+        let (status, body) = s.login("mara@acme.example", "guess").await?;
+        assert_eq!((status, error(&body)), (400, "invalid_grant"));
+    }
+    for _ in 0..2 {
+        let response = s
+            .client
+            .post(format!("{}/oauth/token", s.base))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", "MARA@acme.example"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await?;
+        assert_eq!(response.status().as_u16(), 429);
+        let retry_after: u64 = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            (1..=120).contains(&retry_after),
+            "Retry-After {retry_after}"
+        );
+        let body: Value = response.json().await?;
+        assert_eq!(error(&body), "invalid_request", "{body}");
+    }
+    // Audited once per window, with no secret in it.
+    let audit = h
+        .store
+        .audit_entries(
+            TenantScope::Organization(p.org),
+            &AuditFilter::default(),
+            Default::default(),
+        )
+        .await?;
+    let throttled: Vec<_> = audit
+        .items
+        .iter()
+        .filter(|e| e.entry.action == "auth.login_throttled")
+        .collect();
+    assert_eq!(throttled.len(), 1, "{throttled:?}");
+    assert_eq!(
+        throttled[0].entry.target_id.as_deref(),
+        Some(p.marketer.to_string().as_str())
+    );
+    assert!(!format!("{throttled:?}").contains(PASSWORD));
+    // Other accounts are not affected.
+    let (status, _) = s.login("admin@acme.example", PASSWORD).await?;
+    assert_eq!(status, 200);
+
+    // A success resets the account: two failures, a success, two failures: never throttled.
+    for password in ["x", "y", PASSWORD, "x", "y"] {
+        let (status, body) = s.login("admin@acme.example", password).await?;
+        let expected = if password == PASSWORD { 200 } else { 400 };
+        assert_eq!(status, expected, "{body}");
+    }
+
+    // Per IP: failures for many accounts from one address trip the IP limit (5),
+    // while another address still gets an ordinary answer.
+    let from = |ip: &'static str, email: String| {
+        let request = s
+            .client
+            .post(format!("{}/oauth/token", s.base))
+            .header("x-forwarded-for", ip)
+            .form(&[
+                ("grant_type", "password".to_string()),
+                ("username", email),
+                ("password", "guess".to_string()),
+            ]);
+        async move { anyhow::Ok(request.send().await?.status().as_u16()) }
+    };
+    let ip = "198.51.100.23";
+    for n in 0..5 {
+        assert_eq!(from(ip, format!("nobody{n}@acme.example")).await?, 400);
+    }
+    assert_eq!(from(ip, "fresh@acme.example".into()).await?, 429);
+    assert_eq!(
+        from("198.51.100.24", "fresh@acme.example".into()).await?,
+        400
+    );
+
+    // Clients are counted by client id.
+    s.auth
+        .upsert_client(OAuthClient {
+            id: Uuid::now_v7(),
+            client_id: "guessed-agent".into(),
+            secret_hash: hash_secret("right")?,
+            name: "Guessed".into(),
+            organization_id: Some(p.org),
+            roles: vec!["sales:read".into()],
+            active: true,
+        })
+        .await?;
+    let client = |secret: &'static str| {
+        s.token_owned(vec![
+            ("grant_type", "client_credentials".to_string()),
+            ("client_id", "guessed-agent".to_string()),
+            ("client_secret", secret.to_string()),
+        ])
+    };
+    for _ in 0..3 {
+        assert_eq!(client("wrong").await?.0, 401);
+    }
+    let (status, body) = client("right").await?;
+    assert_eq!((status, error(&body)), (429, "invalid_request"), "{body}");
+    assert_eq!(throttle.unavailable(), 0, "Redis answered throughout");
+    Ok(())
+}
+
+pub async fn with_redis_down_logins_fail_open_and_the_outage_is_counted(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    // A port nothing listens on.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.local_addr()?.port()
+    };
+    let config = ThrottleConfig {
+        max_per_account: 2,
+        max_per_ip: 2,
+        window: std::time::Duration::from_secs(60),
+    };
+    let throttle = Arc::new(LoginThrottle::new(
+        format!("redis://127.0.0.1:{port}"),
+        "down:",
+        config,
+    ));
+    let s = Served::start_with(h, Some(throttle.clone())).await?;
+    people(h, s.auth.as_ref()).await?;
+    for _ in 0..4 {
+        let (status, body) = s.login("mara@acme.example", "guess").await?;
+        assert_eq!((status, error(&body)), (400, "invalid_grant"));
+    }
+    let (status, body) = s.login("mara@acme.example", PASSWORD).await?;
+    assert_eq!(status, 200, "{body}");
+    assert!(throttle.unavailable() >= 5, "{}", throttle.unavailable());
+    Ok(())
+}
+
+pub async fn a_rotated_signing_key_keeps_old_tokens_valid_until_it_is_retired(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    let s = Served::start(h).await?;
+    people(h, s.auth.as_ref()).await?;
+    let jwks = || async {
+        let set: Value = s
+            .client
+            .get(format!("{}/.well-known/jwks.json", s.base))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let mut kids: Vec<String> = set["keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k["kid"].as_str().map(str::to_string))
+            .collect();
+        kids.sort();
+        anyhow::Ok(kids)
+    };
+    let old = s.issuer.key().kid().to_string();
+    let (_, before) = s.login("admin@acme.example", PASSWORD).await?;
+    let old_token = before["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let verifier = s.issuer.verifier();
+
+    // Phase one: the new key is published but does not sign yet.
+    let new_key = SigningKey::generate()?;
+    let new = new_key.kid().to_string();
+    s.issuer
+        .rotate(new_key, std::time::Duration::from_secs(3600))?;
+    let mut both = vec![old.clone(), new.clone()];
+    both.sort();
+    assert_eq!(jwks().await?, both);
+    assert_eq!(s.issuer.key().kid(), old);
+    // A second rotation waits for the first; cancelling it (retire) is allowed.
+    assert!(
+        s.issuer
+            .rotate(SigningKey::generate()?, std::time::Duration::ZERO)
+            .is_err()
+    );
+    s.issuer.retire(&new)?;
+    assert_eq!(jwks().await?, vec![old.clone()]);
+
+    // Rotate for real, active at once: new tokens carry the new kid, the old token still works.
+    let new_key = SigningKey::generate()?;
+    let new = new_key.kid().to_string();
+    s.issuer.rotate(new_key, std::time::Duration::ZERO)?;
+    let (_, after) = s.login("admin@acme.example", PASSWORD).await?;
+    let new_token = after["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let header = jsonwebtoken_kid(&new_token)?;
+    assert_eq!(header, new);
+    let mut both = vec![old.clone(), new.clone()];
+    both.sort();
+    assert_eq!(jwks().await?, both);
+    assert!(verifier.verify(&old_token).await.is_ok());
+    assert!(verifier.verify(&new_token).await.is_ok());
+    let me = "query { userPermissions(userId: \"00000000-0000-0000-0000-000000000000\") { role } }";
+    let ok = s.graphql(&old_token, me, json!({})).await?;
+    assert_ne!(code(&ok), "UNAUTHENTICATED", "{ok}");
+
+    // Retired (its tokens expired, or it leaked): gone from the JWKS, its tokens refused.
+    s.issuer.retire(&old)?;
+    assert_eq!(jwks().await?, vec![new.clone()]);
+    assert!(verifier.verify(&old_token).await.is_err());
+    let refused = s.graphql(&old_token, me, json!({})).await?;
+    assert_eq!(code(&refused), "UNAUTHENTICATED", "{refused}");
+    assert!(verifier.verify(&new_token).await.is_ok());
+    Ok(())
+}
+
+fn jsonwebtoken_kid(token: &str) -> anyhow::Result<String> {
+    use base64::Engine;
+    let header = token
+        .split('.')
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("not a JWT"))?;
+    let header: Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header)?)?;
+    Ok(header["kid"].as_str().unwrap_or_default().to_string())
 }

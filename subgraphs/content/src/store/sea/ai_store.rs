@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{Page, PageRequest, StoreError, new_id};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, SqlErr, TransactionTrait,
@@ -26,8 +27,8 @@ use crate::domain::services::ThirdPartyService;
 use crate::domain::template::{NewPromptTemplate, PromptTemplate};
 use crate::domain::{MediaAsset, NewMediaAsset, ReviewStatus};
 use crate::store::{
-    AssetVector, AssetVersion, GeneratedFilter, OutreachFilter, SealedOutreach, StoredEmbedding,
-    TemplateFilter, TemplateResults, WriteError,
+    AssetVector, AssetVersion, GeneratedFilter, JobLease, OutreachFilter, SealedOutreach,
+    StoredEmbedding, TemplateFilter, TemplateResults, WriteError,
 };
 
 fn unique_violation(err: &DbErr) -> bool {
@@ -511,11 +512,96 @@ impl SeaContentStore {
         }))
     }
 
-    pub(super) async fn do_insert_job(&self, job: &OutreachJob) -> Result<(), StoreError> {
-        outreach_job::Entity::insert(outreach_job::active_model(job))
+    pub(super) async fn do_insert_job(
+        &self,
+        job: &OutreachJob,
+        request_enc: &str,
+        lease: &JobLease,
+    ) -> Result<(), StoreError> {
+        outreach_job::Entity::insert(outreach_job::active_model(job, request_enc, lease))
             .exec_without_returning(&self.db)
             .await?;
         Ok(())
+    }
+
+    /// Running, resumable, and nobody's lease holds it.
+    fn orphaned(now: DateTime<Utc>) -> Condition {
+        Condition::all()
+            .add(outreach_job::Column::Status.eq(JobStatus::Running.as_str()))
+            .add(outreach_job::Column::RequestEnc.is_not_null())
+            .add(
+                Condition::any()
+                    .add(outreach_job::Column::LeaseUntil.is_null())
+                    .add(outreach_job::Column::LeaseUntil.lt(now)),
+            )
+    }
+
+    pub(super) async fn do_orphaned_jobs(
+        &self,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        Ok(outreach_job::Entity::find()
+            .select_only()
+            .column(outreach_job::Column::Id)
+            .filter(Self::orphaned(now))
+            .order_by_asc(outreach_job::Column::CreatedAt)
+            .limit(limit)
+            .into_tuple::<Uuid>()
+            .all(&self.db)
+            .await?)
+    }
+
+    pub(super) async fn do_claim_job(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        lease: &JobLease,
+    ) -> Result<Option<(OutreachJob, String)>, StoreError> {
+        // One conditional UPDATE: PostgreSQL re-checks the lease on the row it locked, so of
+        // two instances claiming at once the second finds the first's fresh lease and gets nothing.
+        let claimed = outreach_job::Entity::update_many()
+            .col_expr(outreach_job::Column::LeaseOwner, Expr::value(lease.owner))
+            .col_expr(outreach_job::Column::LeaseUntil, Expr::value(lease.until))
+            .filter(outreach_job::Column::Id.eq(id))
+            .filter(Self::orphaned(now))
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected == 0 {
+            return Ok(None);
+        }
+        let Some(row) = outreach_job::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let Some(request) = row.request_enc.clone() else {
+            return Ok(None);
+        };
+        Ok(Some((row.into_domain()?, request)))
+    }
+
+    pub(super) async fn do_renew_job_lease(
+        &self,
+        id: Uuid,
+        lease: &JobLease,
+    ) -> Result<bool, StoreError> {
+        let renewed = outreach_job::Entity::update_many()
+            .col_expr(outreach_job::Column::LeaseUntil, Expr::value(lease.until))
+            .filter(outreach_job::Column::Id.eq(id))
+            .filter(outreach_job::Column::LeaseOwner.eq(lease.owner))
+            .filter(outreach_job::Column::Status.eq(JobStatus::Running.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(renewed.rows_affected > 0)
+    }
+
+    pub(super) async fn do_job_item_indexes(&self, id: Uuid) -> Result<Vec<i32>, StoreError> {
+        Ok(outreach_message::Entity::find()
+            .select_only()
+            .column(outreach_message::Column::ItemIndex)
+            .filter(outreach_message::Column::JobId.eq(id))
+            .into_tuple::<i32>()
+            .all(&self.db)
+            .await?)
     }
 
     pub(super) async fn do_job(
@@ -539,9 +625,23 @@ impl SeaContentStore {
     ) -> Result<Option<OutreachJob>, StoreError> {
         let at = now();
         let txn = self.db.begin().await?;
-        outreach_message::Entity::insert(outreach_message::active_model(item))
+        let inserted = outreach_message::Entity::insert(outreach_message::active_model(item))
+            .on_conflict(
+                OnConflict::columns([
+                    outreach_message::Column::JobId,
+                    outreach_message::Column::ItemIndex,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
             .exec_without_returning(&txn)
             .await?;
+        if inserted == 0 {
+            // Another run of the batch (a take-over) recorded this position first.
+            let job = outreach_job::Entity::find_by_id(job_id).one(&txn).await?;
+            txn.rollback().await?;
+            return job.map(outreach_job::Model::into_domain).transpose();
+        }
         // Counted in SQL, so concurrent items never lose one another's increments.
         let column = if item.status == OutreachStatus::Failed {
             outreach_job::Column::Failed
@@ -560,6 +660,11 @@ impl SeaContentStore {
                 Expr::value(JobStatus::Completed.as_str()),
             )
             .col_expr(outreach_job::Column::FinishedAt, Expr::value(Some(at)))
+            // Nothing is left to resume: the prospects stay only in their (sealed) messages.
+            .col_expr(
+                outreach_job::Column::RequestEnc,
+                Expr::value(Option::<String>::None),
+            )
             .filter(outreach_job::Column::Id.eq(job_id))
             .filter(outreach_job::Column::Status.eq(JobStatus::Running.as_str()))
             .filter(

@@ -37,8 +37,8 @@ use crate::domain::template::{NewPromptTemplate, PromptTemplate};
 use crate::domain::{AssetKind, MediaAsset, NewMediaAsset};
 use crate::store::{
     AssetFilter, AssetVector, AssetVersion, CampaignAssetFilter, CampaignAssetLink, ContentStore,
-    GeneratedFilter, OutreachFilter, Revision, SealedOutreach, StoredEmbedding, TemplateFilter,
-    TemplateResults, WriteError,
+    GeneratedFilter, JobLease, OutreachFilter, Revision, SealedOutreach, StoredEmbedding,
+    TemplateFilter, TemplateResults, WriteError,
 };
 
 /// Rows per multi-row INSERT: far below SQLite's bound-variable limit.
@@ -549,8 +549,34 @@ impl ContentStore for SeaContentStore {
         self.do_review_generated(scope, expected, next).await
     }
 
-    async fn insert_job(&self, job: &OutreachJob) -> Result<(), StoreError> {
-        self.do_insert_job(job).await
+    async fn insert_job(
+        &self,
+        job: &OutreachJob,
+        request_enc: &str,
+        lease: &JobLease,
+    ) -> Result<(), StoreError> {
+        self.do_insert_job(job, request_enc, lease).await
+    }
+
+    async fn orphaned_jobs(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<Uuid>, StoreError> {
+        self.do_orphaned_jobs(now, limit).await
+    }
+
+    async fn claim_job(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        lease: &JobLease,
+    ) -> Result<Option<(OutreachJob, String)>, StoreError> {
+        self.do_claim_job(id, now, lease).await
+    }
+
+    async fn renew_job_lease(&self, id: Uuid, lease: &JobLease) -> Result<bool, StoreError> {
+        self.do_renew_job_lease(id, lease).await
+    }
+
+    async fn job_item_indexes(&self, id: Uuid) -> Result<Vec<i32>, StoreError> {
+        self.do_job_item_indexes(id).await
     }
 
     async fn job(&self, scope: TenantScope, id: Uuid) -> Result<Option<OutreachJob>, StoreError> {

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::channel::Channel;
 use crate::domain::outreach::{JobStatus, OutreachJob};
+use crate::store::JobLease;
 
 /// A row of `outreach_jobs`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -36,6 +37,12 @@ pub struct Model {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// The sealed request (pitch, template ids, prospects): what a take-over needs.
+    pub request_enc: Option<String>,
+    /// The instance running it.
+    pub lease_owner: Option<Uuid>,
+    /// Until when its owner counts as alive (renewed while it runs).
+    pub lease_until: Option<DateTime<Utc>>,
 }
 
 /// No relation is navigated through sea-orm.
@@ -65,8 +72,8 @@ impl Model {
     }
 }
 
-/// The row of a job.
-pub fn active_model(j: &OutreachJob) -> ActiveModel {
+/// The row of a new job, with its sealed request and first lease.
+pub fn active_model(j: &OutreachJob, request_enc: &str, lease: &JobLease) -> ActiveModel {
     ActiveModel {
         id: Set(j.id),
         organization_id: Set(j.organization_id),
@@ -79,5 +86,8 @@ pub fn active_model(j: &OutreachJob) -> ActiveModel {
         finished_at: Set(j.finished_at),
         created_at: Set(j.created_at),
         updated_at: Set(j.updated_at),
+        request_enc: Set(Some(request_enc.to_string())),
+        lease_owner: Set(Some(lease.owner)),
+        lease_until: Set(Some(lease.until)),
     }
 }

@@ -6,22 +6,36 @@ use promptsales_kit::{Decimal4, StoreError};
 use sea_orm::entity::prelude::*;
 use sea_orm::{ConnectionTrait, QueryOrder, TransactionTrait};
 
-use super::{customers, funnel, interactions, leads};
+use super::{customers, funnel, interactions, leads, webhook};
 use crate::crypto::KeyRing;
 use crate::domain::capture::{self, CaptureOutcome, LeadCapture};
 use crate::domain::interaction::{Actor, Direction, NewInteraction};
-use crate::store::{InsertError, LeadStage, NewLead, UpdateError};
+use crate::store::{Delivery, InsertError, LeadStage, NewLead, UpdateError};
 
-/// Captures a lead in one transaction (see [`crate::store::CrmStore::capture_lead`]).
+/// Captures a lead in one transaction (see [`crate::store::CrmStore::capture_lead`]); with a
+/// `delivery`, remembers it in the same transaction and captures nothing when it was already
+/// remembered (`None`: a replay).
 pub(super) async fn capture<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     ring: &KeyRing,
     capture: LeadCapture,
     now: DateTime<Utc>,
-) -> Result<CaptureOutcome, InsertError> {
+    delivery: Option<&Delivery>,
+) -> Result<Option<CaptureOutcome>, InsertError> {
     let capture = capture::validate(capture)?;
     let organization_id = capture.customer.organization_id;
+    if let Some(delivery) = delivery {
+        webhook::forget_before(db, delivery.received_at - delivery.keep).await?;
+    }
     let txn = db.begin().await.map_err(StoreError::from)?;
+    // First statement of the transaction: a concurrent copy of the request waits on this key
+    // until the first one commits (then it is a replay) or rolls back (then it captures), so a
+    // failed capture leaves nothing remembered and its exact retry is accepted.
+    if let Some(delivery) = delivery
+        && !webhook::remember(&txn, &delivery.key, delivery.received_at).await?
+    {
+        return Ok(None);
+    }
     let (customer, new_customer) = customers::insert_or_fetch(
         &txn,
         ring,
@@ -136,10 +150,10 @@ pub(super) async fn capture<C: ConnectionTrait + TransactionTrait>(
         }
     }
     txn.commit().await.map_err(StoreError::from)?;
-    Ok(CaptureOutcome {
+    Ok(Some(CaptureOutcome {
         customer_id: customer.id,
         lead_id: lead.id,
         new_customer,
         new_lead,
-    })
+    }))
 }

@@ -19,9 +19,12 @@ mod queue;
 mod sales;
 mod scoring;
 mod webhook;
+mod webhook_secrets;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+
+pub use scoring::SCORE_BATCH;
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -35,10 +38,10 @@ use uuid::Uuid;
 
 use super::{
     CampaignConversion, CampaignSales, CampaignTotals, CaptureOutcome, ChannelRevenue, CrmStore,
-    Customer, CustomerExport, CustomerFilter, DataKeyUse, InsertError, Interaction, KeyStatus,
-    Lead, LeadCapture, LeadFilter, LeadFunnel, LeadScore, LeadSignals, LeadStage, NearbyCustomer,
-    NewCustomer, NewInteraction, NewLead, NewRecords, NewSale, Point, ReencryptReport, Sale,
-    ScoringModel, StageChange, StageMove, UpdateError,
+    Customer, CustomerExport, CustomerFilter, DataKeyUse, Delivery, InsertError, Interaction,
+    KeyStatus, Lead, LeadCapture, LeadFilter, LeadFunnel, LeadScore, LeadSignals, LeadStage,
+    NearbyCustomer, NewCustomer, NewInteraction, NewLead, NewRecords, NewSale, Point,
+    ReencryptReport, Sale, ScoringModel, StageChange, StageMove, UpdateError, WebhookSecret,
 };
 use crate::crypto::{DataKey, KeyEncryptionKey, KeyRing, PersonalDataCipher};
 use crate::domain::geo;
@@ -309,7 +312,22 @@ impl CrmStore for SeaCrmStore {
     }
 
     async fn capture_lead(&self, capture: LeadCapture) -> Result<CaptureOutcome, InsertError> {
-        capture::capture(&self.db, &self.ring(), capture, now()).await
+        capture::capture(&self.db, &self.ring(), capture, now(), None)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a capture without a delivery was refused".into()))
+            .map_err(InsertError::from)
+    }
+
+    async fn capture_lead_once(
+        &self,
+        capture: LeadCapture,
+        delivery: &Delivery,
+    ) -> Result<Option<CaptureOutcome>, InsertError> {
+        let delivery = Delivery {
+            received_at: delivery.received_at.trunc_subsecs(6),
+            ..delivery.clone()
+        };
+        capture::capture(&self.db, &self.ring(), capture, now(), Some(&delivery)).await
     }
 
     async fn move_lead_stage(
@@ -358,7 +376,26 @@ impl CrmStore for SeaCrmStore {
     }
 
     async fn lead_signals(&self, organization_id: Uuid) -> Result<Vec<LeadSignals>, StoreError> {
-        scoring::signals(&self.db, organization_id).await
+        scoring::signals(&self.db, organization_id, None).await
+    }
+
+    async fn lead_signals_of(
+        &self,
+        organization_id: Uuid,
+        lead_ids: &[Uuid],
+    ) -> Result<Vec<LeadSignals>, StoreError> {
+        scoring::signals(&self.db, organization_id, Some(lead_ids)).await
+    }
+
+    async fn save_scores(
+        &self,
+        organization_id: Uuid,
+        scores: &[LeadScore],
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        scoring::write_scores(&txn, organization_id, scores, now()).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     async fn save_scoring(
@@ -487,13 +524,51 @@ impl CrmStore for SeaCrmStore {
         self.customer(scope, id).await
     }
 
-    async fn first_delivery(
+    async fn issue_webhook_secret(
         &self,
-        signature: &str,
+        organization_id: Uuid,
+        created_by: Option<Uuid>,
+        secret: &str,
         now: DateTime<Utc>,
-        keep: chrono::Duration,
-    ) -> Result<bool, StoreError> {
-        webhook::first_delivery(&self.db, signature, now, keep).await
+        grace: chrono::Duration,
+    ) -> Result<WebhookSecret, StoreError> {
+        webhook_secrets::issue(
+            &self.db,
+            &self.ring(),
+            organization_id,
+            created_by,
+            secret,
+            now.trunc_subsecs(6),
+            grace,
+        )
+        .await
+    }
+
+    async fn webhook_secrets(
+        &self,
+        scope: TenantScope,
+        organization_id: Uuid,
+    ) -> Result<Vec<WebhookSecret>, StoreError> {
+        webhook_secrets::list(&self.db, scope, organization_id).await
+    }
+
+    async fn usable_webhook_secrets(
+        &self,
+        organization_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = webhook_secrets::usable_rows(&self.db, organization_id, now).await?;
+        let ring = self.ring_covering(webhook_secrets::key_ids(&rows)).await?;
+        webhook_secrets::open(&ring, &rows)
+    }
+
+    async fn revoke_webhook_secret(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<WebhookSecret>, StoreError> {
+        webhook_secrets::revoke(&self.db, scope, id, now.trunc_subsecs(6)).await
     }
 
     async fn rotate_data_key(&self) -> Result<String, StoreError> {

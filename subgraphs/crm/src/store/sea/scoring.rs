@@ -1,11 +1,11 @@
-//! Scoring data: each lead's signals in one `GROUP BY`, models in `lead_scoring_models`.
+//! Scoring data: each lead's signals in one `GROUP BY`, models in `lead_scoring_models`, and
+//! scores written a batch of leads per statement.
 
 use chrono::{DateTime, Utc};
 use promptsales_kit::StoreError;
 use sea_orm::entity::prelude::*;
 use sea_orm::{ConnectionTrait, FromQueryResult, QueryOrder, Set, Statement, TransactionTrait};
 
-use super::leads;
 use crate::store::{LeadScore, LeadSignals, LeadSource, LeadStage, ScoringModel};
 
 /// A `lead_scoring_models` row.
@@ -52,19 +52,34 @@ const SIGNALS: &str = "SELECT l.id AS lead_id, l.stage, l.source, l.source_ad_id
     CAST(COALESCE(SUM(CASE WHEN i.direction = 'INBOUND' THEN 1 ELSE 0 END), 0) AS BIGINT) AS inbound, \
     AVG(i.sentiment) AS mean_sentiment \
     FROM leads l LEFT JOIN interactions i ON i.lead_id = l.id AND i.organization_id = l.organization_id \
-    WHERE l.organization_id = $1 \
+    WHERE l.organization_id = $1 {leads} \
     GROUP BY l.id, l.stage, l.source, l.source_ad_id, l.ad_clicks, l.last_interaction_at, l.created_at, \
     l.updated_at, l.estimated_value, l.last_contacted_at";
 
-/// Every lead of the organization with its interaction aggregates.
+/// Leads scored per statement when scores are saved (5 values each, far below every
+/// backend's limit on bound values).
+pub const SCORE_BATCH: usize = 500;
+
+/// The signals of the organization's leads: all of them, or those among `only`.
 pub(super) async fn signals(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
+    only: Option<&[Uuid]>,
 ) -> Result<Vec<LeadSignals>, StoreError> {
+    let mut values: Vec<sea_orm::Value> = vec![organization_id.into()];
+    let leads = match only {
+        None => String::new(),
+        Some([]) => return Ok(Vec::new()),
+        Some(ids) => {
+            let marks: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
+            values.extend(ids.iter().map(|id| sea_orm::Value::from(*id)));
+            format!("AND l.id IN ({})", marks.join(", "))
+        }
+    };
     let rows = SignalRow::find_by_statement(Statement::from_sql_and_values(
         db.get_database_backend(),
-        SIGNALS,
-        [organization_id.into()],
+        SIGNALS.replace("{leads}", &leads),
+        values,
     ))
     .all(db)
     .await?;
@@ -115,26 +130,56 @@ pub(super) async fn save<C: ConnectionTrait + TransactionTrait>(
     })
     .exec_without_returning(&txn)
     .await?;
-    for score in scores {
-        let reasons = serde_json::to_string(&score.reasons)
-            .map_err(|e| StoreError::Corrupt(format!("cannot serialise reasons: {e}")))?;
-        // Scores are the model's, not a person's edit: the version (which guards edits) stays.
-        leads::Entity::update_many()
-            .col_expr(leads::Column::Score, Expr::value(score.score.clamp(0, 100)))
-            .col_expr(
-                leads::Column::PurchaseIntent,
-                Expr::value(score.purchase_intent.clamp(0.0, 1.0)),
-            )
-            .col_expr(leads::Column::ScoreReasons, Expr::value(Some(reasons)))
-            .col_expr(leads::Column::ScoredAt, Expr::value(Some(now)))
-            .col_expr(leads::Column::QueueKey, Expr::value(Some(score.queue_key)))
-            .col_expr(leads::Column::UpdatedAt, Expr::value(now))
-            .filter(leads::Column::Id.eq(score.lead_id))
-            .filter(leads::Column::OrganizationId.eq(organization_id))
-            .exec(&txn)
+    write_scores(&txn, organization_id, scores, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Writes leads' scores, [`SCORE_BATCH`] leads per statement (an `UPDATE ... FROM` a list of
+/// values, which SQLite 3.33+ and PostgreSQL both run). Scores are the model's, not a person's
+/// edit: the version (which guards edits) stays.
+pub(super) async fn write_scores(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    scores: &[LeadScore],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in scores.chunks(SCORE_BATCH) {
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 5 + 2);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for score in chunk {
+            let reasons = serde_json::to_string(&score.reasons)
+                .map_err(|e| StoreError::Corrupt(format!("cannot serialise reasons: {e}")))?;
+            let n = values.len();
+            rows.push(format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            ));
+            values.push(score.lead_id.into());
+            values.push(score.score.clamp(0, 100).into());
+            values.push(score.purchase_intent.clamp(0.0, 1.0).into());
+            values.push(reasons.into());
+            values.push(score.queue_key.into());
+        }
+        let (org, at) = (values.len() + 1, values.len() + 2);
+        values.push(organization_id.into());
+        values.push(now.into());
+        let backend = db.get_database_backend();
+        let sql = format!(
+            "WITH v (id, score, purchase_intent, score_reasons, queue_key) AS (VALUES {rows}) \
+             UPDATE leads SET score = v.score, purchase_intent = v.purchase_intent, \
+             score_reasons = v.score_reasons, queue_key = v.queue_key, \
+             scored_at = ${at}, updated_at = ${at} \
+             FROM v WHERE leads.id = v.id AND leads.organization_id = ${org}",
+            rows = rows.join(", "),
+        );
+        db.execute(Statement::from_sql_and_values(backend, sql, values))
             .await?;
     }
-    txn.commit().await?;
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! The `webhook_deliveries` table: signatures of accepted webhook requests.
+//! The `webhook_deliveries` table: signatures of webhook requests whose capture committed.
 
 use chrono::{DateTime, Utc};
 use promptsales_kit::StoreError;
@@ -20,20 +20,28 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// Inserts the signature unless present (one statement, so two copies racing agree on one winner).
-pub(super) async fn first_delivery(
+/// Forgets requests received before `before` (outside every replay window).
+pub(super) async fn forget_before(
     db: &impl ConnectionTrait,
-    signature: &str,
-    now: DateTime<Utc>,
-    keep: chrono::Duration,
-) -> Result<bool, StoreError> {
+    before: DateTime<Utc>,
+) -> Result<(), StoreError> {
     Entity::delete_many()
-        .filter(Column::ReceivedAt.lt(now - keep))
+        .filter(Column::ReceivedAt.lt(before))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// Inserts the request's key unless present; `false` when it was (one statement, so two copies
+/// racing agree on one winner).
+pub(super) async fn remember(
+    db: &impl ConnectionTrait,
+    key: &str,
+    received_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     let inserted = Entity::insert(ActiveModel {
-        signature: Set(signature.to_string()),
-        received_at: Set(now),
+        signature: Set(key.to_string()),
+        received_at: Set(received_at),
     })
     .on_conflict(
         OnConflict::column(Column::Signature)

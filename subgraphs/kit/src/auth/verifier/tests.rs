@@ -275,3 +275,34 @@ async fn closed_port() -> u16 {
         .expect("bind");
     listener.local_addr().expect("addr").port()
 }
+
+#[tokio::test]
+async fn shared_keys_follow_their_owner_a_new_key_verifies_and_a_dropped_one_is_refused() {
+    let old = SigningKey::generate().expect("key");
+    let new = SigningKey::generate().expect("key");
+    let keys = crate::auth::jwks::SharedKeys::new(&old.jwks());
+    let verifier = Verifier::shared(&AuthConfig::default(), keys.clone());
+    let before = old.sign(&claims(None)).expect("sign");
+    assert!(verifier.verify(&before).await.is_ok());
+    let fresh = new.sign(&claims(None)).expect("sign");
+    assert_eq!(
+        verifier.verify(&fresh).await,
+        Err(TokenError::UnknownKey(new.kid().to_string()))
+    );
+
+    // Rotation: both published, both verify, with the same verifier.
+    keys.replace(&JwkSet {
+        keys: vec![new.public_jwk().clone(), old.public_jwk().clone()],
+    });
+    assert!(verifier.verify(&before).await.is_ok());
+    assert!(verifier.verify(&fresh).await.is_ok());
+
+    // Retirement: the old key is gone, its tokens are refused.
+    keys.replace(&new.jwks());
+    assert_eq!(
+        verifier.verify(&before).await,
+        Err(TokenError::UnknownKey(old.kid().to_string()))
+    );
+    assert!(verifier.verify(&fresh).await.is_ok());
+    assert_eq!(keys.kids(), vec![new.kid().to_string()]);
+}
