@@ -4,6 +4,10 @@
 //! [`run`] starts the router from a plain synchronous `main` (it starts its own ntex
 //! runtime, so it must not be called from inside a tokio runtime).
 
+// Release builds compute the layout of Hive's nested ntex service stack (TLS, five
+// middlewares, our plugins) past the default query depth of 128 and fail to compile.
+#![recursion_limit = "256"]
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
