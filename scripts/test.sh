@@ -69,3 +69,10 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --all-features --no-fail-fast
 fi
+
+# The deployment, offline: the Helm chart (lint, schema validation, the chart's promises) and the
+# image built on a debootstrapped base with the binary just built, answering through the router.
+# The binary is target/debug/promptsales, which the end-to-end tests above built.
+# PROMPTSALES_SKIP_IMAGE_CHECK=1 leaves the image out (no Docker needed then).
+log "checking the deployment (scripts/deploy-check.sh)"
+bash scripts/deploy-check.sh
