@@ -28,10 +28,10 @@ log() { printf '\n==> %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 started=$(date +%s)
-step_started=$started
-step() {
+step_started=""
+step() { # prints how long the previous step took, then starts the next
   local now; now=$(date +%s)
-  [ "$step_started" = "$started" ] || echo "    ($((now - step_started)) s)"
+  [ -z "$step_started" ] || echo "    ($((now - step_started)) s)"
   step_started=$now
   log "$*"
 }
