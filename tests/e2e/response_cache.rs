@@ -68,6 +68,7 @@ async fn a_query_misses_then_hits_with_age_and_hint_headers() {
     let tagged: Vec<String> = ::redis::cmd("SMEMBERS")
         .arg(tag_key(
             &prefix,
+            Some(f.org_a.to_string().as_str()),
             &entity_tag("Campaign", &f.campaign_1.to_string()),
         ))
         .query_async(&mut redis)
@@ -417,7 +418,11 @@ async fn two_users_of_one_tenant_never_share_a_private_response_and_each_gets_a_
     // Each user's response has a key of its own; the shared key only says "private".
     let mut redis = edge::redis_connection(&redis_url).await.expect("redis");
     let personal: Vec<String> = ::redis::cmd("KEYS")
-        .arg(response_key(&prefix, "*:u:*"))
+        .arg(response_key(
+            &prefix,
+            Some(f.org_a.to_string().as_str()),
+            "*:u:*",
+        ))
         .query_async(&mut redis)
         .await
         .expect("KEYS");

@@ -16,8 +16,9 @@
 //! Needs Redis 7 or later (`EXPIRE ... NX|GT` keeps a tag set alive as long as
 //! its longest-lived response): the version is logged once connected, and on
 //! an older server every query is answered `BYPASS`. Every key carries the
-//! hash tag `{rc}` (see `promptsales_kit::cache_tags`), so Redis Cluster
-//! serves the whole cache from one slot and no command crosses slots.
+//! tenant's hash tag `{rc:<org>}` (`{rc:all}` for callers scoped to none; see
+//! `promptsales_kit::cache_tags`), so on Redis Cluster tenants spread over the
+//! shards and no command crosses slots.
 //!
 //! List responses are tagged per tenant: a mutation by a caller scoped to one
 //! organization invalidates that organization's lists (and lists read across
@@ -220,7 +221,7 @@ impl RouterPlugin for ResponseCachePlugin {
                     &Gathered::hints(context).tags,
                     organization.as_deref(),
                 );
-                invalidations.start(redis, tags);
+                invalidations.start(redis, organization, tags);
                 end.proceed()
             });
         }
@@ -249,7 +250,7 @@ impl RouterPlugin for ResponseCachePlugin {
             return payload.proceed();
         }
         let generation = self.invalidations.generation();
-        match store::lookup(&self.redis, &base, user.as_deref()).await {
+        match store::lookup(&self.redis, organization.as_deref(), &base, user.as_deref()).await {
             Ok(Some(entry)) => {
                 metrics::response_cache("hit");
                 context.insert(CacheState::Hit {
@@ -357,7 +358,17 @@ impl ResponseCachePlugin {
                     // A private response needs a user to be keyed by.
                     Some(policy) if !policy.private || user.is_some() => {
                         if response.status().is_success() {
-                            self.store_later(&response, base, user, generation, policy, tags);
+                            self.store_later(
+                                &response,
+                                StoreTarget {
+                                    organization,
+                                    base,
+                                    user,
+                                },
+                                generation,
+                                policy,
+                                tags,
+                            );
                         }
                         (
                             "MISS",
@@ -387,8 +398,7 @@ impl ResponseCachePlugin {
     fn store_later(
         &self,
         response: &WebResponse,
-        base: String,
-        user: Option<String>,
+        target: StoreTarget,
         generation: u64,
         policy: hints::Policy,
         tags: Vec<String>,
@@ -412,15 +422,28 @@ impl ResponseCachePlugin {
             private: policy.private,
             body,
         };
+        let StoreTarget {
+            organization,
+            base,
+            user,
+        } = target;
         let hash = match (policy.private, user) {
             (true, Some(user)) => user,
             _ => base.clone(),
         };
         let redis = self.redis.clone();
         tokio::spawn(async move {
-            let _ = store::store(&redis, &base, &hash, &entry, &tags).await;
+            let _ =
+                store::store(&redis, organization.as_deref(), &base, &hash, &entry, &tags).await;
         });
     }
+}
+
+/// Where a response is stored: the caller's organization (its slot), the base hash, the user hash.
+struct StoreTarget {
+    organization: Option<String>,
+    base: String,
+    user: Option<String>,
 }
 
 /// Whether the request says `Cache-Control: no-cache` or `no-store`.

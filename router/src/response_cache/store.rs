@@ -1,12 +1,14 @@
-//! Cached responses in Redis: `{rc}:<hash>` holds a response shared by a scope,
+//! Cached responses in Redis: `{rc:<org>}:<hash>` holds a response shared by a scope,
 //! or a marker saying the operation is private and each user's response lives
-//! at `{rc}:<hash>:u:<user>`; `{rc}:tag:<tag>` sets list the keys holding an
-//! entity (`Type:id`) or a list (`Type:*`, `Type:*@<organization>`). `{rc}` is a
-//! Redis Cluster hash tag: one slot for every key, so lookups, stores and invalidations never cross slots.
+//! at `{rc:<org>}:<hash>:u:<user>`; `{rc:<org>}:tag:<tag>` sets list the keys holding an
+//! entity (`Type:id`) or a list (`Type:*`, `Type:*@<organization>`). `{rc:<org>}` is a
+//! Redis Cluster hash tag per tenant (`{rc:all}` for callers scoped to none): one slot
+//! for a tenant's keys, so lookups, stores and one invalidation script never cross
+//! slots, and tenants spread over the shards (see `promptsales_kit::cache_tags`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use promptsales_kit::cache_tags::{response_key, tag_key};
+use promptsales_kit::cache_tags::{response_key, tag_key, tenants_key};
 
 use crate::redis_conn::{Redis, RedisFailure};
 
@@ -77,17 +79,18 @@ pub fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Looks up the response for `base` (and, for private operations, `user_hash`): one round trip.
+/// Looks up the response cached for `organization` under `base` (and, for private operations, `user_hash`): one round trip.
 pub async fn lookup(
     redis: &Redis,
+    organization: Option<&str>,
     base: &str,
     user_hash: Option<&str>,
 ) -> Result<Option<Entry>, RedisFailure> {
     let prefix = redis.prefix();
     let mut cmd = redis::cmd("MGET");
-    cmd.arg(response_key(prefix, base));
+    cmd.arg(response_key(prefix, organization, base));
     if let Some(user_hash) = user_hash {
-        cmd.arg(response_key(prefix, user_hash));
+        cmd.arg(response_key(prefix, organization, user_hash));
     }
     let found: Vec<Option<Vec<u8>>> = redis.query(FEATURE, &cmd).await?;
     let mut found = found.into_iter();
@@ -100,17 +103,44 @@ pub async fn lookup(
     })
 }
 
-/// Stores `entry` under `hash` (the base, or the user hash of a private one), tagged with `tags`, for its max-age.
+/// Stores `entry` for `organization` under `hash` (the base, or the user hash of a private one),
+/// tagged with `tags`, for its max-age.
 pub async fn store(
     redis: &Redis,
+    organization: Option<&str>,
     base: &str,
     hash: &str,
     entry: &Entry,
     tags: &[String],
 ) -> Result<(), RedisFailure> {
     let prefix = redis.prefix();
-    let key = response_key(prefix, hash);
+    let key = response_key(prefix, organization, hash);
     let ttl = entry.max_age.max(1);
+    if let Some(organization) = organization {
+        // Registered before the response exists, so an invalidation for every tenant that
+        // runs once the response is stored finds the tenant's slot. Another slot than the
+        // response's, hence its own round trip.
+        let tenants = tenants_key(prefix);
+        let mut register = redis::pipe();
+        register
+            .cmd("SADD")
+            .arg(&tenants)
+            .arg(organization)
+            .ignore();
+        register
+            .cmd("EXPIRE")
+            .arg(&tenants)
+            .arg(ttl)
+            .arg("NX")
+            .ignore();
+        register
+            .cmd("EXPIRE")
+            .arg(&tenants)
+            .arg(ttl)
+            .arg("GT")
+            .ignore();
+        redis.pipeline::<()>(FEATURE, &register).await?;
+    }
     let mut pipe = redis::pipe();
     pipe.atomic();
     pipe.cmd("SET")
@@ -121,14 +151,14 @@ pub async fn store(
         .ignore();
     if entry.private {
         pipe.cmd("SET")
-            .arg(response_key(prefix, base))
+            .arg(response_key(prefix, organization, base))
             .arg(PRIVATE_MARKER)
             .arg("EX")
             .arg(ttl)
             .ignore();
     }
     for tag in tags {
-        let tag_key = tag_key(prefix, tag);
+        let tag_key = tag_key(prefix, organization, tag);
         pipe.cmd("SADD").arg(&tag_key).arg(&key).ignore();
         // A tag set lives as long as its longest-lived response (EXPIRE NX/GT: Redis 7).
         pipe.cmd("EXPIRE").arg(&tag_key).arg(ttl).arg("NX").ignore();

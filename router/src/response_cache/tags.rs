@@ -39,8 +39,14 @@ impl Invalidations {
         self.started.load(Ordering::SeqCst)
     }
 
-    /// Starts invalidating `tags` in the background; later lookups wait for it.
-    pub fn start(self: &Arc<Self>, redis: Arc<Redis>, tags: Vec<String>) {
+    /// Starts invalidating `tags` for a change to `organization`'s data (`None`: any tenant's)
+    /// in the background; later lookups wait for it.
+    pub fn start(
+        self: &Arc<Self>,
+        redis: Arc<Redis>,
+        organization: Option<String>,
+        tags: Vec<String>,
+    ) {
         if tags.is_empty() {
             return;
         }
@@ -52,8 +58,13 @@ impl Invalidations {
             let result = redis
                 .run(FEATURE, |mut connection| async move {
                     let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
-                    promptsales_kit::cache_tags::invalidate_in(&mut connection, &prefix, &tags)
-                        .await
+                    promptsales_kit::cache_tags::invalidate_for(
+                        &mut connection,
+                        &prefix,
+                        organization.as_deref(),
+                        &tags,
+                    )
+                    .await
                 })
                 .await;
             match result {
