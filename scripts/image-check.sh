@@ -60,9 +60,21 @@ cleanup() {
   if [ -n "$dockerd_pid" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
     docker rm -f "$CONTAINER" >/dev/null 2>&1
     docker rmi -f "$IMAGE" "$BASE_IMAGE" >/dev/null 2>&1
-    kill -TERM "$dockerd_pid"
+    as_root kill -TERM "$dockerd_pid"
     for _ in $(seq 1 30); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
-    kill -KILL "$dockerd_pid" 2>/dev/null
+    as_root kill -KILL "$dockerd_pid" 2>/dev/null
+  fi
+  # The daemon itself, by the pid it wrote (under sudo, $! is sudo's), and its containerd.
+  if [ -s "$work/dockerd.pid" ]; then
+    pid=$(cat "$work/dockerd.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      as_root kill -TERM "$pid"
+      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+      as_root kill -KILL "$pid" 2>/dev/null
+    fi
+  fi
+  if pgrep -f "containerd --config $work/" >/dev/null 2>&1; then
+    for pid in $(pgrep -f "containerd --config $work/"); do as_root kill -TERM "$pid"; done
   fi
   # Whatever dockerd left mounted under its data root goes before the folder does.
   grep -o " $work/[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do as_root umount -l "$m"; done
@@ -74,9 +86,14 @@ docker() { DOCKER_BUILDKIT=0 "$DOCKER_CLI" --host "unix://$sock" "$@"; }
 timed() { local seconds=$1; shift; [ "$1" = docker ] && shift; DOCKER_BUILDKIT=0 timeout "$seconds" "$DOCKER_CLI" --host "unix://$sock" "$@"; }
 
 start_dockerd() { # start_dockerd <storage driver>
-  as_root dockerd --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/dockerd.pid" \
-    --host "unix://$sock" --bridge=none --iptables=false --ip-masq=false \
-    --storage-driver="$1" >"$work/dockerd.log" 2>&1 &
+  local args=(--data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/dockerd.pid"
+    --host "unix://$sock" --bridge=none --iptables=false --ip-masq=false --storage-driver="$1")
+  # Started directly (not through a shell function), so that $! is dockerd itself.
+  if [ "$(id -u)" = 0 ]; then
+    dockerd "${args[@]}" >"$work/dockerd.log" 2>&1 &
+  else
+    sudo dockerd "${args[@]}" >"$work/dockerd.log" 2>&1 &
+  fi
   dockerd_pid=$!
   for _ in $(seq 1 60); do
     docker version >/dev/null 2>&1 && docker info >/dev/null 2>&1 && return 0
@@ -191,6 +208,9 @@ docker stop -t 20 "$CONTAINER" >/dev/null
 docker logs "$CONTAINER" 2>&1 | grep -ci 'shutting down' | awk '{print "components that logged a clean shutdown: " $1}'
 cleanup
 trap - EXIT
-dockerd_pid=""
+if pgrep -f -- "--data-root $work/data" >/dev/null 2>&1 || [ -e "$work" ]; then
+  echo "cleanup left dockerd or $work behind" >&2
+  exit 1
+fi
 step "image check passed"
 echo "total: $(($(date +%s) - started)) s"
