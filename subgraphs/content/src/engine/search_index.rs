@@ -62,9 +62,9 @@ struct TenantIndex {
 }
 
 impl TenantIndex {
-    fn rebuild(&mut self) {
+    fn rebuild(&mut self, exact_below: usize) {
         self.fresh.clear();
-        if self.vectors.len() < EXACT_BELOW {
+        if self.vectors.len() < exact_below {
             self.graph = None;
             return;
         }
@@ -83,18 +83,18 @@ impl TenantIndex {
         });
     }
 
-    fn upsert(&mut self, id: Uuid, vector: Vector) {
+    fn upsert(&mut self, id: Uuid, vector: Vector, exact_below: usize) {
         self.vectors.insert(id, vector);
-        if self.graph.is_none() && self.vectors.len() < EXACT_BELOW {
+        if self.graph.is_none() && self.vectors.len() < exact_below {
             return;
         }
         self.fresh.push(id);
     }
 
-    fn rebuild_when_due(&mut self) {
+    fn rebuild_when_due(&mut self, exact_below: usize) {
         let due = REBUILD_AFTER.max(self.vectors.len() / 8);
-        if (self.graph.is_none() && self.vectors.len() >= EXACT_BELOW) || self.fresh.len() >= due {
-            self.rebuild();
+        if (self.graph.is_none() && self.vectors.len() >= exact_below) || self.fresh.len() >= due {
+            self.rebuild(exact_below);
         }
     }
 
@@ -132,9 +132,15 @@ impl TenantIndex {
 }
 
 /// The index of every tenant's asset vectors, for one embedding model.
-#[derive(Default)]
 pub struct SearchIndex {
     tenants: RwLock<HashMap<Uuid, TenantIndex>>,
+    exact_below: usize,
+}
+
+impl Default for SearchIndex {
+    fn default() -> Self {
+        Self::with_exact_below(EXACT_BELOW)
+    }
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -149,6 +155,15 @@ impl SearchIndex {
     /// An empty index.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty index whose tenants with fewer than `exact_below` vectors are scanned exactly
+    /// (benchmarks: `usize::MAX` never builds a graph; tests: a small graph).
+    pub fn with_exact_below(exact_below: usize) -> Self {
+        Self {
+            tenants: RwLock::default(),
+            exact_below,
+        }
     }
 
     /// How many vectors it holds.
@@ -175,7 +190,7 @@ impl SearchIndex {
                 .insert(id, Vector::normalised(&vector));
         }
         for tenant in tenants.values_mut() {
-            tenant.rebuild();
+            tenant.rebuild(self.exact_below);
         }
         if let Ok(mut guard) = self.tenants.write() {
             *guard = tenants;
@@ -188,8 +203,8 @@ impl SearchIndex {
             return;
         };
         let tenant = guard.entry(organization).or_default();
-        tenant.upsert(id, Vector::normalised(vector));
-        tenant.rebuild_when_due();
+        tenant.upsert(id, Vector::normalised(vector), self.exact_below);
+        tenant.rebuild_when_due(self.exact_below);
     }
 
     /// Adds or replaces many vectors (organization, asset, vector); each tenant's graph is
@@ -200,15 +215,16 @@ impl SearchIndex {
         };
         let mut touched = std::collections::HashSet::new();
         for (organization, id, vector) in vectors {
-            guard
-                .entry(organization)
-                .or_default()
-                .upsert(id, Vector::normalised(vector));
+            guard.entry(organization).or_default().upsert(
+                id,
+                Vector::normalised(vector),
+                self.exact_below,
+            );
             touched.insert(organization);
         }
         for organization in touched {
             if let Some(tenant) = guard.get_mut(&organization) {
-                tenant.rebuild_when_due();
+                tenant.rebuild_when_due(self.exact_below);
             }
         }
     }
@@ -299,9 +315,10 @@ mod tests {
 
     #[test]
     fn large_tenants_use_a_graph_that_agrees_with_the_exact_scan() {
-        let index = SearchIndex::new();
+        // A small threshold keeps the test quick; the graph logic is the same at any size.
+        let index = SearchIndex::with_exact_below(400);
         let (big, small) = (Uuid::now_v7(), Uuid::now_v7());
-        let vectors = pseudo_random(EXACT_BELOW + 500, 24, 7);
+        let vectors = pseudo_random(600, 24, 7);
         let ids: Vec<Uuid> = (0..vectors.len()).map(|_| Uuid::now_v7()).collect();
         let mut rows: Vec<(Uuid, Uuid, Vec<f32>)> = ids
             .iter()
