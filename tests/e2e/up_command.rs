@@ -39,6 +39,11 @@ async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
         command.env_remove(format!("PROMPTSALES_{name}_DATABASE_URL"));
         command.env_remove(format!("PROMPTSALES_{name}_URL"));
     }
+    // The local embedding model the test command fetched (else hashing: `up` must not download it per run).
+    match std::env::var_os("PROMPTSALES_TEST_MODELS_DIR") {
+        Some(models) => command.env("PROMPTSALES_MODELS_DIR", models),
+        None => command.env("PROMPTSALES_AI_EMBEDDER", "hashing"),
+    };
     command.env_remove("PROMPTSALES_SUPERGRAPH");
     command.env_remove("PROMPTSALES_JWKS_URL");
     command.env_remove("PROMPTSALES_DEMO_PASSWORD");

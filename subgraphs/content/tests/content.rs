@@ -29,6 +29,8 @@ macro_rules! contract {
 mod bad_input;
 #[path = "content/batching.rs"]
 mod batching;
+#[path = "content/embedding_models.rs"]
+mod embedding_models;
 #[path = "content/generation.rs"]
 mod generation;
 #[path = "content/lifecycle.rs"]

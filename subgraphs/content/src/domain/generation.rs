@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::asset::ReviewStatus;
 use super::channel::{Channel, SEARCH_AND_ANSWER_ENGINE_RULES};
 use super::hashtags::normalize_hashtags;
+use super::language::Language;
 use super::text::{optional_text, required_text};
 
 /// Most audiences in one request.
@@ -31,6 +32,8 @@ pub struct AudienceBrief {
     pub name: String,
     /// What characterises it.
     pub description: Option<String>,
+    /// The language it reads (the offline writer writes in it; a model is asked to).
+    pub language: Language,
 }
 
 /// What the writer needs to know about a campaign (the portal sends it from the sales subgraph).
@@ -78,6 +81,7 @@ pub fn validate_brief(
                 audience.description.as_deref(),
                 500,
             )?,
+            language: audience.language,
         });
     }
     let mut unique_channels: Vec<Channel> = Vec::new();
@@ -102,7 +106,7 @@ pub fn validate_brief(
         channels: unique_channels,
         hashtags: normalize_hashtags("input.hashtags", hashtags)?,
         call_to_action: optional_text("input.callToAction", call_to_action, 200)?
-            .unwrap_or_else(|| "Find out more today.".to_string()),
+            .unwrap_or_else(|| Language::En.default_call_to_action().to_string()),
     })
 }
 
@@ -133,14 +137,13 @@ impl Angle {
     /// The opening line this angle gives the draft.
     pub fn hook(self, brief: &CampaignBrief, audience: &AudienceBrief) -> String {
         let message = lower_first(&brief.key_message);
+        let language = audience.language;
         match self {
-            Self::Question => format!("{}, what if {message}?", audience.name),
+            Self::Question => language.question_hook(&audience.name, &message),
             Self::Benefit => format!("{}: {}.", brief.name, brief.key_message),
-            Self::Proof => format!(
-                "How {} get there: {} shows that {message}.",
-                audience.name.to_lowercase(),
-                brief.name
-            ),
+            Self::Proof => {
+                language.proof_hook(&audience.name.to_lowercase(), &brief.name, &message)
+            }
         }
     }
 
@@ -174,6 +177,15 @@ pub fn keywords(brief: &CampaignBrief) -> Vec<String> {
     words
 }
 
+/// The brief's call to action; when the customer gave none, the default in the audience's language.
+fn call_to_action(brief: &CampaignBrief, audience: &AudienceBrief) -> String {
+    if brief.call_to_action == Language::En.default_call_to_action() {
+        audience.language.default_call_to_action().to_string()
+    } else {
+        brief.call_to_action.clone()
+    }
+}
+
 /// Placeholder values for one piece.
 pub fn values(
     brief: &CampaignBrief,
@@ -188,7 +200,7 @@ pub fn values(
         ("channel", channel.label().to_string()),
         ("angle", angle.as_str().to_string()),
         ("hook", angle.hook(brief, audience)),
-        ("call_to_action", brief.call_to_action.clone()),
+        ("call_to_action", call_to_action(brief, audience)),
         ("keywords", keywords(brief).join(", ")),
     ])
 }
@@ -219,6 +231,13 @@ pub fn messages(
     );
     if channel.hashtag_count() == 0 {
         system.push_str(" Use no hashtags.");
+    }
+    if audience.language != Language::En {
+        system.push_str(&format!(
+            " Write in {}: the audience reads {}.",
+            audience.language.english_name(),
+            audience.language.english_name()
+        ));
     }
     vec![ChatMessage::system(system), ChatMessage::user(draft)]
 }
@@ -384,6 +403,7 @@ mod tests {
                 id: None,
                 name: "Trail runners".into(),
                 description: Some("25-40, weekend racers".into()),
+                language: Language::En,
             }],
             vec![Channel::Instagram, Channel::Email, Channel::Instagram],
             &["#TrailRunning".to_string()],
@@ -421,6 +441,7 @@ mod tests {
                 id: None,
                 name: " ".into(),
                 description: None,
+                language: Language::En,
             }],
             vec![Channel::X],
             &[],
@@ -461,5 +482,35 @@ mod tests {
         assert_eq!(text, "Run #trail\n\n#spring");
         let chat = messages(&b, a, Channel::Email, Angle::Question, "draft".into());
         assert!(chat[0].content.contains("In short:") && chat[0].content.contains("no hashtags"));
+    }
+
+    #[test]
+    fn the_offline_wording_follows_the_audience_language_and_a_model_is_asked_for_it() {
+        use crate::domain::template::{TemplatePurpose, default_body_in, render};
+        let mut b = brief();
+        for (language, marker, hook, cta) in [
+            (Language::En, "In short:", "what if", "Find out more today."),
+            (Language::Es, "En resumen:", "¿y si", "Descubre más hoy."),
+            (Language::Fr, "En bref :", "et si", "Découvrez-en plus"),
+        ] {
+            b.audiences[0].language = language;
+            let a = &b.audiences[0];
+            let body = default_body_in(
+                TemplatePurpose::CampaignContent,
+                Channel::Instagram,
+                language,
+            );
+            let draft = render(body, &values(&b, a, Channel::Instagram, Angle::Question));
+            assert!(draft.contains(marker), "{language:?}: {draft}");
+            assert!(draft.contains(hook), "{language:?}: {draft}");
+            assert!(draft.contains(cta), "{language:?}: {draft}");
+            let email = default_body_in(TemplatePurpose::CampaignContent, Channel::Email, language);
+            assert!(render(email, &values(&b, a, Channel::Email, Angle::Proof)).contains(marker));
+            let chat = messages(&b, a, Channel::Instagram, Angle::Question, draft);
+            let asked = chat[0]
+                .content
+                .contains(&format!("Write in {}", language.english_name()));
+            assert_eq!(asked, language != Language::En, "{}", chat[0].content);
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod channel;
 pub mod generation;
 pub mod hashtags;
 pub mod input;
+pub mod language;
 pub mod outreach;
 pub mod request_log;
 pub mod review;

@@ -7,6 +7,7 @@ use promptsales_kit::ApiError;
 use uuid::Uuid;
 
 use super::channel::Channel;
+use super::language::{BodyKind, Language};
 use super::text::required_text;
 
 /// The longest template body.
@@ -270,15 +271,23 @@ pub fn default_body(purpose: TemplatePurpose, channel: Channel) -> &'static str 
         (TemplatePurpose::Outreach, _) => {
             "Hi {{prospect_name}}, I enjoyed reading about your work as {{prospect_role}} at {{prospect_company}}. {{prospect_notes}}\n\n{{offer}}\n\nOpen to a short chat?"
         }
+        (TemplatePurpose::CampaignContent, _) => default_body_in(purpose, channel, Language::En),
+    }
+}
+
+/// The built-in body in the audience's `language` (campaign content; outreach bodies are English).
+pub fn default_body_in(
+    purpose: TemplatePurpose,
+    channel: Channel,
+    language: Language,
+) -> &'static str {
+    match (purpose, channel) {
+        (TemplatePurpose::Outreach, _) => default_body(purpose, channel),
         (TemplatePurpose::CampaignContent, Channel::Email) => {
-            "Subject: {{campaign_name}}: {{key_message}}\n\n{{hook}}\n\nIn short: {{campaign_name}} helps {{audience}}: {{key_message}}.\n\n{{call_to_action}}"
+            language.campaign_body(BodyKind::Email)
         }
-        (TemplatePurpose::CampaignContent, Channel::Blog) => {
-            "{{hook}}\n\nIn short: {{campaign_name}} helps {{audience}}: {{key_message}}.\n\nWhy it matters for {{audience}}: {{keywords}}.\n\n{{call_to_action}}"
-        }
-        (TemplatePurpose::CampaignContent, _) => {
-            "{{hook}}\n\n{{key_message}}. In short: {{campaign_name}} is made for {{audience}}.\n\n{{call_to_action}}"
-        }
+        (TemplatePurpose::CampaignContent, Channel::Blog) => language.campaign_body(BodyKind::Blog),
+        (TemplatePurpose::CampaignContent, _) => language.campaign_body(BodyKind::Post),
     }
 }
 

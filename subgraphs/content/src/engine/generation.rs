@@ -114,8 +114,12 @@ impl ContentEngine {
             .map(|piece| {
                 let body = templates.get(&piece.channel).map_or_else(
                     || {
-                        template::default_body(TemplatePurpose::CampaignContent, piece.channel)
-                            .to_string()
+                        template::default_body_in(
+                            TemplatePurpose::CampaignContent,
+                            piece.channel,
+                            piece.audience.language,
+                        )
+                        .to_string()
                     },
                     |t| t.body.clone(),
                 );

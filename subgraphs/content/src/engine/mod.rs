@@ -103,7 +103,8 @@ pub struct ContentEngine {
     pub ai: Arc<AiGateway>,
     /// The vector index.
     pub index: Arc<SearchIndex>,
-    index_ready: tokio::sync::OnceCell<()>,
+    /// Set once the index is built: the dimension of the current model's vectors.
+    index_ready: tokio::sync::OnceCell<usize>,
     /// Seals credentials and prospect data.
     pub cipher: LazyCipher,
     /// Progress of outreach batches, shared with the other instances.
@@ -174,14 +175,17 @@ impl ContentEngine {
         self.ai.cache()
     }
 
-    /// Builds the vector index once: embeds assets that lack a vector of the current model, then loads every vector.
+    /// Builds the vector index once: loads the vectors of the current model, then embeds (in
+    /// batches, adding each to the index) the assets that lack one of that model and dimension.
     pub async fn ensure_index(&self) -> Result<(), ApiError> {
+        self.embedding_dimensions().await.map(|_| ())
+    }
+
+    /// The dimension of the current model's vectors (builds the index first, see [`Self::ensure_index`]).
+    pub async fn embedding_dimensions(&self) -> Result<usize, ApiError> {
         self.index_ready
-            .get_or_try_init(|| async {
-                search::backfill_and_build(self).await?;
-                Ok::<(), ApiError>(())
-            })
+            .get_or_try_init(|| search::backfill_and_build(self))
             .await
-            .map(|_| ())
+            .copied()
     }
 }

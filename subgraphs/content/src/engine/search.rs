@@ -43,14 +43,39 @@ pub struct SemanticHit {
     pub score: f32,
 }
 
-/// Embeds every asset lacking a vector of the current model, then loads the index.
-pub(super) async fn backfill_and_build(engine: &ContentEngine) -> Result<(), ApiError> {
+/// Loads the current model's vectors into the index, then embeds every asset lacking one of
+/// that model and dimension, in batches, each added to the index as it is stored. Returns the
+/// dimension. Vectors of another model (the configured one changed) are never loaded: the
+/// assets they belong to are re-embedded here.
+pub(super) async fn backfill_and_build(engine: &ContentEngine) -> Result<usize, ApiError> {
     let model = engine.ai.embedder().model().to_string();
+    // The model's dimension, from one embedding (remote models do not say it otherwise).
+    let probe = engine
+        .ai
+        .embedder()
+        .embed(&["dimension probe".to_string()])
+        .await
+        .map_err(ApiError::from)?;
+    let dimensions = probe.vectors.first().map_or(0, Vec::len);
+    if dimensions == 0 {
+        return Err(ApiError::Unavailable(
+            "the embedding model returned no vector".into(),
+        ));
+    }
+    let vectors = engine.store.asset_vectors(&model, dimensions).await.api()?;
+    let count = vectors.len();
+    engine.index.rebuild(
+        vectors
+            .into_iter()
+            .map(|v| (v.organization_id, v.id, v.vector))
+            .collect(),
+    );
+    tracing::info!(vectors = count, model = %model, dimensions, "search index loaded");
     // Bounded: each round embeds a batch; a batch that cannot be stored stops the loop.
     for _ in 0..10_000 {
         let missing = engine
             .store
-            .assets_without_embedding(&model, BACKFILL_BATCH)
+            .assets_without_embedding(&model, dimensions, BACKFILL_BATCH)
             .await
             .api()?;
         if missing.is_empty() {
@@ -75,18 +100,16 @@ pub(super) async fn backfill_and_build(engine: &ContentEngine) -> Result<(), Api
             })
             .collect();
         engine.store.set_embeddings(&rows).await.api()?;
+        let organizations: HashMap<Uuid, Uuid> =
+            missing.iter().map(|a| (a.id, a.organization_id)).collect();
+        engine.index.upsert_many(
+            rows.iter()
+                .filter_map(|(id, e)| Some((*organizations.get(id)?, *id, e.vector.as_slice()))),
+        );
         tracing::info!(count = rows.len(), model = %model, "asset embeddings backfilled");
     }
-    let vectors = engine.store.asset_vectors(&model).await.api()?;
-    let count = vectors.len();
-    engine.index.rebuild(
-        vectors
-            .into_iter()
-            .map(|v| (v.organization_id, v.id, v.vector))
-            .collect(),
-    );
-    tracing::info!(vectors = count, model = %model, "search index built");
-    Ok(())
+    tracing::info!(vectors = engine.index.len(), model = %model, "search index built");
+    Ok(dimensions)
 }
 
 /// The hits that pass the request's filters, at most its limit.

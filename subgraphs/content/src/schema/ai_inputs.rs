@@ -17,6 +17,9 @@ pub struct AudienceInput {
     pub name: String,
     /// What characterises it.
     pub description: Option<String>,
+    /// The language it reads, ISO 639-1: `en` (default), `es` or `fr`. The offline writer
+    /// writes its built-in wording in it; a model is asked to write in it.
+    pub language: Option<String>,
 }
 
 /// What to generate: the campaign's brief (from the sales subgraph), audiences and channels.

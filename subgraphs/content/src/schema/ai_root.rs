@@ -321,6 +321,10 @@ impl AiMutation {
                     .transpose()?,
                 name: a.name,
                 description: a.description,
+                language: crate::domain::language::Language::parse(
+                    &format!("input.audiences[{i}].language"),
+                    a.language.as_deref(),
+                )?,
             });
         }
         let brief = generation::validate_brief(

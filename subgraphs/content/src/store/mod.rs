@@ -43,7 +43,8 @@ impl From<WriteError> for promptsales_kit::ApiError {
     }
 }
 
-/// An asset's embedding as stored: the model that made it and the vector.
+/// An asset's embedding as stored: the model that made it and the vector (its length is
+/// stored beside it as the dimension).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEmbedding {
     /// The embedding model (vectors of different models are never compared).
@@ -310,13 +311,19 @@ pub trait ContentStore: Send + Sync {
         embeddings: &[(Uuid, StoredEmbedding)],
     ) -> Result<(), StoreError>;
 
-    /// Every asset vector made by `model`, all tenants (the index build; the index filters by tenant).
-    async fn asset_vectors(&self, model: &str) -> Result<Vec<AssetVector>, StoreError>;
+    /// Every asset vector made by `model` with `dimensions` components, all tenants (the index
+    /// build; the index filters by tenant). Vectors of another model or size are never returned.
+    async fn asset_vectors(
+        &self,
+        model: &str,
+        dimensions: usize,
+    ) -> Result<Vec<AssetVector>, StoreError>;
 
-    /// Up to `limit` assets, all tenants, without an embedding of `model` (to backfill).
+    /// Up to `limit` assets, all tenants, without an embedding of `model` and `dimensions` (to backfill).
     async fn assets_without_embedding(
         &self,
         model: &str,
+        dimensions: usize,
         limit: u64,
     ) -> Result<Vec<MediaAsset>, StoreError>;
 

@@ -131,7 +131,14 @@ async fn labelled_queries_find_their_assets(backend: Backend) -> anyhow::Result<
     // Embeddings are kept with the assets: every demo asset has one of the current model.
     let missing = h
         .store
-        .assets_without_embedding(h.engine.ai.embedder().model(), 10)
+        .assets_without_embedding(
+            h.engine.ai.embedder().model(),
+            h.engine
+                .embedding_dimensions()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+            10,
+        )
         .await?;
     assert!(
         missing.is_empty(),

@@ -11,6 +11,8 @@
 //! | `PROMPTSALES_AI_CACHE_TTL` | `24h` | life of a cached generation |
 //! | `PROMPTSALES_AI_GENERATIONS_PER_MONTH` | `1000` | limit when the plan publishes none (`plan:{org}` field `ai_generations_per_month`) |
 //! | `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS` | `open` | `open`: generate unmetered when Redis is down; `closed`: refuse |
+//! | `PROMPTSALES_AI_EMBEDDER` | unset: `openai` when an embedding model is configured, else `local` when its files are there, else `hashing` | `local` (all-MiniLM-L6-v2 in-process; an error when its files are missing), `hashing` (offline bag of words), `openai` (needs `PROMPTSALES_AI_BASE_URL` and `PROMPTSALES_AI_EMBEDDING_MODEL`) |
+//! | `PROMPTSALES_MODELS_DIR` | `<data dir>/models` | where `promptsales models fetch` puts model files and the local embedder reads them |
 //! | `PROMPTSALES_AI_REDIS_URL` | `PROMPTSALES_REDIS_URL`, else `redis://127.0.0.1:6379` | the shared Redis; `off` disables cache and metering |
 
 use std::time::Duration;
@@ -30,6 +32,40 @@ pub const DEFAULT_COMPLEX_TIMEOUT: Duration = Duration::from_secs(20);
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(24 * 3600);
 /// Default monthly generations when the plan publishes no limit.
 pub const DEFAULT_GENERATIONS_PER_MONTH: u64 = 1000;
+
+/// Which embedder serves embeddings (`PROMPTSALES_AI_EMBEDDER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmbedderChoice {
+    /// The remote model when one is configured, else the local model when its files are there, else hashing.
+    #[default]
+    Auto,
+    /// all-MiniLM-L6-v2 in-process; its files must be there.
+    Local,
+    /// The offline feature-hashing bag of words (not a neural model).
+    Hashing,
+    /// The OpenAI-compatible endpoint's embedding model.
+    OpenAi,
+}
+
+impl EmbedderChoice {
+    /// Reads `local`, `hashing` or `openai`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "local" => Some(Self::Local),
+            "hashing" => Some(Self::Hashing),
+            "openai" => Some(Self::OpenAi),
+            "auto" | "" => Some(Self::Auto),
+            _ => None,
+        }
+    }
+}
+
+/// The models folder: `PROMPTSALES_MODELS_DIR`, else `<data dir>/models`.
+pub fn models_dir() -> std::path::PathBuf {
+    var("PROMPTSALES_MODELS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::config::data_dir().join("models"))
+}
 
 /// What happens to the plan limit when Redis (where usage is counted) is down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,6 +90,10 @@ pub struct AiConfig {
     pub default_generations_per_month: u64,
     /// Limit behaviour without Redis.
     pub limit_without_redis: LimitWithoutRedis,
+    /// Which embedder serves embeddings.
+    pub embedder: EmbedderChoice,
+    /// Where model files are (the local embedder's is `<models_dir>/all-MiniLM-L6-v2`).
+    pub models_dir: std::path::PathBuf,
 }
 
 impl Default for AiConfig {
@@ -64,6 +104,8 @@ impl Default for AiConfig {
             cache_ttl: DEFAULT_CACHE_TTL,
             default_generations_per_month: DEFAULT_GENERATIONS_PER_MONTH,
             limit_without_redis: LimitWithoutRedis::Open,
+            embedder: EmbedderChoice::Auto,
+            models_dir: models_dir(),
         }
     }
 }
@@ -159,6 +201,15 @@ impl AiConfig {
                 DEFAULT_GENERATIONS_PER_MONTH,
             )?,
             limit_without_redis,
+            embedder: match var("PROMPTSALES_AI_EMBEDDER") {
+                None => EmbedderChoice::Auto,
+                Some(text) => EmbedderChoice::parse(&text).ok_or_else(|| {
+                    AiError::Config(format!(
+                        "PROMPTSALES_AI_EMBEDDER={text:?} must be local, hashing or openai"
+                    ))
+                })?,
+            },
+            models_dir: models_dir(),
         })
     }
 }

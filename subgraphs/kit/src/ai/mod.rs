@@ -21,11 +21,14 @@ pub mod cache;
 pub mod config;
 pub mod gateway;
 pub mod hashing_embedder;
+#[cfg(feature = "local-embedder")]
+pub mod local_embedder;
 pub mod openai;
 pub mod retry;
 pub mod template_writer;
 #[cfg(test)]
 mod tests;
+pub mod token_estimate;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,9 +37,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use cache::RedisCache;
-pub use config::AiConfig;
+pub use config::{AiConfig, EmbedderChoice};
 pub use gateway::{AiGateway, CallRecord, CallRecorder, Generation, LimitPolicy, TracingRecorder};
 pub use hashing_embedder::HashingEmbedder;
+#[cfg(feature = "local-embedder")]
+pub use local_embedder::LocalEmbedder;
 pub use openai::{OpenAiCompatibleClient, OpenAiConfig};
 pub use template_writer::TemplateWriter;
 
@@ -257,22 +262,76 @@ pub trait Embedder: Send + Sync {
 pub type Models = (Arc<dyn ChatModel>, Arc<dyn Embedder>);
 
 /// The chat model and embedder the environment configures (see [`AiConfig`]):
-/// the OpenAI-compatible client when `PROMPTSALES_AI_BASE_URL` is set, else the offline defaults.
+/// the OpenAI-compatible client when `PROMPTSALES_AI_BASE_URL` is set, else the offline
+/// writer; the embedder `PROMPTSALES_AI_EMBEDDER` chooses (see [`embedder_from_config`]).
 pub fn models_from_config(config: &AiConfig) -> Result<Models, AiError> {
-    let Some(openai) = config.openai.clone() else {
-        return Ok((
-            Arc::new(TemplateWriter::new()),
-            Arc::new(HashingEmbedder::default()),
-        ));
+    let client = match config.openai.clone() {
+        Some(openai) => Some(Arc::new(OpenAiCompatibleClient::new(openai)?)),
+        None => None,
     };
-    let embeds_remotely = openai.embedding_model.is_some();
-    let client = Arc::new(OpenAiCompatibleClient::new(openai)?);
-    let embedder: Arc<dyn Embedder> = if embeds_remotely {
-        client.clone()
-    } else {
-        Arc::new(HashingEmbedder::default())
+    let embedder = embedder_from_config(config, client.clone())?;
+    let chat: Arc<dyn ChatModel> = match client {
+        Some(client) => client,
+        None => Arc::new(TemplateWriter::new()),
     };
-    Ok((client, embedder))
+    Ok((chat, embedder))
+}
+
+/// The embedder of `PROMPTSALES_AI_EMBEDDER`: `local` and `openai` fail when they cannot be
+/// served; unset picks the remote model, else the local one when its files are there, else
+/// hashing (with one warning that search then matches words, not meaning).
+pub fn embedder_from_config(
+    config: &AiConfig,
+    client: Option<Arc<OpenAiCompatibleClient>>,
+) -> Result<Arc<dyn Embedder>, AiError> {
+    let remote = client.filter(|_| {
+        config
+            .openai
+            .as_ref()
+            .is_some_and(|o| o.embedding_model.is_some())
+    });
+    match config.embedder {
+        EmbedderChoice::Hashing => Ok(Arc::new(HashingEmbedder::default())),
+        EmbedderChoice::OpenAi => match remote {
+            Some(client) => Ok(client),
+            None => Err(AiError::Config(
+                "PROMPTSALES_AI_EMBEDDER=openai needs PROMPTSALES_AI_BASE_URL and PROMPTSALES_AI_EMBEDDING_MODEL".into(),
+            )),
+        },
+        EmbedderChoice::Local => local_embedder(config),
+        EmbedderChoice::Auto => {
+            if let Some(client) = remote {
+                return Ok(client);
+            }
+            match local_embedder(config) {
+                Ok(local) => Ok(local),
+                Err(e) => {
+                    static WARNED: std::sync::Once = std::sync::Once::new();
+                    WARNED.call_once(|| {
+                        tracing::warn!(
+                            reason = %e,
+                            "semantic search uses the hashing embedder (it matches words, not meaning); run `promptsales models fetch` for the local model"
+                        );
+                    });
+                    Ok(Arc::new(HashingEmbedder::default()))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(feature = "local-embedder")]
+fn local_embedder(config: &AiConfig) -> Result<Arc<dyn Embedder>, AiError> {
+    Ok(Arc::new(LocalEmbedder::new(local_embedder::model_dir(
+        &config.models_dir,
+    ))?))
+}
+
+#[cfg(not(feature = "local-embedder"))]
+fn local_embedder(_config: &AiConfig) -> Result<Arc<dyn Embedder>, AiError> {
+    Err(AiError::Config(
+        "this build has no local embedder (kit feature `local-embedder`)".into(),
+    ))
 }
 
 /// Cosine similarity of two vectors (0 for empty, zero or mismatched ones).

@@ -3,12 +3,17 @@
 //! Callers put the draft (their prompt template filled with the campaign's,
 //! prospect's or lead's data) in the last `user` message and their
 //! instructions in `system` messages. A real model rewrites the draft by the
-//! instructions; this writer returns the draft itself, trimmed, and reports
-//! zero tokens. So the platform works end to end with nothing configured, and
-//! what it writes is exactly what the templates say, never invented text.
+//! instructions; this writer returns the draft itself, trimmed. So the platform
+//! works end to end with nothing configured, and what it writes is exactly what
+//! the templates say, never invented text.
+//!
+//! Its token usage is an ESTIMATE ([`estimate_tokens`]: what a byte-pair chat
+//! model would have read and written for the same messages), so that metering
+//! and the AI cache's savings read the same offline as with a model.
 
 use async_trait::async_trait;
 
+use super::token_estimate::estimate_tokens;
 use super::{AiError, ChatModel, ChatOutput, ChatRequest, ChatRole, TokenUsage};
 
 /// The name it reports as its model.
@@ -49,9 +54,18 @@ impl ChatModel for TemplateWriter {
                         .into(),
                 )
             })?;
+        // Chat formats add a few tokens of framing per message.
+        let input = request
+            .messages
+            .iter()
+            .map(|m| estimate_tokens(&m.content) + 4)
+            .sum();
         Ok(ChatOutput {
             text: draft.to_string(),
-            usage: TokenUsage::default(),
+            usage: TokenUsage {
+                input,
+                output: estimate_tokens(draft),
+            },
             model: TEMPLATE_WRITER_MODEL.to_string(),
         })
     }

@@ -299,11 +299,17 @@ async fn the_key_is_never_logged_against_local_openai_compatible_server() {
 }
 
 #[tokio::test]
-async fn the_template_writer_returns_the_filled_template_and_no_tokens() {
+async fn the_template_writer_returns_the_filled_template_and_estimated_tokens() {
     let writer = TemplateWriter::new();
     let out = writer.generate(&hello()).await.expect("draft");
     assert_eq!(out.text, "Hi Ana, our trail shoes grip wet granite.");
-    assert_eq!(out.usage, TokenUsage::default());
+    // The draft's estimate as output; every message (framing included) as input.
+    assert_eq!(
+        out.usage.output,
+        crate::ai::token_estimate::estimate_tokens(&out.text)
+    );
+    assert!(out.usage.output >= 8, "{:?}", out.usage);
+    assert!(out.usage.input > out.usage.output, "{:?}", out.usage);
     let empty = ChatRequest::new(vec![ChatMessage::system("only instructions")]);
     assert_eq!(
         writer.generate(&empty).await.map_err(|e| e.status()),

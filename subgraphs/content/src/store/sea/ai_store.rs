@@ -50,6 +50,10 @@ async fn write_embedding<C: ConnectionTrait>(
             asset_embedding::Column::Embedding,
             Expr::value(asset_embedding::encode(&embedding.vector)),
         )
+        .col_expr(
+            asset_embedding::Column::EmbeddingDimensions,
+            Expr::value(i32::try_from(embedding.vector.len()).unwrap_or(i32::MAX)),
+        )
         .filter(asset_embedding::Column::Id.eq(id))
         .exec(conn)
         .await?;
@@ -89,9 +93,12 @@ impl SeaContentStore {
     pub(super) async fn do_asset_vectors(
         &self,
         model: &str,
+        dimensions: usize,
     ) -> Result<Vec<AssetVector>, StoreError> {
+        let dimensions = i32::try_from(dimensions).unwrap_or(i32::MAX);
         let rows = asset_embedding::Entity::find()
             .filter(asset_embedding::Column::EmbeddingModel.eq(model))
+            .filter(asset_embedding::Column::EmbeddingDimensions.eq(dimensions))
             .filter(asset_embedding::Column::Embedding.is_not_null())
             .order_by_asc(asset_embedding::Column::Id)
             .all(&self.db)
@@ -113,8 +120,10 @@ impl SeaContentStore {
     pub(super) async fn do_assets_without_embedding(
         &self,
         model: &str,
+        dimensions: usize,
         limit: u64,
     ) -> Result<Vec<MediaAsset>, StoreError> {
+        let dimensions = i32::try_from(dimensions).unwrap_or(i32::MAX);
         let missing = Query::select()
             .column(asset_embedding::Column::Id)
             .from(asset_embedding::Entity)
@@ -122,7 +131,9 @@ impl SeaContentStore {
                 Condition::any()
                     .add(asset_embedding::Column::EmbeddingModel.is_null())
                     .add(asset_embedding::Column::EmbeddingModel.ne(model))
-                    .add(asset_embedding::Column::Embedding.is_null()),
+                    .add(asset_embedding::Column::Embedding.is_null())
+                    .add(asset_embedding::Column::EmbeddingDimensions.is_null())
+                    .add(asset_embedding::Column::EmbeddingDimensions.ne(dimensions)),
             )
             .to_owned();
         let rows = media_asset::Entity::find()

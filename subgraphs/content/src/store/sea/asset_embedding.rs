@@ -18,6 +18,8 @@ pub struct Model {
     pub organization_id: Uuid,
     /// The model that made the embedding.
     pub embedding_model: Option<String>,
+    /// The vector's length (null on rows embedded before it was recorded: re-embedded).
+    pub embedding_dimensions: Option<i32>,
     /// The vector, encoded.
     #[sea_orm(column_type = "Text", nullable)]
     pub embedding: Option<String>,

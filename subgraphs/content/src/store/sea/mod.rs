@@ -449,16 +449,22 @@ impl ContentStore for SeaContentStore {
         self.do_set_embeddings(embeddings).await
     }
 
-    async fn asset_vectors(&self, model: &str) -> Result<Vec<AssetVector>, StoreError> {
-        self.do_asset_vectors(model).await
+    async fn asset_vectors(
+        &self,
+        model: &str,
+        dimensions: usize,
+    ) -> Result<Vec<AssetVector>, StoreError> {
+        self.do_asset_vectors(model, dimensions).await
     }
 
     async fn assets_without_embedding(
         &self,
         model: &str,
+        dimensions: usize,
         limit: u64,
     ) -> Result<Vec<MediaAsset>, StoreError> {
-        self.do_assets_without_embedding(model, limit).await
+        self.do_assets_without_embedding(model, dimensions, limit)
+            .await
     }
 
     async fn asset_versions(
