@@ -22,5 +22,7 @@ mod e2e {
     mod mcp;
     mod schema_files;
     mod store_commands;
+    // `promptsales up` restarting killed components (issue 19).
+    mod supervision;
     mod up_command;
 }

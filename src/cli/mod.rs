@@ -6,8 +6,11 @@ mod components;
 mod eval;
 mod mcp;
 mod models;
+mod platform;
 mod schema;
+mod status;
 mod stores;
+mod supervisor;
 mod token;
 mod up;
 
@@ -33,6 +36,8 @@ enum Command {
         #[arg(long)]
         no_seed: bool,
     },
+    /// Shows which components of `promptsales up` answer their health endpoints (exit status 1 when any is down).
+    Status,
     /// Runs one subgraph (sales, ads, crm or content), configured from the environment.
     Subgraph {
         /// Which subgraph.
@@ -118,6 +123,7 @@ impl Cli {
                 .map_err(|e| anyhow::anyhow!("router: {e}"))
             }
             Command::Up { no_seed } => up::run(!no_seed),
+            Command::Status => status::run(),
             Command::Subgraph { name } => tokio_main(async move {
                 promptsales_kit::telemetry::init();
                 components::run_subgraph(name).await

@@ -3,20 +3,17 @@
 //! Each component runs as a child process of this same binary, exactly as
 //! it is deployed (`promptsales subgraph <name>`, `promptsales router`), so
 //! `up` exercises the deployment shape, and a crash in one component shows
-//! up as a dead child instead of taking the others down.
+//! up as a dead child instead of taking the others down: the supervisor
+//! (`supervisor.rs`) restarts it while the others keep serving.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Stdio;
-use std::time::Duration;
 
-use anyhow::{Context, bail};
-use tokio::process::{Child, Command};
+use anyhow::Context;
 
 use super::components::ALL;
-
-/// How long a component may take to become ready.
-const READY_TIMEOUT: Duration = Duration::from_secs(90);
+use super::platform::reachable;
+use super::supervisor::{Policy, Supervisor};
 
 /// The example shown when the platform is up (the README's cross-subgraph query).
 pub const EXAMPLE_QUERY: &str = include_str!("../../docs/example-query.graphql");
@@ -41,17 +38,13 @@ fn supergraph_file(data_dir: &std::path::Path) -> anyhow::Result<PathBuf> {
     Ok(copy)
 }
 
-struct Running {
-    name: &'static str,
-    child: Child,
-}
-
-/// Runs the platform until Ctrl-C or SIGTERM, or until a component dies.
+/// Runs the platform until Ctrl-C or SIGTERM, restarting components that die meanwhile.
 pub fn run(seed: bool) -> anyhow::Result<()> {
     super::tokio_main(async move {
         promptsales_kit::telemetry::init();
         // Registered first: a Ctrl-C during start-up still stops the children cleanly.
         let stop = promptsales_kit::server::shutdown_signal();
+        let policy = Policy::from_env()?;
         let data_dir = absolute(promptsales_kit::config::data_dir())?;
         std::fs::create_dir_all(&data_dir)
             .with_context(|| format!("creating {}", data_dir.display()))?;
@@ -91,83 +84,40 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
         };
 
         let exe = std::env::current_exe().context("finding the promptsales binary")?;
-        let mut running = Vec::new();
-        let mut router_env = vec![(
-            promptsales_router::SUPERGRAPH_ENV.to_string(),
-            supergraph_file(&data_dir)?.display().to_string(),
-        )];
-        for component in ALL {
-            let config = component.config()?;
-            let url = format!("http://{}/graphql", reachable(config.listen));
-            router_env.push((
-                format!("PROMPTSALES_{}_URL", component.name().to_ascii_uppercase()),
-                url,
+        let mut specs = super::platform::components()?;
+        let supergraph = supergraph_file(&data_dir)?.display().to_string();
+        for spec in specs.iter_mut().filter(|s| s.name == "router") {
+            spec.env.push((
+                promptsales_router::SUPERGRAPH_ENV.to_string(),
+                supergraph.clone(),
             ));
-            let child =
-                with_parent_death_signal(Command::new(&exe).args(["subgraph", component.name()]))
-                    .stdin(Stdio::null())
-                    .kill_on_drop(true)
-                    .spawn()
-                    .with_context(|| format!("starting the {} subgraph", component.name()))?;
-            running.push(Running {
-                name: component.name(),
-                child,
-            });
         }
-        let result = supervise(&exe, router_env, &mut running, stop, &credentials).await;
-        stop_all(&mut running).await;
+        let mut supervisor = Supervisor::new(exe, specs, policy)?;
+        println!("Starting the components (data in {}):", data_dir.display());
+        tokio::pin!(stop);
+        // Driven right here, on the main thread: see `supervisor` on why children are spawned from it.
+        let result = async {
+            if supervisor.start(stop.as_mut()).await? {
+                banner(&credentials)?;
+                supervisor.supervise(stop.as_mut()).await?;
+            }
+            anyhow::Ok(())
+        }
+        .await;
+        supervisor.stop_all().await;
         result
     })
 }
 
-async fn supervise(
-    exe: &std::path::Path,
-    router_env: Vec<(String, String)>,
-    running: &mut Vec<Running>,
-    stop: impl std::future::Future<Output = ()>,
-    credentials: &promptsales_sales::auth::demo::DemoCredentials,
-) -> anyhow::Result<()> {
-    for component in ALL {
-        let config = component.config()?;
-        let url = format!("http://{}/health/ready", reachable(config.listen));
-        wait_ready(component.name(), &url, running).await?;
-    }
-    // A Ctrl-C while waiting above is honoured once the wait ends; start-up is short.
-    let router_port: u16 = std::env::var("PROMPTSALES_ROUTER_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(4000);
-    let child = with_parent_death_signal(Command::new(exe).arg("router"))
-        .envs(router_env)
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting the router")?;
-    running.push(Running {
-        name: "router",
-        child,
-    });
-    let router = format!("http://127.0.0.1:{router_port}");
-    // `/health` answers before the supergraph is loaded; `/readiness` once it can serve.
-    wait_ready("router", &format!("{router}/readiness"), running).await?;
-
-    // The MCP adapter (AI agents' tools), in front of the router just started. Its own
-    // configuration says where it listens, so a bad setting stops `up` here, with its reason.
+/// Where everything is, how to get a token, and the example query.
+fn banner(credentials: &promptsales_sales::auth::demo::DemoCredentials) -> anyhow::Result<()> {
+    let router = super::platform::router_base();
     let mcp_listen = reachable(
         promptsales_mcp::Config::from_env()
             .context("MCP adapter configuration")?
             .listen,
     );
-    let child = with_parent_death_signal(Command::new(exe).arg("mcp"))
-        .env("PROMPTSALES_ROUTER_URL", format!("{router}/graphql"))
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting the MCP adapter")?;
-    running.push(Running { name: "mcp", child });
     let mcp = format!("http://{mcp_listen}");
-    wait_ready("mcp", &format!("{mcp}/health"), running).await?;
-
     println!();
     println!("PromptSales is up.");
     println!("  GraphiQL and GraphQL: {router}/graphql");
@@ -177,6 +127,7 @@ async fn supervise(
     }
     println!("  {}", subgraphs_line(&subgraphs));
     println!("  MCP adapter (streamable HTTP, bearer tokens): {mcp}/mcp");
+    println!("  Components are restarted when they exit; `promptsales status` shows what is up.");
     println!();
     let sales = format!(
         "http://{}",
@@ -200,18 +151,7 @@ async fn supervise(
     println!();
     println!("{EXAMPLE_QUERY}");
     println!("Press Ctrl-C to stop.");
-
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            () = &mut stop => return Ok(()),
-            () = tokio::time::sleep(Duration::from_millis(500)) => {
-                if let Some(name) = exited(running) {
-                    bail!("the {name} component stopped unexpectedly; stopping the others");
-                }
-            }
-        }
-    }
+    Ok(())
 }
 
 /// Where each subgraph really listens (`sales :4001, ...`; the host too when not loopback).
@@ -227,79 +167,6 @@ fn subgraphs_line(listening: &[(&str, SocketAddr)]) -> String {
         })
         .collect();
     format!("subgraphs: {} (each at /graphql)", each.join(", "))
-}
-
-/// The first component whose process has ended.
-fn exited(running: &mut [Running]) -> Option<&'static str> {
-    running
-        .iter_mut()
-        .find_map(|r| matches!(r.child.try_wait(), Ok(Some(_))).then_some(r.name))
-}
-
-async fn wait_ready(name: &str, url: &str, running: &mut [Running]) -> anyhow::Result<()> {
-    let client = reqwest::Client::new();
-    let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
-    loop {
-        if let Ok(response) = client.get(url).timeout(Duration::from_secs(2)).send().await
-            && response.status().is_success()
-        {
-            return Ok(());
-        }
-        if let Some(dead) = exited(running) {
-            bail!("the {dead} component stopped while starting (see its log above)");
-        }
-        if tokio::time::Instant::now() > deadline {
-            bail!("{name} did not become ready at {url} within {READY_TIMEOUT:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Asks every child to stop (SIGTERM, so they drain), then kills what is left.
-async fn stop_all(running: &mut [Running]) {
-    for r in running.iter() {
-        if let Some(pid) = r.child.id() {
-            // SAFETY: kill(2) on a pid we spawned and still own; no memory is involved.
-            unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGTERM);
-            }
-        }
-    }
-    for r in running.iter_mut() {
-        if tokio::time::timeout(Duration::from_secs(10), r.child.wait())
-            .await
-            .is_err()
-        {
-            let _ = r.child.kill().await;
-        }
-    }
-}
-
-/// Makes the child receive SIGTERM when `up` dies, however it dies (even SIGKILL),
-/// so no component outlives the command that started it. The signal follows the
-/// spawning *thread*: `up` spawns from `block_on`, on the main thread, which lives
-/// as long as the process.
-fn with_parent_death_signal(command: &mut Command) -> &mut Command {
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl(2) is async-signal-safe and touches only the child being set up.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    command
-}
-
-/// An address a client can dial: a wildcard bind is reached on loopback.
-fn reachable(listen: SocketAddr) -> SocketAddr {
-    if listen.ip().is_unspecified() {
-        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), listen.port())
-    } else {
-        listen
-    }
 }
 
 fn absolute(path: PathBuf) -> anyhow::Result<PathBuf> {

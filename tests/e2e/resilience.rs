@@ -63,6 +63,19 @@ async fn a_stopped_subgraph_leaves_partial_data_and_errors_for_its_fields() {
     .expect("query");
     assert_eq!(reply.status, 200);
     assert_partial(&reply);
+    assert_unavailable(&reply, "content");
+}
+
+/// One stable code for a subgraph that cannot be reached, naming it.
+fn assert_unavailable(reply: &edge::Reply, subgraph: &str) {
+    let errors = reply.body["errors"].as_array().cloned().unwrap_or_default();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["extensions"]["code"] == "SUBGRAPH_UNAVAILABLE"
+                && e["extensions"]["service"] == subgraph),
+        "{errors:#?}"
+    );
 }
 
 #[tokio::test]
@@ -103,6 +116,7 @@ async fn with_ads_down_a_campaign_list_keeps_its_sales_data_and_nulls_only_the_a
         errors.iter().all(|e| e["extensions"]["code"].is_string()),
         "{errors:#?}"
     );
+    assert_unavailable(&reply, "ads");
 }
 
 #[tokio::test]
