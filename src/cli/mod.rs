@@ -1,7 +1,9 @@
 //! Subcommands of `promptsales`.
 
 mod bench;
+mod bench_etl;
 mod components;
+mod etl;
 mod mcp;
 mod schema;
 mod stores;
@@ -75,6 +77,11 @@ enum Command {
     Token(token::TokenArgs),
     /// Rotates or retires the sales subgraph's token signing keys (its key files).
     SigningKey(token::SigningKeyArgs),
+    /// The delta ETL: content, ads and crm changes into the sales summaries (`run`, `serve`, `rebuild`, `status`).
+    Etl {
+        #[command(subcommand)]
+        command: etl::EtlCommand,
+    },
     /// Exports the SDLs and composes `schema/supergraph.graphql` (needs node and npm).
     Compose {
         /// The folder holding the SDLs and the supergraph.
@@ -91,6 +98,8 @@ enum Command {
 enum BenchTarget {
     /// The router: uncached, cached and persisted-query throughput and latency (needs Redis).
     Router(bench::BenchArgs),
+    /// The delta ETL: a cold full rebuild, then one cycle after 1% of the source rows changed.
+    Etl(bench_etl::EtlBenchArgs),
 }
 
 impl Cli {
@@ -117,11 +126,21 @@ impl Cli {
             Command::ExportSchema { dir } => schema::export(&dir),
             Command::Compose { dir, check } => schema::compose(&dir, check),
             Command::Mcp { stdio } => mcp::run(stdio),
+            Command::Etl { command } => tokio_main(async move {
+                promptsales_kit::telemetry::init();
+                etl::run(command).await
+            }),
             Command::Token(args) => token::run(args),
             Command::SigningKey(args) => token::signing_key(args),
             Command::Bench {
                 target: BenchTarget::Router(args),
             } => bench::run(args),
+            Command::Bench {
+                target: BenchTarget::Etl(args),
+            } => {
+                promptsales_kit::telemetry::init();
+                bench_etl::run(args)
+            }
         }
     }
 }

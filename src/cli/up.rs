@@ -76,6 +76,10 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
                 println!("{}: demo data loaded", component.name());
             }
         }
+        // The summaries come from the sources, through the ETL, before anything serves.
+        super::etl::run_once_quietly()
+            .await
+            .context("the first ETL cycle")?;
 
         // Identity for developers: demo users' passwords and roles, a demo client.
         let credentials = {
@@ -112,6 +116,19 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
                 child,
             });
         }
+        // The ETL keeps the summaries current (every `PROMPTSALES_ETL_EVERY`, 60 s by default).
+        let every = std::env::var("PROMPTSALES_ETL_EVERY").unwrap_or_else(|_| "60s".into());
+        let child = with_parent_death_signal(Command::new(&exe).args([
+            "etl",
+            "serve",
+            "--every",
+            every.as_str(),
+        ]))
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the ETL")?;
+        running.push(Running { name: "etl", child });
         let result = supervise(&exe, router_env, &mut running, stop, &credentials).await;
         stop_all(&mut running).await;
         result

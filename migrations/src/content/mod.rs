@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_init;
 mod m0002_ai;
 mod m0003_outreach_resume;
+mod m0050_etl_indexes;
 
 /// The content store's migrator.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_init::Migration),
             Box::new(m0002_ai::Migration),
             Box::new(m0003_outreach_resume::Migration),
+            Box::new(m0050_etl_indexes::Migration),
         ]
     }
 
