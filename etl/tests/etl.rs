@@ -105,7 +105,8 @@ impl Harness {
         if !self.databases.is_empty() {
             let pg = promptsales_kit::testing::postgres::postgres().await;
             for name in &self.databases {
-                let _ = pg.drop_database(name).await;
+                // A server busy elsewhere may hold a drop up; the kit's harness drops leftovers later.
+                let _ = tokio::time::timeout(Duration::from_secs(5), pg.drop_database(name)).await;
             }
         }
     }

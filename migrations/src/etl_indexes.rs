@@ -44,6 +44,7 @@ pub(crate) async fn create(manager: &SchemaManager<'_>, indexes: &[EtlIndex]) ->
                 columns.join(", ")
             ))
             .await?;
+        tracing::info!(index = index.name, table = index.table, "ETL index ready");
     }
     Ok(())
 }

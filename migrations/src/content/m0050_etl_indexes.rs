@@ -16,13 +16,13 @@ etl_index_migration![
         columns: &["asset_id"],
     },
     EtlIndex {
-        name: "ix_generated_content_etl_watermark",
-        table: "generated_content",
+        name: "ix_generated_contents_etl_watermark",
+        table: "generated_contents",
         columns: &["updated_at", "id"],
     },
     EtlIndex {
-        name: "ix_generated_content_etl_campaign_day",
-        table: "generated_content",
+        name: "ix_generated_contents_etl_campaign_day",
+        table: "generated_contents",
         columns: &["campaign_id", "day(created_at)"],
     },
 ];

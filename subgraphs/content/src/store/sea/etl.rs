@@ -45,7 +45,7 @@ pub(super) async fn changes(
     let sql = if generated {
         format!(
             "SELECT t.id, t.updated_at, t.organization_id, t.campaign_id, {day} AS day \
-             FROM generated_content t WHERE {condition} {order}"
+             FROM generated_contents t WHERE {condition} {order}"
         )
     } else {
         format!(
@@ -130,7 +130,7 @@ pub(super) async fn campaign_day_content(
         let keys_in = p.keys_in("campaign_id", &day, chunk);
         let generated = format!(
             "SELECT organization_id, campaign_id, {day} AS day, 'text' AS kind, review_status, \
-             CAST(COUNT(*) AS BIGINT) AS pieces FROM generated_content \
+             CAST(COUNT(*) AS BIGINT) AS pieces FROM generated_contents \
              WHERE {keys_in} GROUP BY organization_id, campaign_id, {day}, review_status"
         );
         rows.extend(
