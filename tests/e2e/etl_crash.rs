@@ -159,7 +159,7 @@ async fn keep_changing(
                         promptsales_crm::store::StageMove {
                             lead_id: lead.id,
                             expected_version: lead.version,
-                            to: LeadStage::Won,
+                            to: LeadStage::Sql,
                             by: None,
                             note: None,
                             at: Utc::now(),

@@ -58,7 +58,7 @@ async fn subscribe(router_url: &str, token: &str, query: &str) -> Result<Socket>
 
 const DASHBOARD: &str = r#"
 query Dashboard($org: ID!) {
-  dashboard(organizationId: $org, from: "2020-01-01", to: "2030-12-31") {
+  dashboard(organizationId: $org, from: "2025-06-01", to: "2026-12-31") {
     totals { spend { amount } revenue { amount } impressions leads customers }
   }
 }"#;
