@@ -122,9 +122,10 @@ async fn keep_changing(
                         organization_id: org,
                         ad_id: ad,
                         day,
+                        // Within the metric's checks: reach and clicks at most impressions.
                         performance: promptsales_ads::domain::Performance {
-                            impressions: rng.next(5_000) as i64,
-                            reach: rng.next(4_000) as i64,
+                            impressions: 1_000 + rng.next(5_000) as i64,
+                            reach: 500 + rng.next(400) as i64,
                             clicks: rng.next(200) as i64,
                             engagement: rng.next(300) as i64,
                             spend: Decimal4(rng.next(50_000) as i64),
