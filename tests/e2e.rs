@@ -11,6 +11,9 @@ mod e2e {
 
     mod bad_input;
     mod cross_subgraph;
+    // The delta ETL killed mid-cycle, and its live dashboards through the router.
+    mod etl_crash;
+    mod etl_live;
     mod identity;
     mod persisted_queries;
     mod rate_limit;

@@ -7,4 +7,5 @@
 pub mod ads;
 pub mod content;
 pub mod crm;
+mod etl_indexes;
 pub mod sales;

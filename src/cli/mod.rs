@@ -1,8 +1,10 @@
 //! Subcommands of `promptsales`.
 
 mod bench;
+mod bench_etl;
 mod bench_search;
 mod components;
+mod etl;
 mod eval;
 mod mcp;
 mod models;
@@ -88,6 +90,11 @@ enum Command {
     /// Manages the local AI models (`fetch` brings the sentence embedder into the data folder).
     #[command(subcommand)]
     Models(models::ModelsCommand),
+    /// The delta ETL: content, ads and crm changes into the sales summaries (`run`, `serve`, `rebuild`, `status`).
+    Etl {
+        #[command(subcommand)]
+        command: etl::EtlCommand,
+    },
     /// Exports the SDLs and composes `schema/supergraph.graphql` (needs node and npm).
     Compose {
         /// The folder holding the SDLs and the supergraph.
@@ -106,6 +113,8 @@ enum BenchTarget {
     Router(bench::BenchArgs),
     /// Semantic search: embedding throughput (batch 32) and search latency p50/p99 over 100,000 (generated) assets.
     Search(bench_search::SearchBenchArgs),
+    /// The delta ETL: a cold full rebuild, then one cycle after 1% of the source rows changed.
+    Etl(bench_etl::EtlBenchArgs),
 }
 
 impl Cli {
@@ -135,6 +144,10 @@ impl Cli {
             Command::Mcp { stdio } => mcp::run(stdio),
             Command::Models(command) => models::run(command),
             Command::Eval(args) => eval::run(args),
+            Command::Etl { command } => tokio_main(async move {
+                promptsales_kit::telemetry::init();
+                etl::run(command).await
+            }),
             Command::Token(args) => token::run(args),
             Command::SigningKey(args) => token::signing_key(args),
             Command::Bench {
@@ -143,6 +156,12 @@ impl Cli {
             Command::Bench {
                 target: BenchTarget::Search(args),
             } => bench_search::run(args),
+            Command::Bench {
+                target: BenchTarget::Etl(args),
+            } => {
+                promptsales_kit::telemetry::init();
+                bench_etl::run(args)
+            }
         }
     }
 }

@@ -32,7 +32,40 @@ pub fn components() -> anyhow::Result<Vec<Spec>> {
     }
     specs.push(router_spec()?);
     specs.push(mcp_spec()?);
+    specs.push(etl_spec());
     Ok(specs)
+}
+
+/// The delta ETL: `promptsales etl serve --every <PROMPTSALES_ETL_EVERY, 60s>`, ready at `/healthz`.
+///
+/// Unless `PROMPTSALES_ETL_LISTEN` says otherwise it listens 20 ports above the router
+/// (4020 by default), so that two platforms started with their own router ports never
+/// fight over one ETL port.
+fn etl_spec() -> Spec {
+    let listen = std::env::var("PROMPTSALES_ETL_LISTEN")
+        .ok()
+        .and_then(|v| v.trim().parse::<SocketAddr>().ok())
+        .unwrap_or_else(|| {
+            SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                router_port().saturating_add(20),
+            )
+        });
+    let every = std::env::var("PROMPTSALES_ETL_EVERY").unwrap_or_else(|_| "60s".to_string());
+    let at = reachable(listen);
+    Spec {
+        name: "etl".to_string(),
+        args: vec![
+            "etl".to_string(),
+            "serve".to_string(),
+            "--every".to_string(),
+            every,
+        ],
+        env: vec![("PROMPTSALES_ETL_LISTEN".to_string(), listen.to_string())],
+        ready_url: format!("http://{at}/healthz"),
+        serves: format!("http://{at}/metrics"),
+        after: vec!["sales".to_string()],
+    }
 }
 
 /// A subgraph: `promptsales subgraph <name>`, ready at `/health/ready`.

@@ -25,5 +25,12 @@ pub async fn seed(components: Vec<Component>) -> anyhow::Result<()> {
             }
         );
     }
+    // The demo summaries are the ETL's work, derived from the demo sources just loaded.
+    let report = super::etl::run_once_quietly().await?;
+    println!(
+        "etl: {} summary rows from {} source rows",
+        report.rows_written(),
+        report.rows_read()
+    );
     Ok(())
 }

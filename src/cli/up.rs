@@ -71,6 +71,10 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
                 println!("{}: demo data loaded", component.name());
             }
         }
+        // The summaries come from the sources, through the ETL, before anything serves.
+        super::etl::run_once_quietly()
+            .await
+            .context("the first ETL cycle")?;
 
         // Identity for developers: demo users' passwords and roles, a demo client.
         let credentials = {

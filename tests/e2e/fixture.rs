@@ -51,6 +51,10 @@ pub struct Fixture {
     pub auth: Arc<dyn AuthStore>,
     /// The router in front of them.
     pub router: Router,
+    /// The sources the delta ETL reads (the same stores the subgraphs serve).
+    pub etl_sources: promptsales_etl::SourceStores,
+    /// Where it writes the summaries (the sales store the subgraph serves).
+    pub etl_sink: Arc<dyn promptsales_sales::store::etl::EtlSink>,
 }
 
 impl Fixture {
@@ -145,6 +149,12 @@ pub async fn start() -> anyhow::Result<Fixture> {
     let (content, content_db) =
         promptsales_content::open_store(&pg.fresh_database("e2e_content").await?).await?;
 
+    let etl_sources = promptsales_etl::SourceStores {
+        ads: ads.clone(),
+        crm: crm.clone(),
+        content: content.clone(),
+    };
+    let etl_sink = promptsales_sales::etl_sink_on(sales_db.clone());
     let rows = insert_sales(sales.as_ref()).await?;
     insert_ads(ads.as_ref(), &rows).await?;
     insert_crm(crm.as_ref(), &rows).await?;
@@ -226,6 +236,8 @@ pub async fn start() -> anyhow::Result<Fixture> {
         issuer,
         auth,
         router,
+        etl_sources,
+        etl_sink,
     })
 }
 

@@ -70,6 +70,10 @@ impl Up {
             ),
             ("PROMPTSALES_ROUTER_PORT".into(), router_port.to_string()),
             ("PROMPTSALES_MCP_PORT".into(), mcp_port.to_string()),
+            (
+                "PROMPTSALES_ETL_LISTEN".into(),
+                format!("127.0.0.1:{}", free_port()),
+            ),
             ("PROMPTSALES_ROUTER_LOG_LEVEL".into(), "error".into()),
             // The supervisor's restarts and returns; only warnings from the rest.
             (
@@ -398,7 +402,7 @@ async fn gql(client: &reqwest::Client, up: &Up, token: &str, query: &str, vars: 
 async fn up_restarts_a_killed_component_while_the_others_keep_serving() {
     let up = Up::start().await;
     let client = reqwest::Client::new();
-    for name in ["sales", "ads", "crm", "content", "router", "mcp"] {
+    for name in ["sales", "ads", "crm", "content", "router", "mcp", "etl"] {
         assert!(
             up.lines
                 .lock()
@@ -410,7 +414,7 @@ async fn up_restarts_a_killed_component_while_the_others_keep_serving() {
     }
     let (all_up, table) = up.status().await;
     assert!(all_up, "{table}");
-    assert_eq!(table.matches(" up ").count(), 6, "{table}");
+    assert_eq!(table.matches(" up ").count(), 7, "{table}");
 
     // The demo organization admin (every subsystem, one organization).
     let saved: HashMap<String, String> =
@@ -621,7 +625,7 @@ async fn up_restarts_a_killed_component_while_the_others_keep_serving() {
             .any(|l| l.starts_with("content") && l.contains("down")),
         "{table}"
     );
-    assert_eq!(table.matches(" up ").count(), 5, "{table}");
+    assert_eq!(table.matches(" up ").count(), 6, "{table}");
     let since = Instant::now();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let recent: Vec<Sample> = samples
@@ -653,6 +657,7 @@ async fn up_restarts_a_killed_component_while_the_others_keep_serving() {
         &["subgraph", "crm"],
         &["router"],
         &["mcp"],
+        &["etl", "serve"],
     ] {
         children.push(child_pid(up.pid(), args).expect("a component"));
     }

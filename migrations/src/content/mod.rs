@@ -7,6 +7,7 @@ mod m0001_init;
 mod m0002_ai;
 mod m0003_outreach_resume;
 mod m0010_embedding_dimensions;
+mod m0050_etl_indexes;
 
 /// The content store's migrator.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_ai::Migration),
             Box::new(m0003_outreach_resume::Migration),
             Box::new(m0010_embedding_dimensions::Migration),
+            Box::new(m0050_etl_indexes::Migration),
         ]
     }
 

@@ -12,6 +12,7 @@ mod m0006_portal_agenda;
 mod m0020_identity;
 mod m0030_portal_postgres;
 mod m0031_refresh_scope;
+mod m0050_etl;
 
 /// Applies the sales store's migrations in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0020_identity::Migration),
             Box::new(m0030_portal_postgres::Migration),
             Box::new(m0031_refresh_scope::Migration),
+            Box::new(m0050_etl::Migration),
         ]
     }
 

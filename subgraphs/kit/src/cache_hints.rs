@@ -110,7 +110,21 @@ impl ExtensionFactory for CacheTags {
 /// One request's tags (the factory makes one per request).
 #[derive(Debug, Default)]
 struct CacheTagsExtension {
-    tags: Mutex<BTreeSet<String>>,
+    tags: Arc<Mutex<BTreeSet<String>>>,
+}
+
+/// The tags of the request being executed, for resolvers to add to (see [`add_tag`]).
+#[derive(Debug, Clone)]
+struct ResponseTags(Arc<Mutex<BTreeSet<String>>>);
+
+/// Tags the response with `tag` whatever the operation selects: for results that are no
+/// entity with an `id` (a dashboard), so that whoever changes them can invalidate them.
+pub fn add_tag(ctx: &async_graphql::Context<'_>, tag: String) {
+    if let Some(ResponseTags(tags)) = ctx.data_opt::<ResponseTags>()
+        && let Ok(mut tags) = tags.lock()
+    {
+        tags.insert(tag);
+    }
 }
 
 /// Root and introspection types hold no entities.
@@ -120,6 +134,16 @@ fn is_entity_type(type_name: &str) -> bool {
 
 #[async_trait::async_trait]
 impl Extension for CacheTagsExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: async_graphql::Request,
+        next: async_graphql::extensions::NextPrepareRequest<'_>,
+    ) -> ServerResult<async_graphql::Request> {
+        next.run(ctx, request.data(ResponseTags(self.tags.clone())))
+            .await
+    }
+
     async fn resolve(
         &self,
         ctx: &ExtensionContext<'_>,

@@ -8,9 +8,25 @@
 //! | `PROMPTSALES_<NAME>_DATABASE_URL` | `sqlite://<data dir>/<name>.db?mode=rwc` | the store (`sqlite:` or `postgres:`) |
 //! | `PROMPTSALES_LOG` | `info` | log filter (tracing `EnvFilter` syntax) |
 //! | `PROMPTSALES_LOG_FORMAT` | `text` | `text` or `json` |
+//! | `PROMPTSALES_REDIS_URL` | `redis://127.0.0.1:6379` | the shared Redis (`off`: none, where a component can do without) |
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+
+/// The environment variable naming the shared Redis.
+pub const REDIS_URL_ENV: &str = "PROMPTSALES_REDIS_URL";
+/// Its default.
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// The shared Redis from `PROMPTSALES_REDIS_URL` (default [`DEFAULT_REDIS_URL`]); `None` when it is `off`.
+pub fn redis_url_from_env() -> Option<String> {
+    let url = std::env::var(REDIS_URL_ENV)
+        .ok()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| DEFAULT_REDIS_URL.to_string());
+    (!url.eq_ignore_ascii_case("off")).then_some(url)
+}
 
 /// Why a configuration could not be read.
 #[derive(Debug, thiserror::Error)]

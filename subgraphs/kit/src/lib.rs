@@ -4,9 +4,12 @@
 #[cfg(feature = "ai")]
 pub mod ai;
 pub mod auth;
+#[cfg(feature = "bus")]
+pub mod bus;
 pub mod cache_hints;
 #[cfg(feature = "cache-tags")]
 pub mod cache_tags;
+pub mod changes;
 pub mod config;
 pub mod context;
 pub mod db;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod domain;
 pub mod limits;
+pub mod live;
 pub mod scheduler;
 pub mod schema;
 pub mod seed;
@@ -50,6 +51,11 @@ pub async fn open_store(
 
 /// The store over an already open and migrated connection (tests count its statements).
 pub fn store_on(db: sea_orm::DatabaseConnection) -> Arc<dyn SalesStore> {
+    Arc::new(SeaSalesStore::new(db))
+}
+
+/// The ETL's side of the store over an already open and migrated connection.
+pub fn etl_sink_on(db: sea_orm::DatabaseConnection) -> Arc<dyn store::etl::EtlSink> {
     Arc::new(SeaSalesStore::new(db))
 }
 
@@ -121,6 +127,8 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         &config.database_url,
         scheduler::interval_from_env(),
     );
+    // Listening for the ETL's performance updates from the start, not from the first subscriber.
+    live::bus();
     let router = http_router(store, db.clone(), issuer)?;
     tracing::info!(listen = %config.listen, "sales subgraph listening");
     // Served with the peer address: failed logins are also counted per client IP

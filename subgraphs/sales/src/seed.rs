@@ -492,7 +492,18 @@ async fn seed_portal(
         wrote = true;
     }
 
-    // Summaries, once: present when the first organization already has ad history.
+    Ok(wrote)
+}
+
+/// The demo plan's figures written straight into the summaries, bypassing the ETL, unless
+/// present; returns whether it wrote. Only for tests of the dashboards' arithmetic: `up` and
+/// `promptsales seed` let the ETL derive the summaries from the demo sources instead, so the
+/// dashboards always agree with the live data of ads, crm and content.
+pub async fn seed_plan_summaries(store: &dyn SalesStore) -> anyhow::Result<bool> {
+    let plan = demo_plan();
+    let plan = &plan;
+    let mut wrote = false;
+    // Once: present when the first organization already has ad history.
     let seeded = match plan.organizations.first() {
         Some(org) => !store
             .channel_history(TenantScope::All, org.id)

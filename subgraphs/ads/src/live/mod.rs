@@ -1,35 +1,22 @@
 //! Live metrics: every recorded day is pushed to the subscribers of its
-//! campaign, on this instance directly and on the others through Redis pub/sub.
-//!
-//! Publishing never waits for Redis and never fails: when Redis is down the
-//! local subscribers still get the event, the other instances miss it, and a
-//! warning is logged. Each instance tags what it publishes with its own id and
-//! ignores its own messages coming back, so a local subscriber gets each event once.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! campaign, on this instance directly and on the others through Redis pub/sub
+//! (the kit's live bus, `kit::bus`: publishing never waits for Redis and never
+//! fails; with Redis down the local subscribers still get every event).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures::StreamExt;
 use promptsales_kit::Decimal4;
-use redis::AsyncCommands;
+use promptsales_kit::bus::Bus;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Mutex, broadcast, watch};
+use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::domain::{AdChannel, Performance};
 use crate::store::AdMetric;
 
 /// The default Redis (`PROMPTSALES_REDIS_URL`).
-pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+pub use promptsales_kit::config::DEFAULT_REDIS_URL;
 /// The pub/sub channel (after the configured prefix).
 pub const CHANNEL: &str = "ads:metrics";
-/// Events a slow local subscriber may fall behind before it skips some.
-const BUFFER: usize = 1_024;
-/// How long a publish waits for a connection before giving up on Redis for that event.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-/// Pause before the listener tries Redis again.
-const RETRY: Duration = Duration::from_secs(1);
 
 /// One recorded day, as subscribers get it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,217 +90,44 @@ impl MetricEvent {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct Envelope {
-    origin: Uuid,
-    events: Vec<MetricEvent>,
-}
-
-struct RedisLink {
-    client: redis::Client,
-    channel: String,
-    publisher: Mutex<Option<redis::aio::ConnectionManager>>,
-}
-
-struct Inner {
-    instance: Uuid,
-    local: broadcast::Sender<MetricEvent>,
-    redis: Option<RedisLink>,
-    listening: watch::Sender<bool>,
-}
-
 /// The live-metrics bus of one instance.
-#[derive(Clone)]
-pub struct LiveMetrics(Arc<Inner>);
-
-impl std::fmt::Debug for LiveMetrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LiveMetrics")
-            .field("instance", &self.0.instance)
-            .field("redis", &self.0.redis.as_ref().map(|r| r.channel.clone()))
-            .finish()
-    }
-}
+#[derive(Clone, Debug)]
+pub struct LiveMetrics(Bus<MetricEvent>);
 
 impl LiveMetrics {
     /// Local subscribers only (no other instance hears of this one's events).
     pub fn local_only() -> Self {
-        let (local, _) = broadcast::channel(BUFFER);
-        let (listening, _) = watch::channel(false);
-        Self(Arc::new(Inner {
-            instance: Uuid::now_v7(),
-            local,
-            redis: None,
-            listening,
-        }))
+        Self(Bus::local_only())
     }
 
     /// Local subscribers plus the other instances through Redis at `url`, on
-    /// channel `{prefix}ads:metrics`. Starts the listener task; call within a tokio runtime.
+    /// channel `{prefix}ads:metrics`. Starts the bus's tasks; call within a tokio runtime.
     pub fn with_redis(url: &str, prefix: &str) -> Result<Self, redis::RedisError> {
-        let client = redis::Client::open(url)?;
-        let (local, _) = broadcast::channel(BUFFER);
-        let (listening, _) = watch::channel(false);
-        let bus = Self(Arc::new(Inner {
-            instance: Uuid::now_v7(),
-            local,
-            redis: Some(RedisLink {
-                client,
-                channel: format!("{prefix}{CHANNEL}"),
-                publisher: Mutex::new(None),
-            }),
-            listening,
-        }));
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            // The task holds a weak reference: it ends once the last handle of the bus is gone.
-            runtime.spawn(listen(Arc::downgrade(&bus.0)));
-        }
-        Ok(bus)
+        Ok(Self(Bus::with_redis(url, &format!("{prefix}{CHANNEL}"))?))
     }
 
     /// `PROMPTSALES_REDIS_URL` (default [`DEFAULT_REDIS_URL`]); local only when the URL is unusable.
     pub fn from_env() -> Self {
-        let url = std::env::var("PROMPTSALES_REDIS_URL")
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_REDIS_URL.to_string());
-        match Self::with_redis(&url, "") {
-            Ok(bus) => bus,
-            Err(e) => {
-                tracing::warn!(error = %e, "PROMPTSALES_REDIS_URL is unusable; live metrics stay on this instance");
-                Self::local_only()
-            }
-        }
+        Self(Bus::from_env(CHANNEL, "live metrics"))
     }
 
     /// How many subscribers on this instance are listening now.
     pub fn subscribers(&self) -> usize {
-        self.0.local.receiver_count()
+        self.0.subscribers()
     }
 
     /// A receiver of every event from now on (filter by campaign and tenant yourself).
     pub fn subscribe(&self) -> broadcast::Receiver<MetricEvent> {
-        self.0.local.subscribe()
+        self.0.subscribe()
     }
 
     /// Resolves once the Redis listener is subscribed (at once when there is no Redis; never while Redis is down).
     pub async fn listening(&self) {
-        if self.0.redis.is_none() {
-            return;
-        }
-        let mut rx = self.0.listening.subscribe();
-        let _ = rx.wait_for(|up| *up).await;
+        self.0.listening().await
     }
 
     /// Pushes `events` to this instance's subscribers now, and to the others through Redis in the background.
     pub fn publish(&self, events: Vec<MetricEvent>) {
-        if events.is_empty() {
-            return;
-        }
-        for event in &events {
-            // No receiver is not an error: nobody is watching.
-            let _ = self.0.local.send(event.clone());
-        }
-        if self.0.redis.is_some() {
-            let inner = self.0.clone();
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move { publish_remote(&inner, events).await });
-            }
-        }
+        self.0.publish_all(events);
     }
-}
-
-async fn publish_remote(inner: &Inner, events: Vec<MetricEvent>) {
-    let Some(link) = &inner.redis else { return };
-    let payload = match serde_json::to_string(&Envelope {
-        origin: inner.instance,
-        events,
-    }) {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot encode live metrics");
-            return;
-        }
-    };
-    let mut guard = link.publisher.lock().await;
-    if guard.is_none() {
-        let connect = tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            redis::aio::ConnectionManager::new(link.client.clone()),
-        )
-        .await;
-        match connect {
-            Ok(Ok(manager)) => *guard = Some(manager),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "Redis unavailable; live metrics reach this instance only");
-                return;
-            }
-            Err(_) => {
-                tracing::warn!(
-                    "Redis did not answer in time; live metrics reach this instance only"
-                );
-                return;
-            }
-        }
-    }
-    if let Some(manager) = guard.as_mut() {
-        let sent: Result<i64, _> = manager.publish(&link.channel, payload).await;
-        if let Err(e) = sent {
-            tracing::warn!(error = %e, "cannot publish live metrics to Redis");
-            // A fresh connection next time rather than a manager stuck reconnecting.
-            *guard = None;
-        }
-    }
-}
-
-async fn listen(inner: std::sync::Weak<Inner>) {
-    loop {
-        let Some(strong) = inner.upgrade() else {
-            return;
-        };
-        let Some(link) = &strong.redis else { return };
-        let (client, channel) = (link.client.clone(), link.channel.clone());
-        let (instance, local, listening) = (
-            strong.instance,
-            strong.local.clone(),
-            strong.listening.clone(),
-        );
-        drop(strong);
-        match subscribe(&client, &channel).await {
-            Ok(mut pubsub) => {
-                listening.send_replace(true);
-                let mut messages = pubsub.on_message();
-                while let Some(message) = messages.next().await {
-                    if inner.strong_count() == 0 {
-                        return;
-                    }
-                    let Ok(payload) = message.get_payload::<String>() else {
-                        continue;
-                    };
-                    match serde_json::from_str::<Envelope>(&payload) {
-                        Ok(envelope) if envelope.origin != instance => {
-                            for event in envelope.events {
-                                let _ = local.send(event);
-                            }
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "unreadable live metrics message"),
-                    }
-                }
-                listening.send_replace(false);
-                tracing::warn!("Redis subscription lost; retrying");
-            }
-            Err(e) => tracing::debug!(error = %e, "Redis unavailable for live metrics; retrying"),
-        }
-        tokio::time::sleep(RETRY).await;
-    }
-}
-
-async fn subscribe(
-    client: &redis::Client,
-    channel: &str,
-) -> redis::RedisResult<redis::aio::PubSub> {
-    let mut pubsub = client.get_async_pubsub().await?;
-    pubsub.subscribe(channel).await?;
-    Ok(pubsub)
 }

@@ -308,6 +308,35 @@ pub struct ChannelDay {
     pub conversion_value: Decimal4,
 }
 
+/// One (campaign, day) key's metrics summed per channel and currency (what the ETL recomputes from).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignDayFigures {
+    /// The tenant.
+    pub organization_id: Uuid,
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// The day.
+    pub day: NaiveDate,
+    /// The ads' channel code, as stored.
+    pub channel: String,
+    /// The ads' market currency, as stored.
+    pub currency: String,
+    /// Impressions.
+    pub impressions: i64,
+    /// Clicks.
+    pub clicks: i64,
+    /// Reach.
+    pub reach: i64,
+    /// Engagement.
+    pub engagement: i64,
+    /// Spend, ten-thousandths of `currency`.
+    pub spend: i64,
+    /// Conversions.
+    pub conversions: i64,
+    /// Conversion value, ten-thousandths of `currency`.
+    pub conversion_value: i64,
+}
+
 /// The ads store.
 #[async_trait]
 pub trait AdsStore: Send + Sync {
@@ -439,6 +468,19 @@ pub trait AdsStore: Send + Sync {
 
     /// Inserts markets, ads and metrics in one transaction.
     async fn insert_rows(&self, rows: NewRows) -> StoreResult<()>;
+
+    /// The metric days changed within `window`, in `(updated_at, id)` order, each with its
+    /// campaign's day, channel and currency (the ETL's delta read; every tenant).
+    async fn metric_changes(
+        &self,
+        window: promptsales_kit::changes::ChangeWindow,
+    ) -> StoreResult<Vec<promptsales_kit::changes::Change>>;
+    /// The metrics of these (campaign, day) keys, summed per key, channel and currency
+    /// (the source truth the ETL recomputes summaries from; keys without metrics are absent).
+    async fn campaign_day_figures(
+        &self,
+        keys: &[(Uuid, NaiveDate)],
+    ) -> StoreResult<Vec<CampaignDayFigures>>;
 }
 
 /// Whether a store failure is a uniqueness rule being hit (a `CONFLICT` for the client).

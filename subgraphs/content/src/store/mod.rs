@@ -227,10 +227,46 @@ impl Revision {
     }
 }
 
+/// One (campaign, day, content type) key's production, recomputed from the assets and
+/// generated pieces (what the ETL reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignDayContent {
+    /// The tenant.
+    pub organization_id: Uuid,
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// The day the pieces were made (UTC).
+    pub day: chrono::NaiveDate,
+    /// `image`, `video`, `text` or `audio` (generated content is `text`).
+    pub content_type: String,
+    /// Pieces.
+    pub total: i64,
+    /// Approved.
+    pub approved: i64,
+    /// Rejected.
+    pub rejected: i64,
+    /// Waiting for review.
+    pub pending: i64,
+}
+
 /// The content store.
 #[async_trait]
 pub trait ContentStore: Send + Sync {
     /// Inserts an asset (version 1, timestamps now) and its campaign links in one transaction.
+    /// Media assets (`generated == false`) or generated content changed within `window`, in
+    /// `(updated_at, id)` order, each with the (campaign, day) keys it counts for (the ETL's
+    /// delta read; every tenant).
+    async fn content_changes(
+        &self,
+        generated: bool,
+        window: promptsales_kit::changes::ChangeWindow,
+    ) -> Result<Vec<promptsales_kit::changes::Change>, StoreError>;
+    /// The production of these (campaign, day) keys per content type (the source truth the ETL
+    /// recomputes summaries from; keys without pieces are absent).
+    async fn campaign_day_content(
+        &self,
+        keys: &[(Uuid, chrono::NaiveDate)],
+    ) -> Result<Vec<CampaignDayContent>, StoreError>;
     async fn insert_asset(&self, asset: NewMediaAsset) -> Result<MediaAsset, StoreError>;
 
     /// Inserts many assets and their links in one transaction (seeds, imports).

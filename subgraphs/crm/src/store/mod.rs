@@ -284,6 +284,21 @@ pub trait CrmStore: Send + Sync {
         limit: u64,
     ) -> Result<Vec<CampaignTotals>, StoreError>;
 
+    /// Leads (`sales == false`) or sales changed within `window`, in `(updated_at, id)` order,
+    /// each with its (campaign, day) key and a sale's currency (the ETL's delta read; every tenant).
+    async fn result_changes(
+        &self,
+        sales: bool,
+        window: promptsales_kit::changes::ChangeWindow,
+    ) -> Result<Vec<promptsales_kit::changes::Change>, StoreError>;
+
+    /// The leads and sales of these (campaign, day) keys, counted and summed (the source truth
+    /// the ETL recomputes summaries from; keys with neither are absent).
+    async fn campaign_day_results(
+        &self,
+        keys: &[(Uuid, chrono::NaiveDate)],
+    ) -> Result<Vec<CampaignDayResults>, StoreError>;
+
     // --- Privacy and keys ------------------------------------------------------------------
 
     /// Everything held about a customer (decrypted), or `None` when not visible.

@@ -228,3 +228,37 @@ pub(crate) fn money(raw: i64, currency: String) -> Money {
         currency,
     }
 }
+
+/// One (campaign, day) key's results, recomputed from the leads and sales (what the ETL reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignDayResults {
+    /// The tenant.
+    pub organization_id: Uuid,
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// The day (a lead's creation, a sale's close, UTC).
+    pub day: chrono::NaiveDate,
+    /// Leads created that day.
+    pub leads: i64,
+    /// Of those, the ones at SQL or beyond (SQL, opportunity, won).
+    pub qualified: i64,
+    /// Of those, the ones won.
+    pub won: i64,
+    /// Sales closed that day: amount (ten-thousandths) per currency code, as stored.
+    pub revenue: Vec<(String, i64)>,
+}
+
+impl CampaignDayResults {
+    /// A key with nothing yet.
+    pub fn empty(organization_id: Uuid, campaign_id: Uuid, day: chrono::NaiveDate) -> Self {
+        Self {
+            organization_id,
+            campaign_id,
+            day,
+            leads: 0,
+            qualified: 0,
+            won: 0,
+            revenue: Vec::new(),
+        }
+    }
+}

@@ -21,7 +21,7 @@ use super::AiError;
 use super::openai::OpenAiConfig;
 
 /// Default Redis, the same the router uses.
-pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+pub use crate::config::DEFAULT_REDIS_URL;
 /// Default chat model name.
 pub const DEFAULT_MODEL: &str = "gpt-4o-mini";
 /// Default budget of a simple request.

@@ -246,4 +246,15 @@ impl SalesSubscription {
             async move { keep.then(|| AgendaNotification::from(n)) }
         }))
     }
+
+    /// The campaigns of an organization (some of them when `campaignIds` is given) whose
+    /// performance the ETL just recomputed: read `dashboard` or their `performance` again.
+    async fn campaign_performance_updated(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+        campaign_ids: Option<Vec<ID>>,
+    ) -> async_graphql::Result<impl Stream<Item = super::etl::CampaignPerformanceUpdate>> {
+        super::etl::performance_updates(ctx, &organization_id, campaign_ids)
+    }
 }

@@ -126,6 +126,24 @@ impl Campaign {
         }
     }
 
+    /// Its results so far, as the ETL last summarised them (zeros before the first cycle).
+    async fn performance(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<super::results::ResultFigures> {
+        let context = ctx.data::<promptsales_kit::RequestContext>()?;
+        let totals = super::store(ctx)?
+            .campaign_performance(context.scope(), &[self.0.id])
+            .await
+            .api()?
+            .remove(&self.0.id)
+            .unwrap_or_default();
+        Ok(super::results::ResultFigures::new(
+            totals,
+            self.0.currency.clone(),
+        ))
+    }
+
     /// ISO 4217 currency of the budget.
     async fn currency(&self) -> &str {
         &self.0.currency

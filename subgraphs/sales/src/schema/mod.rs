@@ -3,6 +3,7 @@
 
 pub mod agenda;
 pub mod campaign;
+pub mod etl;
 pub mod loaders;
 pub mod money;
 pub mod objective;
@@ -36,6 +37,10 @@ use crate::store::{self, SalesStore};
 pub type SalesSchema = Schema<Query, Mutation, SalesSubscription>;
 
 pub use promptsales_kit::limits::MAX_DEPTH;
+
+/// The type of the cache tag every dashboard response carries (`SalesDashboard:<organization>`),
+/// whatever it selects: the ETL invalidates it when the organization's figures change.
+pub const DASHBOARD_TAG_TYPE: &str = "SalesDashboard";
 /// The cost ceiling; a connection costs its page size times its selection.
 pub const MAX_COMPLEXITY: usize = 20_000;
 
@@ -239,6 +244,14 @@ impl Query {
         best: Option<i32>,
     ) -> async_graphql::Result<results::SalesDashboard> {
         results::dashboard(ctx, &organization_id, from, to, best).await
+    }
+
+    /// Per source of the delta ETL: watermark, lag, last run and last error (sales admins).
+    async fn etl_status(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<etl::EtlSourceStatus>> {
+        etl::status(ctx).await
     }
 
     /// The plan catalogue (reference data).

@@ -19,6 +19,14 @@ pub struct ResultFigures {
 }
 
 impl ResultFigures {
+    /// The figures of `totals`, money in `currency`.
+    pub fn new(totals: Totals, currency: String) -> Self {
+        Self {
+            kpis: dashboard::kpis(totals),
+            currency,
+        }
+    }
+
     fn money(&self, amount: Decimal4) -> Money {
         Money {
             amount,
@@ -138,6 +146,14 @@ pub async fn dashboard(
     dashboard::period(from, to)?;
     let (scope, store) = (context.scope(), super::store(ctx)?);
     let organization = super::writable_organization(store, scope, organization_id).await?;
+    // The ETL invalidates this tag when it changes the organization's summaries.
+    promptsales_kit::cache_hints::add_tag(
+        ctx,
+        promptsales_kit::cache_hints::entity_tag(
+            super::DASHBOARD_TAG_TYPE,
+            &organization_id.to_string(),
+        ),
+    );
     let campaigns = store
         .campaign_totals(scope, organization_id, from, to)
         .await

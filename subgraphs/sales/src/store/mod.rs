@@ -9,6 +9,7 @@
 
 pub mod agenda;
 pub mod audit;
+pub mod etl;
 pub mod money;
 pub mod plans;
 pub mod results;

@@ -123,6 +123,14 @@ pub trait ResultsStore: Send + Sync {
         scope: TenantScope,
         organization_id: Uuid,
     ) -> Result<Vec<ChannelHistory>, StoreError>;
+    /// The performance rows of `campaign_ids` in scope (campaigns without one are absent).
+    async fn campaign_performance(
+        &self,
+        scope: TenantScope,
+        campaign_ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, Totals>, StoreError>;
+    /// What the delta ETL has read of each source (admins' `etlStatus`).
+    async fn etl_status(&self) -> Result<Vec<super::etl::EtlSourceStatus>, StoreError>;
     /// Totals per campaign of an organization over `from..=to` (days), in scope.
     async fn campaign_totals(
         &self,

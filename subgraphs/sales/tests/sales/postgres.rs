@@ -139,6 +139,8 @@ pub async fn triggers_guard_the_watermark_and_the_balance_and_the_view_refreshes
     assert!(message.contains("does not match its campaign"), "{message}");
 
     promptsales_sales::seed_demo(h.store.as_ref()).await?;
+    // The plan's figures written straight in (the ETL's own tests cover deriving them).
+    promptsales_sales::seed::seed_plan_summaries(h.store.as_ref()).await?;
     let plan = demo_plan();
     let aurora = plan.organizations[0].id;
     h.store.refresh_dashboard_totals().await?;

@@ -33,6 +33,8 @@ fn units(value: &serde_json::Value) -> i64 {
 /// ranks campaigns by ROI, and shows each tenant only its own.
 pub async fn the_dashboard_adds_up_the_seeded_results(h: &Harness) -> anyhow::Result<()> {
     promptsales_sales::seed_demo(h.store.as_ref()).await?;
+    // The plan's figures written straight in (the ETL's own tests cover deriving them).
+    promptsales_sales::seed::seed_plan_summaries(h.store.as_ref()).await?;
     let plan = demo_plan();
     let aurora = &plan.organizations[0];
     let spent: i64 = h

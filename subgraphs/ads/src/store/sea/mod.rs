@@ -4,6 +4,7 @@ mod ads;
 mod analytics;
 mod convert;
 pub mod entities;
+mod etl;
 mod markets;
 mod metrics;
 
@@ -243,5 +244,19 @@ impl AdsStore for SeaAdsStore {
         metrics::insert_many(&txn, rows.metrics).await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    async fn metric_changes(
+        &self,
+        window: promptsales_kit::changes::ChangeWindow,
+    ) -> StoreResult<Vec<promptsales_kit::changes::Change>> {
+        etl::metric_changes(&self.db, window).await
+    }
+
+    async fn campaign_day_figures(
+        &self,
+        keys: &[(Uuid, NaiveDate)],
+    ) -> StoreResult<Vec<super::CampaignDayFigures>> {
+        etl::campaign_day_figures(&self.db, keys).await
     }
 }

@@ -5,6 +5,7 @@ pub mod asset_embedding;
 pub mod asset_version;
 pub mod campaign_asset;
 pub mod conditions;
+mod etl;
 pub mod generated_content;
 pub mod media_asset;
 pub mod outreach_job;
@@ -118,6 +119,21 @@ fn into_domain(rows: Vec<media_asset::Model>) -> Result<Vec<MediaAsset>, StoreEr
 
 #[async_trait]
 impl ContentStore for SeaContentStore {
+    async fn content_changes(
+        &self,
+        generated: bool,
+        window: promptsales_kit::changes::ChangeWindow,
+    ) -> Result<Vec<promptsales_kit::changes::Change>, StoreError> {
+        etl::changes(&self.db, generated, window).await
+    }
+
+    async fn campaign_day_content(
+        &self,
+        keys: &[(Uuid, chrono::NaiveDate)],
+    ) -> Result<Vec<crate::store::CampaignDayContent>, StoreError> {
+        etl::campaign_day_content(&self.db, keys).await
+    }
+
     async fn insert_asset(&self, asset: NewMediaAsset) -> Result<MediaAsset, StoreError> {
         let mut inserted = self.insert_assets(vec![asset]).await?;
         inserted
@@ -148,6 +164,7 @@ impl ContentStore for SeaContentStore {
     }
 
     async fn link_asset_to_campaign(&self, link: CampaignAssetLink) -> Result<bool, StoreError> {
+        let asset_id = link.asset_id;
         let inserted = campaign_asset::Entity::insert(link_model(link, now()))
             .on_conflict(
                 OnConflict::columns([
@@ -160,7 +177,17 @@ impl ContentStore for SeaContentStore {
             .do_nothing()
             .exec_without_returning(&self.db)
             .await?;
-        Ok(matches!(inserted, TryInsertResult::Inserted(n) if n > 0))
+        let linked = matches!(inserted, TryInsertResult::Inserted(n) if n > 0);
+        if linked {
+            // The asset's campaigns are part of it: its `updated_at` moves, so the ETL's
+            // read of changed assets sees the new link.
+            media_asset::Entity::update_many()
+                .col_expr(media_asset::Column::UpdatedAt, Expr::value(now()))
+                .filter(media_asset::Column::Id.eq(asset_id))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(linked)
     }
 
     async fn assets_by_ids(

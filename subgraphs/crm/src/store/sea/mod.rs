@@ -10,6 +10,7 @@ mod analytics;
 mod capture;
 mod customers;
 mod errors;
+mod etl;
 mod funnel;
 mod interactions;
 pub mod keys;
@@ -489,6 +490,21 @@ impl CrmStore for SeaCrmStore {
         limit: u64,
     ) -> Result<Vec<CampaignTotals>, StoreError> {
         analytics::campaign_totals(&self.db, scope, updated_after, limit).await
+    }
+
+    async fn result_changes(
+        &self,
+        sales: bool,
+        window: promptsales_kit::changes::ChangeWindow,
+    ) -> Result<Vec<promptsales_kit::changes::Change>, StoreError> {
+        etl::changes(&self.db, sales, window).await
+    }
+
+    async fn campaign_day_results(
+        &self,
+        keys: &[(Uuid, chrono::NaiveDate)],
+    ) -> Result<Vec<crate::store::CampaignDayResults>, StoreError> {
+        etl::campaign_day_results(&self.db, keys).await
     }
 
     async fn export_customer(

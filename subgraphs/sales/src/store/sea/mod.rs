@@ -5,6 +5,7 @@ mod audit;
 mod campaigns;
 mod entity;
 mod errors;
+mod etl;
 mod money;
 mod organizations;
 mod plans;
@@ -164,5 +165,58 @@ impl SalesStore for SeaSalesStore {
         campaign_ids: &[Uuid],
     ) -> Result<Vec<CampaignObjective>, StoreError> {
         campaigns::objectives(&self.db, scope, campaign_ids).await
+    }
+}
+
+#[async_trait]
+impl crate::store::etl::EtlSink for SeaSalesStore {
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        ttl: std::time::Duration,
+    ) -> Result<Option<crate::store::etl::Lease>, StoreError> {
+        etl::acquire_lease(&self.db, name, owner, ttl).await
+    }
+
+    async fn release_lease(&self, lease: &crate::store::etl::Lease) -> Result<(), StoreError> {
+        etl::release_lease(&self.db, lease).await
+    }
+
+    async fn watermark(
+        &self,
+        source: &str,
+    ) -> Result<Option<promptsales_kit::changes::Watermark>, StoreError> {
+        etl::watermark(&self.db, source).await
+    }
+
+    async fn campaigns(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<Vec<crate::store::etl::EtlCampaign>, StoreError> {
+        etl::campaigns(&self.db, ids).await
+    }
+
+    async fn commit(
+        &self,
+        commit: crate::store::etl::EtlCommit,
+    ) -> Result<crate::store::etl::CommitOutcome, StoreError> {
+        etl::commit(&self.db, commit).await
+    }
+
+    async fn record_run(&self, run: &crate::store::etl::EtlRun) -> Result<(), StoreError> {
+        etl::record_run(&self.db, run).await
+    }
+
+    async fn status(&self) -> Result<Vec<crate::store::etl::EtlSourceStatus>, StoreError> {
+        etl::status(&self.db).await
+    }
+
+    async fn snapshot(&self) -> Result<crate::store::etl::SummarySnapshot, StoreError> {
+        etl::snapshot(&self.db).await
+    }
+
+    async fn reset(&self) -> Result<(), StoreError> {
+        etl::reset(&self.db).await
     }
 }

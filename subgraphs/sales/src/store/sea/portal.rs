@@ -176,6 +176,18 @@ impl AuditStore for SeaSalesStore {
 
 #[async_trait]
 impl ResultsStore for SeaSalesStore {
+    async fn campaign_performance(
+        &self,
+        scope: TenantScope,
+        campaign_ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, crate::store::results::Totals>, StoreError> {
+        results::performance_of(&self.db, scope, campaign_ids).await
+    }
+
+    async fn etl_status(&self) -> Result<Vec<crate::store::etl::EtlSourceStatus>, StoreError> {
+        super::etl::status(&self.db).await
+    }
+
     async fn upsert_ads_summary(&self, rows: &[AdsSummaryRow]) -> Result<(), StoreError> {
         results::upsert_ads(&self.db, rows).await
     }

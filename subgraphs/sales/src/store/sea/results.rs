@@ -407,3 +407,64 @@ pub(super) async fn refresh_dashboard_totals(db: &impl ConnectionTrait) -> Resul
     }
     Ok(())
 }
+
+#[derive(Debug, FromQueryResult)]
+struct PerformanceRow {
+    campaign_id: Uuid,
+    spend: i64,
+    impressions: i64,
+    clicks: i64,
+    conversions: i64,
+    leads: i64,
+    customers: i64,
+    revenue: i64,
+}
+
+pub(super) async fn performance_of(
+    db: &impl ConnectionTrait,
+    scope: TenantScope,
+    campaign_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Totals>, StoreError> {
+    if campaign_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = Query::select();
+    q.from(col("campaign_performance"))
+        .columns(
+            [
+                "campaign_id",
+                "spend",
+                "impressions",
+                "clicks",
+                "conversions",
+                "leads",
+                "customers",
+                "revenue",
+            ]
+            .map(col),
+        )
+        .and_where(Expr::col(col("campaign_id")).is_in(campaign_ids.iter().copied()));
+    if let Some(own) = scope.organization() {
+        q.and_where(Expr::col(col("organization_id")).eq(own));
+    }
+    let rows = PerformanceRow::find_by_statement(db.get_database_backend().build(&q))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.campaign_id,
+                Totals {
+                    spend: Decimal4(r.spend),
+                    impressions: r.impressions,
+                    clicks: r.clicks,
+                    conversions: r.conversions,
+                    leads: r.leads,
+                    customers: r.customers,
+                    revenue: Decimal4(r.revenue),
+                },
+            )
+        })
+        .collect())
+}

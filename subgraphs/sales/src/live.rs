@@ -1,0 +1,34 @@
+//! Live campaign performance: the ETL publishes, after each cycle, which
+//! campaigns of an organization it changed; `campaignPerformanceUpdated`
+//! delivers that to subscribers on every sales replica (through Redis, see
+//! `kit::bus`).
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+use promptsales_kit::bus::Bus;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The pub/sub channel.
+pub const CHANNEL: &str = "sales:performance";
+
+/// Some campaigns of an organization have new figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerformanceUpdated {
+    /// The organization.
+    pub organization_id: Uuid,
+    /// Its campaigns whose summaries changed.
+    pub campaign_ids: Vec<Uuid>,
+    /// When the ETL committed them.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The bus of performance updates.
+pub type PerformanceBus = Bus<PerformanceUpdated>;
+
+/// This process's bus (from `PROMPTSALES_REDIS_URL`); the first call must be within a tokio runtime.
+pub fn bus() -> &'static PerformanceBus {
+    static BUS: OnceLock<PerformanceBus> = OnceLock::new();
+    BUS.get_or_init(|| Bus::from_env(CHANNEL, "campaign performance updates"))
+}
