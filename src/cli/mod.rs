@@ -4,6 +4,7 @@ mod bench;
 mod components;
 mod mcp;
 mod schema;
+mod seed;
 mod stores;
 mod token;
 mod up;
@@ -49,11 +50,8 @@ enum Command {
         /// Subgraphs whose stores to migrate; all when none is named.
         names: Vec<Component>,
     },
-    /// Loads the demo data into the stores that do not have it yet.
-    Seed {
-        /// Subgraphs whose stores to seed; all when none is named.
-        names: Vec<Component>,
-    },
+    /// Loads the demo data into the stores that do not have it yet (`--scale full`: the platform's sizing).
+    Seed(seed::SeedArgs),
     /// Writes each subgraph's SDL to `schema/<name>.graphql`.
     ExportSchema {
         /// The folder to write into.
@@ -91,6 +89,8 @@ enum Command {
 enum BenchTarget {
     /// The router: uncached, cached and persisted-query throughput and latency (needs Redis).
     Router(bench::BenchArgs),
+    /// The seed generator: rows per second per store and the total, on SQLite and PostgreSQL.
+    Seed(seed::BenchSeedArgs),
 }
 
 impl Cli {
@@ -113,7 +113,7 @@ impl Cli {
                 components::run_subgraph(name).await
             }),
             Command::Migrate { names } => tokio_main(stores::migrate(components::or_all(names))),
-            Command::Seed { names } => tokio_main(stores::seed(components::or_all(names))),
+            Command::Seed(args) => tokio_main(seed::run(args)),
             Command::ExportSchema { dir } => schema::export(&dir),
             Command::Compose { dir, check } => schema::compose(&dir, check),
             Command::Mcp { stdio } => mcp::run(stdio),
@@ -122,6 +122,9 @@ impl Cli {
             Command::Bench {
                 target: BenchTarget::Router(args),
             } => bench::run(args),
+            Command::Bench {
+                target: BenchTarget::Seed(args),
+            } => seed::bench(args),
         }
     }
 }
