@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rayon::prelude::*;
 use sea_orm::sqlx;
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, TransactionTrait, Value,
@@ -40,8 +41,8 @@ pub enum Cell {
     Uuid(Uuid),
     /// Text.
     Text(String),
-    /// Text that differs on every run although the data is the same (ciphertexts, keyed
-    /// hashes): written, but left out of the digest.
+    /// Text that depends on the store's keys, not on the data (ciphertexts, blind indexes,
+    /// data key ids): written, but left out of the digest.
     Sealed(String),
     /// A 64-bit integer.
     Int(i64),
@@ -114,16 +115,12 @@ impl Cell {
         }
     }
 
-    fn digest(&self, hasher: &mut Sha256) {
+    /// Appends what the digest covers: the value, or a placeholder for sealed text.
+    fn digest_text(&self, out: &mut String) {
+        out.push('\x01');
         match self {
-            Cell::Sealed(_) => hasher.update(b"\x01sealed"),
-            Cell::Null => hasher.update(b"\x01null"),
-            other => {
-                let mut text = String::new();
-                other.copy_text(&mut text);
-                hasher.update(b"\x01");
-                hasher.update(text.as_bytes());
-            }
+            Cell::Sealed(_) => out.push_str("sealed"),
+            other => other.copy_text(out),
         }
     }
 }
@@ -195,8 +192,48 @@ impl StoreReport {
 }
 
 enum Msg {
+    /// Rows to bind (SQLite).
     Rows(Vec<Row>),
+    /// Rows already in COPY text format (PostgreSQL), and how many.
+    Copy(Vec<u8>, u64),
     End,
+}
+
+/// Rows hashed (and, for PostgreSQL, encoded) in parallel parts of a fixed size, so the
+/// digest does not depend on how many cores did the work.
+const PART: usize = 1_024;
+
+fn digest_and_encode(rows: &[Row], copy: bool) -> (Vec<[u8; 32]>, Vec<u8>) {
+    let parts: Vec<([u8; 32], String)> = rows
+        .par_chunks(PART)
+        .map(|part| {
+            let mut digest = String::with_capacity(part.len() * 128);
+            let mut text = String::with_capacity(if copy { part.len() * 256 } else { 0 });
+            for row in part {
+                digest.push('\n');
+                for (i, cell) in row.iter().enumerate() {
+                    cell.digest_text(&mut digest);
+                    if copy {
+                        if i > 0 {
+                            text.push('\t');
+                        }
+                        cell.copy_text(&mut text);
+                    }
+                }
+                if copy {
+                    text.push('\n');
+                }
+            }
+            (Sha256::digest(digest.as_bytes()).into(), text)
+        })
+        .collect();
+    let mut bytes = Vec::new();
+    let mut hashes = Vec::with_capacity(parts.len());
+    for (hash, text) in parts {
+        hashes.push(hash);
+        bytes.extend_from_slice(text.as_bytes());
+    }
+    (hashes, bytes)
 }
 
 /// Whether the row of `table` whose key is `key` exists.
@@ -277,6 +314,7 @@ pub async fn load_store(
     // The builder thread: chunks in table order, hashed as they are made.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(3);
     let builder_tables = tables.clone();
+    let copy = db.get_database_backend() == DatabaseBackend::Postgres;
     let builder = std::thread::spawn(move || -> anyhow::Result<String> {
         let mut hasher = Sha256::new();
         for table in &builder_tables {
@@ -285,13 +323,16 @@ pub async fn load_store(
             while start < table.items {
                 let end = (start + CHUNK).min(table.items);
                 let rows = (table.build)(start..end)?;
-                for row in &rows {
-                    hasher.update(b"\n");
-                    for cell in row {
-                        cell.digest(&mut hasher);
-                    }
+                let (hashes, bytes) = digest_and_encode(&rows, copy);
+                for hash in hashes {
+                    hasher.update(hash);
                 }
-                if tx.blocking_send(Msg::Rows(rows)).is_err() {
+                let msg = if copy {
+                    Msg::Copy(bytes, rows.len() as u64)
+                } else {
+                    Msg::Rows(rows)
+                };
+                if tx.blocking_send(msg).is_err() {
                     anyhow::bail!("the writer stopped");
                 }
                 start = end;
@@ -363,21 +404,12 @@ async fn write_postgres(
         let mut copied = 0u64;
         loop {
             match rx.recv().await {
-                Some(Msg::Rows(rows)) => {
-                    let mut text = String::with_capacity(rows.len() * 256);
-                    for row in &rows {
-                        for (i, cell) in row.iter().enumerate() {
-                            if i > 0 {
-                                text.push('\t');
-                            }
-                            cell.copy_text(&mut text);
-                        }
-                        text.push('\n');
-                    }
-                    copy.send(text.into_bytes()).await?;
-                    copied += rows.len() as u64;
-                    bar.add(rows.len() as u64);
+                Some(Msg::Copy(bytes, rows)) => {
+                    copy.send(bytes).await?;
+                    copied += rows;
+                    bar.add(rows);
                 }
+                Some(Msg::Rows(_)) => anyhow::bail!("rows for PostgreSQL come encoded"),
                 Some(Msg::End) => break,
                 None => anyhow::bail!("the row builder stopped early"),
             }
@@ -452,6 +484,7 @@ async fn write_sqlite(
                         in_txn = 0;
                     }
                 }
+                Some(Msg::Copy(..)) => anyhow::bail!("rows for SQLite come as values"),
                 Some(Msg::End) => break,
                 None => anyhow::bail!("the row builder stopped early"),
             }
