@@ -190,28 +190,25 @@ pub async fn generated(
     );
 
     let ring = crm.key_ring();
-    let (s, a, c, n) = tokio::join!(
-        load::load_store(
+    // Each store on a task of its own (the runtime's workers drive the writers, not the caller).
+    let spawn = |store: &'static str, db: &DatabaseConnection, tables: Vec<load::Table>| {
+        let (db, progress) = (db.clone(), progress.clone());
+        tokio::spawn(async move { load::load_store(store, &db, tables, &progress).await })
+    };
+    let tasks = [
+        spawn(
             promptsales_sales::NAME,
             &sales_db,
             rows::sales(&plan, catalog),
-            progress
         ),
-        load::load_store(promptsales_ads::NAME, &ads_db, rows::ads(&plan), progress),
-        load::load_store(
-            promptsales_crm::NAME,
-            &crm_db,
-            rows::crm(&plan, ring),
-            progress
-        ),
-        load::load_store(
-            promptsales_content::NAME,
-            &content_db,
-            rows::content(&plan),
-            progress
-        ),
-    );
-    let stores = vec![s?, a?, c?, n?];
+        spawn(promptsales_ads::NAME, &ads_db, rows::ads(&plan)),
+        spawn(promptsales_crm::NAME, &crm_db, rows::crm(&plan, ring)),
+        spawn(promptsales_content::NAME, &content_db, rows::content(&plan)),
+    ];
+    let mut stores = Vec::new();
+    for task in tasks {
+        stores.push(task.await.context("a store's load stopped")??);
+    }
     let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
     for store in &stores {
         sha2::Digest::update(&mut hasher, store.store.as_bytes());

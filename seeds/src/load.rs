@@ -405,7 +405,10 @@ async fn write_postgres(
         loop {
             match rx.recv().await {
                 Some(Msg::Copy(bytes, rows)) => {
-                    copy.send(bytes).await?;
+                    // Messages of a megabyte, as a client library would stream a file.
+                    for piece in bytes.chunks(1 << 20) {
+                        copy.send(piece).await?;
+                    }
                     copied += rows;
                     bar.add(rows);
                 }
