@@ -11,6 +11,7 @@ mod models;
 mod platform;
 mod schema;
 mod status;
+mod seed;
 mod stores;
 mod supervisor;
 mod token;
@@ -59,11 +60,8 @@ enum Command {
         /// Subgraphs whose stores to migrate; all when none is named.
         names: Vec<Component>,
     },
-    /// Loads the demo data into the stores that do not have it yet.
-    Seed {
-        /// Subgraphs whose stores to seed; all when none is named.
-        names: Vec<Component>,
-    },
+    /// Loads the demo data into the stores that do not have it yet (`--scale full`: the platform's sizing).
+    Seed(seed::SeedArgs),
     /// Writes each subgraph's SDL to `schema/<name>.graphql`.
     ExportSchema {
         /// The folder to write into.
@@ -115,6 +113,8 @@ enum BenchTarget {
     Search(bench_search::SearchBenchArgs),
     /// The delta ETL: a cold full rebuild, then one cycle after 1% of the source rows changed.
     Etl(bench_etl::EtlBenchArgs),
+    /// The seed generator: rows per second per store and the total, on SQLite and PostgreSQL.
+    Seed(seed::BenchSeedArgs),
 }
 
 impl Cli {
@@ -138,7 +138,7 @@ impl Cli {
                 components::run_subgraph(name).await
             }),
             Command::Migrate { names } => tokio_main(stores::migrate(components::or_all(names))),
-            Command::Seed { names } => tokio_main(stores::seed(components::or_all(names))),
+            Command::Seed(args) => tokio_main(seed::run(args)),
             Command::ExportSchema { dir } => schema::export(&dir),
             Command::Compose { dir, check } => schema::compose(&dir, check),
             Command::Mcp { stdio } => mcp::run(stdio),
@@ -162,6 +162,9 @@ impl Cli {
                 promptsales_kit::telemetry::init();
                 bench_etl::run(args)
             }
+            Command::Bench {
+                target: BenchTarget::Seed(args),
+            } => seed::bench(args),
         }
     }
 }

@@ -65,6 +65,14 @@ pub fn schema_sdl() -> String {
 pub async fn open_store(
     database_url: &str,
 ) -> anyhow::Result<(Arc<dyn CrmStore>, DatabaseConnection)> {
+    let (store, db) = open_configured_sea_store(database_url).await?;
+    Ok((Arc::new(store), db))
+}
+
+/// [`open_store`], returning the concrete store (the seed generator seals rows with its key ring).
+pub async fn open_configured_sea_store(
+    database_url: &str,
+) -> anyhow::Result<(SeaCrmStore, DatabaseConnection)> {
     let kek = crypto::kek::load_configured().context("cannot load the crm certificate key pair")?;
     let legacy =
         crypto::key_file::load_legacy_key().context("cannot load the legacy crm data key")?;
@@ -81,7 +89,7 @@ pub async fn open_store(
             .context("cannot re-wrap the crm data keys under the new certificate")?;
         db.close().await.context("cannot close the crm store")?;
     }
-    open_store_with(database_url, kek, legacy).await
+    open_sea_store(database_url, kek, legacy).await
 }
 
 /// [`open_store`] with an explicit key pair and legacy key (tests, tools).

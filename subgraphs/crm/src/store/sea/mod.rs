@@ -129,6 +129,11 @@ impl SeaCrmStore {
             .clone()
     }
 
+    /// The key ring that seals new writes (bulk loaders seal rows with it exactly as inserts do).
+    pub fn key_ring(&self) -> Arc<KeyRing> {
+        self.ring()
+    }
+
     /// Reloads the key ring from the store (after a rotation, here or elsewhere).
     pub async fn reload_keys(&self) -> Result<Arc<KeyRing>, StoreError> {
         let ring = Arc::new(keys::ring(&self.db, &self.keys.kek, self.keys.legacy.as_ref()).await?);
