@@ -69,3 +69,6 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --all-features --no-fail-fast
 fi
+
+log "checking GraphiQL in a real browser (scripts/browser-check.sh)"
+bash scripts/browser-check.sh

@@ -11,6 +11,8 @@ mod e2e {
 
     mod bad_input;
     mod cross_subgraph;
+    // GraphiQL served by the router itself (in a browser: scripts/browser-check.sh).
+    mod graphiql;
     mod identity;
     mod persisted_queries;
     mod rate_limit;
