@@ -410,10 +410,10 @@ mod tests {
         let rc: response_cache::ResponseCacheConfig =
             plugin_config(&config, "promptsales_response_cache");
         assert!(!rc.enabled);
-        let config = parse_with(&[("PROMPTSALES_ROUTER_LABORATORY", "false")]);
-        let graphiql: graphiql::GraphiqlConfig = plugin_config(&config, "promptsales_graphiql");
+        let off = parse_with(&[("PROMPTSALES_ROUTER_LABORATORY", "false")]);
+        let graphiql: graphiql::GraphiqlConfig = plugin_config(&off, "promptsales_graphiql");
         assert!(!graphiql.enabled);
-        assert!(!config.laboratory.enabled);
+        assert!(!off.laboratory.enabled);
         assert_eq!(config.limits.max_depth.as_ref().map(|d| d.n), Some(7));
         assert_eq!(config.limits.max_request_body_size.to_bytes(), 65_536);
     }
