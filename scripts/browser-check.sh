@@ -22,7 +22,7 @@ if [ ! -x "$chromium_bin" ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
-"$chromium_bin" --version
+"$chromium_bin" --version 2>/dev/null
 have node && have npm || { echo "node and npm are needed (scripts/test.sh installs them)" >&2; exit 1; }
 log "installing playwright-core (pinned by its lockfile)"
 npm ci --prefix scripts/browser-check --no-audit --no-fund --loglevel=error
