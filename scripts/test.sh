@@ -72,10 +72,12 @@ have pip || have pip3 || python3 -m pip --version >/dev/null 2>&1 || apt_install
 timeout 600 "${CARGO_TARGET_DIR:-target}/debug/promptsales" models fetch --dir "$PROMPTSALES_TEST_MODELS_DIR"
 
 log "building and running the tests"
+mkdir -p "${CARGO_TARGET_DIR:-target}"
+summary="${CARGO_TARGET_DIR:-target}/test-summary.log"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --all-features --no-fail-fast --failure-output final
+  cargo nextest run --workspace --all-features --no-fail-fast --failure-output final 2>&1 | tee "$summary"
 else
-  cargo test --workspace --all-features --no-fail-fast
+  cargo test --workspace --all-features --no-fail-fast 2>&1 | tee "$summary"
 fi
 
 # The deployment, offline: the Helm chart (lint, schema validation, the chart's promises) and the
@@ -84,3 +86,10 @@ fi
 # PROMPTSALES_SKIP_IMAGE_CHECK=1 leaves the image out (no Docker needed then).
 log "checking the deployment (scripts/deploy-check.sh)"
 bash scripts/deploy-check.sh
+
+log "checking GraphiQL in a real browser (scripts/browser-check.sh)"
+bash scripts/browser-check.sh
+
+# The checks above print after the test runner: its closing line again, so the run ends on it.
+log "test summary"
+grep -E '^ *Summary |^test result:' "$summary" | tail -n 1

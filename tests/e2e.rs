@@ -14,6 +14,8 @@ mod e2e {
     // The delta ETL killed mid-cycle, and its live dashboards through the router.
     mod etl_crash;
     mod etl_live;
+    // GraphiQL served by the router itself (in a browser: scripts/browser-check.sh).
+    mod graphiql;
     mod identity;
     mod persisted_queries;
     mod rate_limit;

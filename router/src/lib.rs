@@ -31,6 +31,7 @@ pub const DEFAULT_SUPERGRAPH_PATH: &str = "schema/supergraph.graphql";
 
 pub mod apq;
 pub mod error_codes;
+pub mod graphiql;
 pub mod graphql_request;
 pub mod identity;
 pub mod metrics;
@@ -42,10 +43,13 @@ pub mod trusted_documents;
 
 /// The registry of the PromptSales router plugins (each also enabled in `router.yaml`'s `plugins`).
 ///
-/// Hooks run in this order: persisted queries resolve the operation text, the
-/// rate limit counts the request (cache hits too), then the response cache answers or executes.
+/// Hooks run in this order: GraphiQL answers browser page and asset requests (and ends
+/// them, so nothing below counts or caches them), persisted queries resolve the operation
+/// text, the rate limit counts the request (cache hits too), then the response cache
+/// answers or executes.
 pub fn plugins() -> PluginRegistry {
     PluginRegistry::new()
+        .register::<graphiql::GraphiqlPlugin>()
         .register::<error_codes::ErrorCodesPlugin>()
         .register::<apq::PersistedQueriesPlugin>()
         .register::<rate_limit::RateLimitPlugin>()
@@ -258,7 +262,12 @@ mod tests {
         let config = parse_with(&[]);
         assert_eq!(config.address(), "127.0.0.1:4000");
         assert_eq!(config.graphql_path(), "/graphql");
-        assert!(config.laboratory.enabled);
+        assert!(
+            !config.laboratory.enabled,
+            "Hive's own page is off: the promptsales_graphiql plugin serves the explorer"
+        );
+        let graphiql: graphiql::GraphiqlConfig = plugin_config(&config, "promptsales_graphiql");
+        assert!(graphiql.enabled);
         assert!(
             !config.error_masking.enabled,
             "subgraph errors pass through in dev"
@@ -401,6 +410,10 @@ mod tests {
         let rc: response_cache::ResponseCacheConfig =
             plugin_config(&config, "promptsales_response_cache");
         assert!(!rc.enabled);
+        let off = parse_with(&[("PROMPTSALES_ROUTER_LABORATORY", "false")]);
+        let graphiql: graphiql::GraphiqlConfig = plugin_config(&off, "promptsales_graphiql");
+        assert!(!graphiql.enabled);
+        assert!(!off.laboratory.enabled);
         assert_eq!(config.limits.max_depth.as_ref().map(|d| d.n), Some(7));
         assert_eq!(config.limits.max_request_body_size.to_bytes(), 65_536);
     }
