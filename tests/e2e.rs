@@ -11,6 +11,8 @@ mod e2e {
 
     mod bad_input;
     mod cross_subgraph;
+    // Hundreds of hostile requests to every service: nothing goes down, nothing changes.
+    mod hostile;
     mod identity;
     mod persisted_queries;
     mod rate_limit;

@@ -36,16 +36,19 @@ pub mod identity;
 pub mod metrics;
 pub mod rate_limit;
 pub mod redis_conn;
+pub mod request_limits;
 pub mod response_cache;
 pub mod settings;
 pub mod trusted_documents;
 
 /// The registry of the PromptSales router plugins (each also enabled in `router.yaml`'s `plugins`).
 ///
-/// Hooks run in this order: persisted queries resolve the operation text, the
+/// Hooks run in this order: the request limits refuse hostile input before anything
+/// decodes or parses it, persisted queries resolve the operation text, the
 /// rate limit counts the request (cache hits too), then the response cache answers or executes.
 pub fn plugins() -> PluginRegistry {
     PluginRegistry::new()
+        .register::<request_limits::RequestLimitsPlugin>()
         .register::<error_codes::ErrorCodesPlugin>()
         .register::<apq::PersistedQueriesPlugin>()
         .register::<rate_limit::RateLimitPlugin>()
@@ -222,6 +225,10 @@ mod tests {
         "PROMPTSALES_ROUTER_MAX_ALIASES",
         "PROMPTSALES_ROUTER_MAX_TOKENS",
         "PROMPTSALES_ROUTER_MAX_BODY_SIZE",
+        "PROMPTSALES_ROUTER_MAX_JSON_DEPTH",
+        "PROMPTSALES_ROUTER_MAX_NESTING",
+        "PROMPTSALES_ROUTER_MAX_EXPANDED_DEPTH",
+        "PROMPTSALES_ROUTER_MAX_FIELDS",
     ];
 
     /// Parses the embedded config with only `vars` set (plus a supergraph file that exists).
@@ -366,6 +373,9 @@ mod tests {
         assert_eq!(limits.max_aliases.as_ref().map(|a| a.n), Some(30));
         assert_eq!(limits.max_tokens.as_ref().map(|t| t.n), Some(4000));
         assert_eq!(limits.max_request_body_size.to_bytes(), 2_000_000);
+        let rl: request_limits::RequestLimitsConfig =
+            plugin_config(&config, "promptsales_request_limits");
+        assert_eq!(rl, request_limits::RequestLimitsConfig::default());
     }
 
     #[test]
@@ -384,6 +394,7 @@ mod tests {
             ("PROMPTSALES_RESPONSE_CACHE", "false"),
             ("PROMPTSALES_ROUTER_MAX_DEPTH", "7"),
             ("PROMPTSALES_ROUTER_MAX_BODY_SIZE", "64KB"),
+            ("PROMPTSALES_ROUTER_MAX_JSON_DEPTH", "9"),
         ]);
         let pq: apq::PersistedQueriesConfig =
             plugin_config(&config, "promptsales_persisted_queries");
@@ -403,6 +414,10 @@ mod tests {
         assert!(!rc.enabled);
         assert_eq!(config.limits.max_depth.as_ref().map(|d| d.n), Some(7));
         assert_eq!(config.limits.max_request_body_size.to_bytes(), 65_536);
+        let rl: request_limits::RequestLimitsConfig =
+            plugin_config(&config, "promptsales_request_limits");
+        assert_eq!((rl.max_json_depth, rl.max_tokens), (9, 4000));
+        assert_eq!(rl.document_limits().max_depth, 32);
     }
 
     #[test]

@@ -44,16 +44,24 @@ impl Served {
             AuthConfig::default(),
             Lifetimes::default(),
         ));
-        let router = promptsales_sales::http_router_with(
+        // The test client stands for a proxy on loopback, so its `X-Forwarded-For` names
+        // the client (per-address throttling); nothing else's would.
+        let router = promptsales_sales::http_router_trusting(
             h.store.clone(),
             h.db.clone(),
             issuer.clone(),
             throttle,
+            promptsales_kit::client_addr::TrustedProxies::parse("127.0.0.1")
+                .map_err(anyhow::Error::msg)?,
         )?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
         });
         Ok(Self {
             base: format!("http://127.0.0.1:{port}"),
