@@ -26,6 +26,9 @@ pub const CONFIG_PATH_ENV: &str = "ROUTER_CONFIG_FILE_PATH";
 /// Environment variable the default config reads the supergraph file path from.
 pub const SUPERGRAPH_ENV: &str = "PROMPTSALES_SUPERGRAPH";
 
+/// Stack of the router's worker threads unless `RUST_MIN_STACK` says otherwise (see [`run`]).
+pub const WORKER_STACK_BYTES: usize = 512 << 20;
+
 /// Supergraph file used by the default config when none is given (relative to the current directory).
 pub const DEFAULT_SUPERGRAPH_PATH: &str = "schema/supergraph.graphql";
 
@@ -143,6 +146,16 @@ pub fn run(opts: RouterOptions) -> Result<(), RouterError> {
     // SAFETY: documented precondition of `run`: called from the main thread before other
     // threads exist, so nothing reads the environment concurrently.
     unsafe {
+        // Hive decodes WebSocket frames (up to 64 KiB, so JSON up to ~32,000 levels deep)
+        // recursively before any plugin sees them; a debug build's frames overflow the
+        // default 2 MiB worker stack far sooner than a release build's, and ntex's SIGSEGV
+        // handler then symbolises a backtrace of the whole debug binary, growing without
+        // end. A larger stack for the workers (virtual: unused pages cost nothing) keeps
+        // every frame the transport accepts within bounds. HTTP bodies are checked first
+        // by `request_limits`.
+        if std::env::var_os("RUST_MIN_STACK").is_none() {
+            std::env::set_var("RUST_MIN_STACK", WORKER_STACK_BYTES.to_string());
+        }
         std::env::set_var(CONFIG_PATH_ENV, &config_path);
         if let Some(path) = &supergraph {
             std::env::set_var(SUPERGRAPH_ENV, path);
