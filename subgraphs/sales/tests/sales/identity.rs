@@ -74,9 +74,15 @@ impl Served {
 
     /// POSTs a form to `/oauth/token` (or `path`) and returns (status, JSON body or null).
     async fn form(&self, path: &str, form: &[(&str, &str)]) -> anyhow::Result<(u16, Value)> {
+        // Each of these requests comes from a client address of its own (forwarded by the
+        // trusted loopback "proxy"), so only the per-address checks below share one.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let client = std::net::Ipv4Addr::from(0x0a00_0000 | (n & 0x00ff_ffff));
         let response = self
             .client
             .post(format!("{}{path}", self.base))
+            .header("x-forwarded-for", client.to_string())
             .form(form)
             .send()
             .await?;
