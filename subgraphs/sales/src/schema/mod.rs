@@ -305,25 +305,18 @@ impl Query {
         Ok(found.map(User))
     }
 
-    /// Federation: a campaign by key, batched; `NOT_FOUND` for that representation alone
-    /// when the caller may not see it. Other subgraphs hold campaign references in non-null
-    /// fields (`GeneratedContent.campaign`), so a silent `null` would null their parents
-    /// with no error at all; the error says why, and the other representations still resolve.
+    /// Federation: a campaign by key, batched; `null` when the caller may not see it.
     #[graphql(entity)]
     async fn find_campaign_by_id(
         &self,
         ctx: &Context<'_>,
         #[graphql(key)] id: ID,
     ) -> async_graphql::Result<Option<Campaign>> {
-        let campaign_id = parse_id("id", &id)?;
         let found = loader::<CampaignLoader>(ctx)?
-            .load_one(campaign_id)
+            .load_one(parse_id("id", &id)?)
             .await
             .api()?;
-        match found {
-            Some(campaign) => Ok(Some(Campaign(campaign))),
-            None => Err(ApiError::not_found("Campaign", campaign_id).into()),
-        }
+        Ok(found.map(Campaign))
     }
 }
 
