@@ -16,6 +16,8 @@ mod e2e {
     mod etl_live;
     // GraphiQL served by the router itself (in a browser: scripts/browser-check.sh).
     mod graphiql;
+    // Hundreds of hostile requests to every service: nothing goes down, nothing changes.
+    mod hostile;
     mod identity;
     mod persisted_queries;
     mod rate_limit;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use promptsales_kit::document_guard::{self, DocumentLimits};
 use rmcp::model::{CallToolResult, Tool, ToolAnnotations};
 use serde_json::{Map, Value, json};
 
@@ -223,8 +224,14 @@ fn roles_of(tool: &operations::OperationTool) -> Vec<String> {
         .collect()
 }
 
-/// `validateOperation`.
-pub fn validate(index: &SchemaIndex, args: &Map<String, Value>, max: usize) -> CallToolResult {
+/// `validateOperation`: the router's limits first (in time linear in the document), then
+/// parsing and validation.
+pub fn validate(
+    index: &SchemaIndex,
+    args: &Map<String, Value>,
+    max: usize,
+    limits: &DocumentLimits,
+) -> CallToolResult {
     if let Some(e) = unknown_args(args, &["operation"]) {
         return e;
     }
@@ -232,6 +239,12 @@ pub fn validate(index: &SchemaIndex, args: &Map<String, Value>, max: usize) -> C
         Ok(o) => o,
         Err(e) => return e,
     };
+    if let Err(exceeded) = document_guard::check_document(operation, limits) {
+        return results::structured(
+            json!({ "valid": false, "code": exceeded.code, "errors": [exceeded.message] }),
+            max,
+        );
+    }
     match operations::parse_file(index, "operation", operation) {
         Ok(tools) => results::structured(
             json!({
@@ -270,6 +283,7 @@ pub fn prepare_execute(
     caller: &Caller,
     allow_mutations: bool,
     args: &Map<String, Value>,
+    limits: &DocumentLimits,
 ) -> Result<Prepared, CallToolResult> {
     if let Some(e) = unknown_args(args, &["operation", "operationName", "variables"]) {
         return Err(e);
@@ -293,6 +307,12 @@ pub fn prepare_execute(
             )));
         }
     };
+    document_guard::check_document(operation, limits).map_err(|exceeded| {
+        tool_error(format!(
+            "argument `operation` is refused ({}): {}",
+            exceeded.code, exceeded.message
+        ))
+    })?;
     let tools = operations::parse_file(index, "operation", operation).map_err(|e| match e {
         crate::error::McpError::Operation { message, .. } => tool_error(format!(
             "argument `operation` is not valid against the schema: {message}"

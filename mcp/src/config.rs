@@ -46,6 +46,12 @@ pub struct Config {
     pub page_size: usize,
     /// `PROMPTSALES_MCP_ROUTER_TIMEOUT`: seconds one operation may take.
     pub router_timeout: Duration,
+    /// The router's document limits, applied to every client document before it is parsed
+    /// (`PROMPTSALES_ROUTER_MAX_TOKENS`, `_MAX_ALIASES`, `_MAX_NESTING`, `_MAX_EXPANDED_DEPTH`,
+    /// `_MAX_FIELDS`, with the router's defaults), so a tool never does more than the router would.
+    pub document_limits: promptsales_kit::document_guard::DocumentLimits,
+    /// `PROMPTSALES_MCP_TOOL_DEADLINE`: seconds a tool may spend parsing and validating a document.
+    pub tool_deadline: Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -68,6 +74,21 @@ fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, McpError> {
             .parse()
             .map_err(|_| McpError::Config(format!("{name}={v} is not a number"))),
     }
+}
+
+/// The router's document limits from the variables the router reads (same defaults).
+fn document_limits() -> Result<promptsales_kit::document_guard::DocumentLimits, McpError> {
+    use promptsales_kit::document_guard as guard;
+    Ok(guard::DocumentLimits {
+        max_depth: number(
+            "PROMPTSALES_ROUTER_MAX_EXPANDED_DEPTH",
+            guard::DEFAULT_MAX_DEPTH,
+        )?,
+        max_nesting: number("PROMPTSALES_ROUTER_MAX_NESTING", guard::DEFAULT_MAX_NESTING)?,
+        max_tokens: number("PROMPTSALES_ROUTER_MAX_TOKENS", guard::DEFAULT_MAX_TOKENS)?,
+        max_aliases: number("PROMPTSALES_ROUTER_MAX_ALIASES", guard::DEFAULT_MAX_ALIASES)?,
+        max_fields: number("PROMPTSALES_ROUTER_MAX_FIELDS", guard::DEFAULT_MAX_FIELDS)?,
+    })
 }
 
 impl Config {
@@ -134,6 +155,8 @@ impl Config {
             max_result_bytes: number("PROMPTSALES_MCP_MAX_RESULT_BYTES", 16_000)?,
             page_size: number::<usize>("PROMPTSALES_MCP_PAGE_SIZE", 50)?.max(1),
             router_timeout: Duration::from_secs(number("PROMPTSALES_MCP_ROUTER_TIMEOUT", 30)?),
+            document_limits: document_limits()?,
+            tool_deadline: Duration::from_secs(number("PROMPTSALES_MCP_TOOL_DEADLINE", 10)?.max(1)),
         })
     }
 }

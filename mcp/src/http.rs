@@ -55,6 +55,7 @@ pub fn app(shared: Arc<Shared>, cancel: CancellationToken) -> Router {
     Router::new()
         .nest_service("/mcp", mcp)
         .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
+        .layer(middleware::from_fn(crate::jsonrpc_errors::as_jsonrpc))
         .route(METADATA_PATH, metadata.clone())
         .route(&format!("{METADATA_PATH}/mcp"), metadata)
         .route("/health", get(|| async { "ok" }))

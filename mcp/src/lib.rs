@@ -13,6 +13,7 @@ pub mod graph;
 pub mod http;
 pub mod identity;
 pub mod json_schema;
+pub mod jsonrpc_errors;
 pub mod operations;
 pub mod results;
 pub mod schema;

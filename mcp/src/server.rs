@@ -208,14 +208,32 @@ impl Adapter {
         match name {
             builtin::SEARCH => return builtin::search(&catalog.index, &args, max),
             builtin::INTROSPECT => return builtin::introspect(&catalog.index, &args, max),
-            builtin::VALIDATE => return builtin::validate(&catalog.index, &args, max),
+            builtin::VALIDATE => {
+                let limits = self.shared.config.document_limits;
+                let catalog = catalog.clone();
+                return self
+                    .blocking(move || builtin::validate(&catalog.index, &args, max, &limits))
+                    .await
+                    .unwrap_or_else(|refusal| refusal);
+            }
             builtin::EXECUTE => {
-                return match builtin::prepare_execute(
-                    &catalog.index,
-                    caller,
-                    self.shared.config.allow_mutations,
-                    &args,
-                ) {
+                let limits = self.shared.config.document_limits;
+                let allow_mutations = self.shared.config.allow_mutations;
+                let catalog = catalog.clone();
+                let owned_caller = caller.clone();
+                let prepared = self
+                    .blocking(move || {
+                        builtin::prepare_execute(
+                            &catalog.index,
+                            &owned_caller,
+                            allow_mutations,
+                            &args,
+                            &limits,
+                        )
+                    })
+                    .await
+                    .and_then(|prepared| prepared);
+                return match prepared {
                     Ok(prepared) => {
                         self.send(
                             caller,
@@ -245,6 +263,28 @@ impl Adapter {
         };
         self.send(caller, &op.document, Some(&op.name), variables)
             .await
+    }
+
+    /// Runs CPU-bound document work off the async workers, within the tool deadline.
+    ///
+    /// The document limits bound its cost before it starts; the deadline answers the client
+    /// even so, and when the client goes away the request future (and this wait) is dropped.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, CallToolResult> {
+        let deadline = self.shared.config.tool_deadline;
+        match tokio::time::timeout(deadline, tokio::task::spawn_blocking(work)).await {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(join)) => {
+                tracing::error!(error = %join, "a document tool failed");
+                Err(tool_error("the document could not be processed"))
+            }
+            Err(_) => Err(tool_error(format!(
+                "the document took longer than {} s to process; simplify it",
+                deadline.as_secs()
+            ))),
+        }
     }
 
     async fn send(

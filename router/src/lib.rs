@@ -26,6 +26,9 @@ pub const CONFIG_PATH_ENV: &str = "ROUTER_CONFIG_FILE_PATH";
 /// Environment variable the default config reads the supergraph file path from.
 pub const SUPERGRAPH_ENV: &str = "PROMPTSALES_SUPERGRAPH";
 
+/// Stack of the router's worker threads unless `RUST_MIN_STACK` says otherwise (see [`run`]).
+pub const WORKER_STACK_BYTES: usize = 512 << 20;
+
 /// Supergraph file used by the default config when none is given (relative to the current directory).
 pub const DEFAULT_SUPERGRAPH_PATH: &str = "schema/supergraph.graphql";
 
@@ -37,6 +40,7 @@ pub mod identity;
 pub mod metrics;
 pub mod rate_limit;
 pub mod redis_conn;
+pub mod request_limits;
 pub mod response_cache;
 pub mod settings;
 pub mod trusted_documents;
@@ -44,12 +48,13 @@ pub mod trusted_documents;
 /// The registry of the PromptSales router plugins (each also enabled in `router.yaml`'s `plugins`).
 ///
 /// Hooks run in this order: GraphiQL answers browser page and asset requests (and ends
-/// them, so nothing below counts or caches them), persisted queries resolve the operation
-/// text, the rate limit counts the request (cache hits too), then the response cache
-/// answers or executes.
+/// them, so nothing below counts or caches them), the request limits refuse hostile input
+/// before anything decodes or parses it, persisted queries resolve the operation text, the
+/// rate limit counts the request (cache hits too), then the response cache answers or executes.
 pub fn plugins() -> PluginRegistry {
     PluginRegistry::new()
         .register::<graphiql::GraphiqlPlugin>()
+        .register::<request_limits::RequestLimitsPlugin>()
         .register::<error_codes::ErrorCodesPlugin>()
         .register::<apq::PersistedQueriesPlugin>()
         .register::<rate_limit::RateLimitPlugin>()
@@ -144,6 +149,16 @@ pub fn run(opts: RouterOptions) -> Result<(), RouterError> {
     // SAFETY: documented precondition of `run`: called from the main thread before other
     // threads exist, so nothing reads the environment concurrently.
     unsafe {
+        // Hive decodes WebSocket frames (up to 64 KiB, so JSON up to ~32,000 levels deep)
+        // recursively before any plugin sees them; a debug build's frames overflow the
+        // default 2 MiB worker stack far sooner than a release build's, and ntex's SIGSEGV
+        // handler then symbolises a backtrace of the whole debug binary, growing without
+        // end. A larger stack for the workers (virtual: unused pages cost nothing) keeps
+        // every frame the transport accepts within bounds. HTTP bodies are checked first
+        // by `request_limits`.
+        if std::env::var_os("RUST_MIN_STACK").is_none() {
+            std::env::set_var("RUST_MIN_STACK", WORKER_STACK_BYTES.to_string());
+        }
         std::env::set_var(CONFIG_PATH_ENV, &config_path);
         if let Some(path) = &supergraph {
             std::env::set_var(SUPERGRAPH_ENV, path);
@@ -226,6 +241,10 @@ mod tests {
         "PROMPTSALES_ROUTER_MAX_ALIASES",
         "PROMPTSALES_ROUTER_MAX_TOKENS",
         "PROMPTSALES_ROUTER_MAX_BODY_SIZE",
+        "PROMPTSALES_ROUTER_MAX_JSON_DEPTH",
+        "PROMPTSALES_ROUTER_MAX_NESTING",
+        "PROMPTSALES_ROUTER_MAX_EXPANDED_DEPTH",
+        "PROMPTSALES_ROUTER_MAX_FIELDS",
     ];
 
     /// Parses the embedded config with only `vars` set (plus a supergraph file that exists).
@@ -375,6 +394,9 @@ mod tests {
         assert_eq!(limits.max_aliases.as_ref().map(|a| a.n), Some(30));
         assert_eq!(limits.max_tokens.as_ref().map(|t| t.n), Some(4000));
         assert_eq!(limits.max_request_body_size.to_bytes(), 2_000_000);
+        let rl: request_limits::RequestLimitsConfig =
+            plugin_config(&config, "promptsales_request_limits");
+        assert_eq!(rl, request_limits::RequestLimitsConfig::default());
     }
 
     #[test]
@@ -393,6 +415,7 @@ mod tests {
             ("PROMPTSALES_RESPONSE_CACHE", "false"),
             ("PROMPTSALES_ROUTER_MAX_DEPTH", "7"),
             ("PROMPTSALES_ROUTER_MAX_BODY_SIZE", "64KB"),
+            ("PROMPTSALES_ROUTER_MAX_JSON_DEPTH", "9"),
         ]);
         let pq: apq::PersistedQueriesConfig =
             plugin_config(&config, "promptsales_persisted_queries");
@@ -416,6 +439,10 @@ mod tests {
         assert!(!off.laboratory.enabled);
         assert_eq!(config.limits.max_depth.as_ref().map(|d| d.n), Some(7));
         assert_eq!(config.limits.max_request_body_size.to_bytes(), 65_536);
+        let rl: request_limits::RequestLimitsConfig =
+            plugin_config(&config, "promptsales_request_limits");
+        assert_eq!((rl.max_json_depth, rl.max_tokens), (9, 4000));
+        assert_eq!(rl.document_limits().max_depth, 32);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use crate::identity::{self, Caller, ClientAddress};
 use crate::metrics;
 use crate::redis_conn::{self, Redis, RedisSettings};
 use crate::settings::{de_bool, de_duration, de_u64};
+use promptsales_kit::client_addr::{TrustedProxies, client_ip};
 
 /// The error code of a refused request.
 pub const RATE_LIMITED: &str = "RATE_LIMITED";
@@ -42,7 +43,8 @@ pub struct RateLimitConfig {
     /// The window (`PROMPTSALES_RATE_LIMIT_WINDOW`).
     #[serde(default = "default_window", deserialize_with = "de_duration")]
     pub window: Duration,
-    /// Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy).
+    /// Legacy: believe `X-Forwarded-For` from any peer. Leave it off and list the proxies
+    /// in `PROMPTSALES_TRUSTED_PROXIES` (CIDRs) instead: only their forwarded hops count.
     #[serde(default, deserialize_with = "de_bool")]
     pub trust_forwarded_for: bool,
     /// The Redis it counts in.
@@ -63,13 +65,27 @@ pub struct RateLimitPlugin {
     redis: Arc<Redis>,
     limit: u64,
     window_secs: u64,
-    trust_forwarded_for: bool,
+    trusted_proxies: TrustedProxies,
 }
 
 /// A refusal, kept in the plugin context for the HTTP hook to add `Retry-After`.
 #[derive(Debug, Clone, Copy)]
 struct Limited {
     retry_after: u64,
+}
+
+/// The proxies whose forwarded hops name the client: `PROMPTSALES_TRUSTED_PROXIES`, or
+/// every peer when the legacy `trust_forwarded_for` is on and no list is given.
+fn trusted_proxies(legacy_trust_all: bool) -> Result<TrustedProxies, String> {
+    let listed = TrustedProxies::from_env().map_err(|e| e.to_string())?;
+    if legacy_trust_all && listed.is_empty() {
+        tracing::warn!(
+            "trust_forwarded_for is on: any client can choose its rate-limit address; \
+             list your proxies in PROMPTSALES_TRUSTED_PROXIES instead"
+        );
+        return TrustedProxies::parse("0.0.0.0/0, ::/0");
+    }
+    Ok(listed)
 }
 
 /// The subject a request is counted against.
@@ -111,7 +127,7 @@ impl RouterPlugin for RateLimitPlugin {
             redis,
             limit: config.limit,
             window_secs: config.window.as_secs().max(1),
-            trust_forwarded_for: config.trust_forwarded_for,
+            trusted_proxies: trusted_proxies(config.trust_forwarded_for)?,
         })
     }
 
@@ -121,18 +137,12 @@ impl RouterPlugin for RateLimitPlugin {
     ) -> OnHttpRequestHookFuture<'req> {
         Box::pin(async move {
             let request = &payload.router_http_request;
-            let forwarded = self
-                .trust_forwarded_for
-                .then(|| {
-                    request
-                        .headers()
-                        .get("x-forwarded-for")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.split(',').next())
-                        .and_then(|v| v.trim().parse::<IpAddr>().ok())
-                })
-                .flatten();
-            if let Some(ip) = forwarded.or_else(|| request.peer_addr().map(|a| a.ip())) {
+            let forwarded = request
+                .headers()
+                .get_all("x-forwarded-for")
+                .filter_map(|v| v.to_str().ok());
+            let peer = request.peer_addr().map(|a| a.ip());
+            if let Some(ip) = client_ip(peer, forwarded, &self.trusted_proxies) {
                 payload.context.insert(ClientAddress(ip));
             }
             payload.on_end(|end| {

@@ -41,6 +41,8 @@ pub struct Fixture {
     _subgraphs: Vec<ServedSubgraph>,
     /// The subgraphs' GraphQL URLs: [sales, ads, crm, content].
     pub subgraph_urls: [String; 4],
+    /// The subgraphs' database URLs: [sales, ads, crm, content] (the hostile suite digests them).
+    pub database_urls: [String; 4],
     /// The sales subgraph's base URL (`http://127.0.0.1:PORT`): `/oauth/token`, `/oauth/revoke`, `/.well-known/jwks.json`.
     pub sales_base: String,
     /// The JWKS URL every subgraph and the router verify with.
@@ -141,13 +143,19 @@ pub async fn start() -> anyhow::Result<Fixture> {
     let pg = postgres().await;
     let sales_url = pg.fresh_database("e2e_sales").await?;
     let (sales, sales_db) = promptsales_sales::open_store(&sales_url).await?;
-    let (ads, ads_db) = promptsales_ads::open_store(&pg.fresh_database("e2e_ads").await?).await?;
+    let ads_url = pg.fresh_database("e2e_ads").await?;
+    let (ads, ads_db) = promptsales_ads::open_store(&ads_url).await?;
     let crm_key = promptsales_crm::crypto::DataKey::generate()?;
-    let (crm, crm_db) =
-        promptsales_crm::open_store_with_key(&pg.fresh_database("e2e_crm").await?, &crm_key)
-            .await?;
-    let (content, content_db) =
-        promptsales_content::open_store(&pg.fresh_database("e2e_content").await?).await?;
+    let crm_url = pg.fresh_database("e2e_crm").await?;
+    let (crm, crm_db) = promptsales_crm::open_store_with_key(&crm_url, &crm_key).await?;
+    let content_url = pg.fresh_database("e2e_content").await?;
+    let (content, content_db) = promptsales_content::open_store(&content_url).await?;
+    let database_urls = [
+        sales_url.clone(),
+        ads_url.clone(),
+        crm_url.clone(),
+        content_url.clone(),
+    ];
 
     let etl_sources = promptsales_etl::SourceStores {
         ads: ads.clone(),
@@ -231,6 +239,7 @@ pub async fn start() -> anyhow::Result<Fixture> {
         marketer_a: rows.marketer_a,
         _subgraphs: subgraphs,
         subgraph_urls,
+        database_urls,
         sales_base,
         jwks_url,
         issuer,

@@ -110,6 +110,11 @@ impl Router {
         Ok(router)
     }
 
+    /// The router process's id (its memory is read from `/proc`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     async fn wait_ready(&mut self, health: &str) -> anyhow::Result<()> {
         wait_for_http(&self.client, health, &mut self.child, "router").await
     }

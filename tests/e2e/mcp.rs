@@ -30,7 +30,7 @@ const ALL_READ: [&str; 4] = ["sales:read", "ads:read", "crm:read", "content:read
 
 /// A client that reports `notifications/tools/list_changed`.
 #[derive(Clone)]
-struct Client {
+pub(super) struct Client {
     changed: mpsc::UnboundedSender<()>,
 }
 
@@ -53,10 +53,10 @@ fn client() -> (Client, mpsc::UnboundedReceiver<()>) {
 }
 
 /// `promptsales mcp` serving HTTP in front of the fixture's router; killed when dropped.
-struct HttpAdapter {
-    url: String,
-    base: String,
-    _child: Child,
+pub(super) struct HttpAdapter {
+    pub(super) url: String,
+    pub(super) base: String,
+    pub(super) _child: Child,
 }
 
 fn adapter_env(f: &Fixture, operations: &Path) -> Vec<(String, String)> {
@@ -78,7 +78,7 @@ fn adapter_env(f: &Fixture, operations: &Path) -> Vec<(String, String)> {
     ]
 }
 
-async fn start_http(
+pub(super) async fn start_http(
     f: &Fixture,
     operations: &Path,
     extra: &[(&str, &str)],
@@ -110,7 +110,7 @@ async fn start_http(
     })
 }
 
-async fn connect_http(
+pub(super) async fn connect_http(
     adapter: &HttpAdapter,
     token: &str,
     lifecycle: ClientLifecycleMode,
@@ -133,7 +133,7 @@ fn names(tools: &[Tool]) -> Vec<String> {
     tools.iter().map(|t| t.name.to_string()).collect()
 }
 
-async fn call(
+pub(super) async fn call(
     service: &RunningService<RoleClient, Client>,
     name: &str,
     arguments: Value,
@@ -198,7 +198,7 @@ fn assert_expected_assets(result: &CallToolResult) {
     assert!(text_of(result).contains("Backpack on a snowy summit"));
 }
 
-fn shipped_operations() -> std::path::PathBuf {
+pub(super) fn shipped_operations() -> std::path::PathBuf {
     repo_root().join("mcp/operations")
 }
 

@@ -10,10 +10,12 @@ pub mod cache_hints;
 #[cfg(feature = "cache-tags")]
 pub mod cache_tags;
 pub mod changes;
+pub mod client_addr;
 pub mod config;
 pub mod context;
 pub mod db;
 pub mod demo;
+pub mod document_guard;
 pub mod error;
 pub mod extension;
 pub mod ids;

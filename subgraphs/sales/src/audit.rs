@@ -8,11 +8,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::Request;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use promptsales_kit::client_addr::{TrustedProxies, client_ip_from_headers};
 use promptsales_kit::{RequestContext, StoreError};
 
 use crate::store::audit::AuditStore;
@@ -27,32 +30,33 @@ tokio::task_local! {
     static ORIGIN: Origin;
 }
 
-/// The origin of a request from its headers: the first `x-forwarded-for` hop
-/// (the client, as the router and load balancers append), else `x-real-ip`.
-pub fn origin_from_headers(headers: &HeaderMap) -> Origin {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
-    let ip = text("x-forwarded-for")
-        .and_then(|list| list.split(',').next())
+/// The origin of a request: the client address [`client_ip_from_headers`] derives
+/// (the peer, or what a trusted proxy forwarded), and the user agent.
+pub fn origin_of(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &TrustedProxies) -> Origin {
+    let user_agent = headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
         .map(str::trim)
-        .or_else(|| text("x-real-ip"))
-        .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
-        .map(str::to_string);
+        .filter(|v| !v.is_empty())
+        .map(|ua| ua.chars().take(300).collect());
     Origin {
-        ip,
-        user_agent: text("user-agent").map(|ua| ua.chars().take(300).collect()),
+        ip: client_ip_from_headers(peer, headers, trusted).map(|ip| ip.to_string()),
+        user_agent,
     }
 }
 
 /// Axum middleware: makes the request's origin available to [`current_origin`]
 /// for everything the request runs in its task (resolvers included).
-pub async fn capture_origin(request: Request, next: Next) -> Response {
-    let origin = origin_from_headers(request.headers());
+pub async fn capture_origin(
+    State(trusted): State<Arc<TrustedProxies>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip());
+    let origin = origin_of(request.headers(), peer, &trusted);
     ORIGIN.scope(origin, next.run(request)).await
 }
 
@@ -128,24 +132,22 @@ mod tests {
     use axum::http::HeaderValue;
 
     #[test]
-    fn the_origin_is_the_first_forwarded_hop() {
+    fn the_origin_is_forwarded_only_by_a_trusted_proxy() {
         let mut headers = HeaderMap::new();
         headers.insert(
             "x-forwarded-for",
             HeaderValue::from_static("203.0.113.7, 10.0.0.1"),
         );
         headers.insert("user-agent", HeaderValue::from_static("portal/1.0"));
-        let origin = origin_from_headers(&headers);
-        assert_eq!(origin.ip.as_deref(), Some("203.0.113.7"));
+        let peer: IpAddr = "10.0.0.2".parse().unwrap();
+        // By default no proxy is trusted: the client cannot choose its address.
+        let origin = origin_of(&headers, Some(peer), &TrustedProxies::none());
+        assert_eq!(origin.ip.as_deref(), Some("10.0.0.2"));
         assert_eq!(origin.user_agent.as_deref(), Some("portal/1.0"));
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_static("not-an-ip"));
-        assert_eq!(origin_from_headers(&headers).ip, None);
-        headers.insert("x-real-ip", HeaderValue::from_static("2001:db8::1"));
-        headers.remove("x-forwarded-for");
-        assert_eq!(
-            origin_from_headers(&headers).ip.as_deref(),
-            Some("2001:db8::1")
-        );
+        let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let origin = origin_of(&headers, Some(peer), &proxies);
+        assert_eq!(origin.ip.as_deref(), Some("203.0.113.7"));
+        // No peer known (no connect info): no address, whatever the headers say.
+        assert_eq!(origin_of(&headers, None, &proxies).ip, None);
     }
 }

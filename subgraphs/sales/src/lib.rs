@@ -90,25 +90,43 @@ pub fn http_router(
     http_router_with(store, db, issuer, Some(throttle))
 }
 
-/// [`http_router`] with the given failed-login throttle (`None`: none).
+/// [`http_router`] with the given failed-login throttle (`None`: none), trusting the
+/// proxies of `PROMPTSALES_TRUSTED_PROXIES` (default none) for client addresses.
 pub fn http_router_with(
     store: Arc<dyn SalesStore>,
     db: sea_orm::DatabaseConnection,
     issuer: Arc<auth::Issuer>,
     throttle: Option<Arc<auth::throttle::LoginThrottle>>,
 ) -> anyhow::Result<axum::Router> {
+    let trusted = promptsales_kit::client_addr::TrustedProxies::from_env()?;
+    http_router_trusting(store, db, issuer, throttle, trusted)
+}
+
+/// [`http_router_with`], believing `X-Forwarded-For` only from `trusted` peers.
+pub fn http_router_trusting(
+    store: Arc<dyn SalesStore>,
+    db: sea_orm::DatabaseConnection,
+    issuer: Arc<auth::Issuer>,
+    throttle: Option<Arc<auth::throttle::LoginThrottle>>,
+    trusted: promptsales_kit::client_addr::TrustedProxies,
+) -> anyhow::Result<axum::Router> {
+    let trusted = Arc::new(trusted);
     let verifier = Arc::new(issuer.verifier());
     let tokens = auth::TokenService {
         issuer,
         store: Arc::new(auth::SeaAuthStore::new(db.clone())),
         audit: store.clone(),
         throttle,
+        trusted_proxies: trusted.clone(),
     };
     let graphql = promptsales_kit::server::router_with(app(store, db), verifier)?;
     // Every request's origin (client IP, user agent) is known to the audit log.
     Ok(graphql
         .merge(auth::http::routes(tokens))
-        .layer(axum::middleware::from_fn(audit::capture_origin)))
+        .layer(axum::middleware::from_fn_with_state(
+            trusted,
+            audit::capture_origin,
+        )))
 }
 
 /// Runs the service from its config until Ctrl-C or SIGTERM.

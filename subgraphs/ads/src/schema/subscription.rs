@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, Result, Subscription};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::Stream;
 use promptsales_kit::context::{Role, Subsystem};
-use promptsales_kit::{Decimal4, RequestContext, parse_id};
+use promptsales_kit::{ApiError, Decimal4, RequestContext, ResultExt, parse_id};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::enums::AdChannel;
@@ -77,6 +77,15 @@ impl Subscription {
         context.require(Subsystem::Ads, Role::Read)?;
         let campaign_id = parse_id("campaignId", &campaign_id)?;
         let scope = context.scope();
+        // Refused at subscribe time, as a query would be: a campaign whose ads belong to
+        // another tenant is NOT_FOUND (a campaign with no ads yet has nothing to leak).
+        let ads = super::store(ctx)?
+            .ads_of_campaign(promptsales_kit::context::TenantScope::All, campaign_id)
+            .await
+            .api()?;
+        if ads.iter().any(|ad| !scope.allows(ad.organization_id)) {
+            return Err(ApiError::not_found("Campaign", campaign_id).into());
+        }
         let live: LiveMetrics = ctx.data::<AdsServices>()?.live.clone();
         let receiver = live.subscribe();
         Ok(futures::stream::unfold(

@@ -1,6 +1,10 @@
 //! The HTTP server every subgraph runs: GraphQL over GET, POST and
 //! WebSocket (`graphql-transport-ws`) at `/graphql`, liveness at
 //! `/health/live`, readiness at `/health/ready`, metrics at `/metrics`.
+//!
+//! The transport rules (media types, methods, limits) are in [`transport`].
+
+pub mod transport;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -8,9 +12,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::{Data, ObjectType, Schema, ServerError, SubscriptionType};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::extract::{FromRequest, FromRequestParts, Request, State, WebSocketUpgrade};
+use async_graphql::{Data, ObjectType, Schema, SubscriptionType};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -49,6 +53,7 @@ struct AppState<Q, M, S> {
     app: SubgraphApp<Q, M, S>,
     metrics: Metrics,
     verifier: Arc<Verifier>,
+    limits: transport::ServerLimits,
 }
 
 /// Why a subgraph's HTTP router could not be built.
@@ -73,7 +78,8 @@ where
     router_with(app, Arc::new(Verifier::from_env()?))
 }
 
-/// The axum router of a subgraph, verifying tokens with `verifier`.
+/// The axum router of a subgraph, verifying tokens with `verifier`, with the transport
+/// limits of the environment ([`transport::ServerLimits::from_env`]).
 pub fn router_with<Q, M, S>(
     app: SubgraphApp<Q, M, S>,
     verifier: Arc<Verifier>,
@@ -83,21 +89,72 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
+    router_with_limits(app, verifier, transport::ServerLimits::from_env()?)
+}
+
+/// The axum router of a subgraph, verifying tokens with `verifier`, within `limits`.
+pub fn router_with_limits<Q, M, S>(
+    app: SubgraphApp<Q, M, S>,
+    verifier: Arc<Verifier>,
+    limits: transport::ServerLimits,
+) -> Result<axum::Router, SetupError>
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    use tower_http::limit::RequestBodyLimitLayer;
+    use tower_http::timeout::TimeoutLayer;
+    use tower_http::trace::TraceLayer;
+
     let metrics = Metrics::new(app.name)?;
     let state = Arc::new(AppState {
         app,
         metrics,
         verifier,
+        limits,
     });
     Ok(axum::Router::new()
         .route(
             "/graphql",
-            get(graphql_get::<Q, M, S>).post(graphql_post::<Q, M, S>),
+            get(graphql_get::<Q, M, S>)
+                .post(graphql_post::<Q, M, S>)
+                .fallback(graphql_other_method),
         )
         .route("/health/live", get(|| async { "ok" }))
         .route("/health/ready", get(ready::<Q, M, S>))
         .route("/metrics", get(metrics_text::<Q, M, S>))
-        .with_state(state))
+        .fallback(not_found)
+        .with_state(state)
+        // Outermost last: every answer, the layers' own refusals included, leaves as JSON.
+        .layer(RequestBodyLimitLayer::new(limits.max_body_size))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn(transport::json_errors))
+        .layer(TraceLayer::new_for_http()))
+}
+
+async fn not_found() -> Response {
+    transport::error_response(
+        StatusCode::NOT_FOUND,
+        transport::NOT_FOUND,
+        "no such path; GraphQL is served at /graphql",
+    )
+}
+
+async fn graphql_other_method() -> Response {
+    let mut response = transport::error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        transport::METHOD_NOT_ALLOWED,
+        "GraphQL requests are GET or POST",
+    );
+    response.headers_mut().insert(
+        header::ALLOW,
+        axum::http::HeaderValue::from_static("GET, POST"),
+    );
+    response
 }
 
 /// Serves `router` on `listen` until `shutdown` completes, then drains in-flight requests.
@@ -167,12 +224,6 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     }
 }
 
-fn request_error(message: String, code: &str) -> async_graphql::Response {
-    let mut error = ServerError::new(message, None);
-    crate::extension::ensure_code(&mut error, code);
-    async_graphql::Response::from_errors(vec![error])
-}
-
 async fn graphql_get<Q, M, S>(State(state): State<Arc<AppState<Q, M, S>>>, req: Request) -> Response
 where
     Q: ObjectType + 'static,
@@ -209,33 +260,28 @@ where
     S: SubscriptionType + 'static,
 {
     let started = Instant::now();
-    let headers = req.headers().clone();
-    let response =
-        match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
-            req,
-            &(),
-        )
-        .await
-        {
-            Err(rejection) => {
-                // A body that is not a GraphQL request still gets a GraphQL error, with a code.
-                let response = request_error(
-                    format!("not a GraphQL request: {}", rejection.0),
-                    "BAD_REQUEST",
-                );
-                return (StatusCode::BAD_REQUEST, GraphQLResponse::from(response)).into_response();
-            }
-            Ok(request) => {
-                let mut response = execute(&state, &headers, request.into_inner()).await;
-                // The router's response cache reads the hint (and the tags) from the extensions.
-                crate::cache_hints::annotate(&mut response);
-                response
-            }
-        };
+    let (parts, body) = req.into_parts();
+    let media = transport::ResponseMedia::negotiate(&parts.headers);
+    let request = match transport::read_request(
+        &state.limits,
+        &parts.method,
+        &parts.headers,
+        parts.uri.query(),
+        body,
+    )
+    .await
+    {
+        Ok(request) => request,
+        // Not an operation: nothing ran, so nothing is observed.
+        Err(refusal) => return refusal.into_response(),
+    };
+    let mut response = execute(&state, &parts.headers, request).await;
+    // The router's response cache reads the hint (and the tags) from the extensions.
+    crate::cache_hints::annotate(&mut response);
     state
         .metrics
         .observe(response.errors.is_empty(), started.elapsed().as_secs_f64());
-    GraphQLResponse::from(response).into_response()
+    transport::graphql_response(response, media)
 }
 
 async fn execute<Q, M, S>(

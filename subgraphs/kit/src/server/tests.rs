@@ -2,13 +2,16 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptyMutation, Object, Subscription};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_graphql::{Context, Object, Subscription};
 use futures::{SinkExt, Stream, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use super::{SubgraphApp, router_with, serve_on};
+use super::transport::ServerLimits;
+use super::{SubgraphApp, router_with, router_with_limits, serve_on};
 use crate::auth::{AuthConfig, Claims, SigningKey, TokenType, Verifier};
 use crate::context::RequestContext;
 
@@ -21,6 +24,21 @@ struct Query;
 impl Query {
     async fn hello(&self, name: String) -> String {
         format!("hello {name}")
+    }
+}
+
+/// How many times `bump` ran, per test server (each test has its own counter).
+#[derive(Default)]
+struct Bumps(AtomicUsize);
+
+struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// A write: the transport tests check it never runs from a request a browser could forge.
+    async fn bump(&self, ctx: &Context<'_>) -> i32 {
+        let bumps = ctx.data_unchecked::<Arc<Bumps>>();
+        (bumps.0.fetch_add(1, Ordering::SeqCst) + 1) as i32
     }
 }
 
@@ -63,9 +81,17 @@ fn token(key: &SigningKey, org: Option<uuid::Uuid>, roles: &[&str]) -> String {
 
 /// Serves the test schema as the `sales` subgraph, verifying with `key`'s public half.
 async fn start_with(key: &SigningKey) -> String {
+    start_limited(key, None).await.0
+}
+
+/// Like [`start_with`], within `limits` (`None`: the environment's), with the mutation counter.
+async fn start_limited(key: &SigningKey, limits: Option<ServerLimits>) -> (String, Arc<Bumps>) {
+    let bumps = Arc::new(Bumps::default());
     let app = SubgraphApp {
         name: "sales",
-        schema: crate::schema::subgraph_schema(Query, EmptyMutation, Subscription).finish(),
+        schema: crate::schema::subgraph_schema(Query, Mutation, Subscription)
+            .data(bumps.clone())
+            .finish(),
         request_data: Arc::new(|_, _| {}),
         readiness: Arc::new(|| Box::pin(async { Ok(()) })),
     };
@@ -74,9 +100,13 @@ async fn start_with(key: &SigningKey) -> String {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let verifier = Arc::new(Verifier::local(&AuthConfig::default(), &key.jwks()));
-    let app = router_with(app, verifier).expect("router");
+    let app = match limits {
+        Some(limits) => router_with_limits(app, verifier, limits),
+        None => router_with(app, verifier),
+    }
+    .expect("router");
     tokio::spawn(serve_on(listener, app, futures::future::pending()));
-    format!("127.0.0.1:{}", addr.port())
+    (format!("127.0.0.1:{}", addr.port()), bumps)
 }
 
 async fn start() -> (String, SigningKey) {
@@ -415,4 +445,266 @@ where
             other => panic!("unexpected {other:?}"),
         }
     }
+}
+
+/// The `Content-Type` of a response, without parameters.
+fn content_type(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn responses_follow_graphql_over_http_media_types() {
+    let (base, key) = start().await;
+    let url = format!("http://{base}/graphql");
+    let auth = format!("Bearer {}", token(&key, None, &["sales:read"]));
+    let client = reqwest::Client::new();
+    let ask = |accept: Option<&'static str>, query: &'static str| {
+        let mut request = client
+            .post(&url)
+            .header("authorization", &auth)
+            .json(&json!({ "query": query }));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        request.send()
+    };
+
+    // A document that runs: 200 in the media type asked for (application/json by default).
+    for (accept, expected) in [
+        (None, "application/json"),
+        (Some("application/json"), "application/json"),
+        (Some("*/*"), "application/json"),
+        (
+            Some("application/graphql-response+json"),
+            "application/graphql-response+json",
+        ),
+        (
+            Some("application/graphql-response+json, application/json;q=0.9"),
+            "application/graphql-response+json",
+        ),
+    ] {
+        let response = ask(accept, "{ hello(name: \"x\") }").await.expect("post");
+        assert_eq!(response.status(), 200, "{accept:?}");
+        assert_eq!(content_type(&response), expected, "{accept:?}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["data"]["hello"], "hello x");
+    }
+
+    // A document that does not parse or validate: with the GraphQL response type, HTTP 400
+    // and no `data` entry at all; with application/json, 200 (the spec's legacy rule).
+    for query in ["{ hello(name: ", "{ nope }", "{ hello }"] {
+        let strict = ask(Some("application/graphql-response+json"), query)
+            .await
+            .expect("post");
+        assert_eq!(strict.status(), 400, "{query}");
+        assert_eq!(content_type(&strict), "application/graphql-response+json");
+        let body: Value = strict.json().await.expect("json");
+        assert!(body.get("data").is_none(), "{query}: {body}");
+        assert!(
+            body["errors"][0]["extensions"]["code"].is_string(),
+            "{body}"
+        );
+
+        let legacy = ask(Some("application/json"), query).await.expect("post");
+        assert_eq!(legacy.status(), 200, "{query}");
+        assert_eq!(content_type(&legacy), "application/json");
+        let body: Value = legacy.json().await.expect("json");
+        assert!(
+            body["errors"][0]["extensions"]["code"].is_string(),
+            "{body}"
+        );
+    }
+
+    // An execution error is not a request error: 200 with `data`, in either type.
+    let anonymous = client
+        .post(&url)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ hello(name: \"x\") }" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(anonymous.status(), 200);
+    let body: Value = anonymous.json().await.expect("json");
+    assert!(body.get("data").is_some(), "{body}");
+}
+
+#[tokio::test]
+async fn requests_a_browser_could_forge_never_execute() {
+    let key = SigningKey::generate().expect("key");
+    let (base, bumps) = start_limited(&key, None).await;
+    let url = format!("http://{base}/graphql");
+    let auth = format!("Bearer {}", token(&key, None, &["sales:write"]));
+    let client = reqwest::Client::new();
+    let mutation = json!({ "query": "mutation { bump }" }).to_string();
+
+    // No mutation over GET: 405 with a JSON error, and the resolver never runs.
+    let get = client
+        .get(&url)
+        .header("authorization", &auth)
+        .query(&[("query", "mutation { bump }")])
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(get.status(), 405);
+    assert!(get.headers().get("allow").is_some());
+    let body: Value = get.json().await.expect("json");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "METHOD_NOT_ALLOWED"
+    );
+
+    // POST bodies a cross-site form or `fetch` without preflight can send: 415, not run.
+    for content_type in [
+        Some("text/plain"),
+        Some("text/plain;charset=UTF-8"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ] {
+        let mut request = client
+            .post(&url)
+            .header("authorization", &auth)
+            .body(mutation.clone());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.expect("post");
+        assert_eq!(response.status(), 415, "{content_type:?}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNSUPPORTED_MEDIA_TYPE",
+            "{content_type:?}"
+        );
+    }
+    assert_eq!(bumps.0.load(Ordering::SeqCst), 0, "no forged request ran");
+
+    // The same mutation, POSTed as JSON, runs.
+    let ok: Value = client
+        .post(&url)
+        .header("authorization", &auth)
+        .header("content-type", "application/json")
+        .body(mutation)
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(ok["data"]["bump"], 1, "{ok}");
+}
+
+#[tokio::test]
+async fn every_refusal_is_a_json_error_with_a_code() {
+    let key = SigningKey::generate().expect("key");
+    let limits = ServerLimits {
+        max_body_size: 4_096,
+        ..ServerLimits::default()
+    };
+    let (base, bumps) = start_limited(&key, Some(limits)).await;
+    let url = format!("http://{base}/graphql");
+    let auth = format!("Bearer {}", token(&key, None, &["sales:write"]));
+    let client = reqwest::Client::new();
+    let deep_doc = format!("{}{}", "{ hello ".repeat(60), "}".repeat(60));
+    let deep_json = format!(
+        r#"{{"query":"{{ hello(name: \"x\") }}","extensions":{{"x":{}1{}}}}}"#,
+        "[".repeat(60),
+        "]".repeat(60)
+    );
+    let big =
+        json!({ "query": "{ hello(name: \"x\") }", "variables": { "pad": "x".repeat(10_000) } })
+            .to_string();
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
+        (
+            "too large",
+            client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(big),
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
+        (
+            "nested document",
+            client.post(&url).json(&json!({ "query": deep_doc })),
+            400,
+            "MAX_DEPTH_EXCEEDED",
+        ),
+        (
+            "nested JSON",
+            client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(deep_json),
+            400,
+            "MAX_JSON_DEPTH_EXCEEDED",
+        ),
+        (
+            "batch",
+            client
+                .post(&url)
+                .json(&json!([{ "query": "mutation { bump }" }])),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "no query",
+            client.post(&url).json(&json!({ "variables": {} })),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "invalid UTF-8",
+            client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(vec![b'{', b'"', 0xff, 0xfe, b'"', b'}']),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "PUT",
+            client.put(&url).json(&json!({ "query": "{ a }" })),
+            405,
+            "METHOD_NOT_ALLOWED",
+        ),
+        (
+            "unknown path",
+            client.get(format!("http://{base}/graphql%00")),
+            404,
+            "NOT_FOUND",
+        ),
+        (
+            "unknown path",
+            client.get(format!("http://{base}/nope")),
+            404,
+            "NOT_FOUND",
+        ),
+    ];
+    for (what, request, status, code) in cases {
+        let response = request
+            .header("authorization", &auth)
+            .send()
+            .await
+            .expect(what);
+        assert_eq!(response.status().as_u16(), status, "{what}");
+        assert_eq!(content_type(&response), "application/json", "{what}");
+        let body: Value = response.json().await.expect(what);
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], code,
+            "{what}: {body}"
+        );
+    }
+    assert_eq!(
+        bumps.0.load(Ordering::SeqCst),
+        0,
+        "the batched mutation never ran"
+    );
 }

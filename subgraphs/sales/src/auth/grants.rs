@@ -108,6 +108,8 @@ pub struct TokenService {
     pub audit: Arc<dyn SalesStore>,
     /// Failed-login counters (`None`: no throttling).
     pub throttle: Option<Arc<LoginThrottle>>,
+    /// The proxies whose `X-Forwarded-For` names the client (audit origin, per-address throttle).
+    pub trusted_proxies: Arc<promptsales_kit::client_addr::TrustedProxies>,
 }
 
 impl TokenService {

@@ -116,17 +116,18 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
     Ok(Some((id.to_string(), secret.to_string())))
 }
 
-/// The request's origin for auditing and throttling: the forwarded client IP
-/// (set by the router or a proxy in front), else the TCP peer when the server
-/// records it (`into_make_service_with_connect_info`).
-fn origin(headers: &HeaderMap, extensions: &Extensions) -> crate::audit::Origin {
-    let mut origin = crate::audit::origin_from_headers(headers);
-    if origin.ip.is_none() {
-        origin.ip = extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip().to_string());
-    }
-    origin
+/// The request's origin for auditing and throttling: the TCP peer when the server
+/// records it (`into_make_service_with_connect_info`), or the client a trusted proxy
+/// forwarded for; never an address the client wrote itself.
+fn origin(
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    trusted: &promptsales_kit::client_addr::TrustedProxies,
+) -> crate::audit::Origin {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip());
+    crate::audit::origin_of(headers, peer, trusted)
 }
 
 async fn token(
@@ -141,7 +142,7 @@ async fn token(
                 "send the parameters form-encoded (application/x-www-form-urlencoded): {e}"
             ))
         })?;
-        let origin = origin(&headers, &extensions);
+        let origin = origin(&headers, &extensions, &service.trusted_proxies);
         let scope = form.scope.as_deref();
         match required(form.grant_type, "grant_type")?.as_str() {
             "client_credentials" => {

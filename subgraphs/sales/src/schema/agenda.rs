@@ -227,6 +227,16 @@ impl SalesSubscription {
             .map(|id| parse_id("campaignId", &id))
             .transpose()?;
         let scope = context.scope();
+        // Another tenant's (or no) campaign is refused at subscribe time, as a query would be.
+        if let Some(campaign) = campaign {
+            let visible = super::loaders::loader::<super::loaders::CampaignLoader>(ctx)?
+                .load_one(campaign)
+                .await
+                .api()?;
+            if visible.is_none() {
+                return Err(ApiError::not_found("Campaign", campaign).into());
+            }
+        }
         let receiver = crate::scheduler::hub().subscribe();
         let notifications = futures::stream::unfold(receiver, |mut receiver| async move {
             loop {

@@ -44,16 +44,24 @@ impl Served {
             AuthConfig::default(),
             Lifetimes::default(),
         ));
-        let router = promptsales_sales::http_router_with(
+        // The test client stands for a proxy on loopback, so its `X-Forwarded-For` names
+        // the client (per-address throttling); nothing else's would.
+        let router = promptsales_sales::http_router_trusting(
             h.store.clone(),
             h.db.clone(),
             issuer.clone(),
             throttle,
+            promptsales_kit::client_addr::TrustedProxies::parse("127.0.0.1")
+                .map_err(anyhow::Error::msg)?,
         )?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
         });
         Ok(Self {
             base: format!("http://127.0.0.1:{port}"),
@@ -66,9 +74,15 @@ impl Served {
 
     /// POSTs a form to `/oauth/token` (or `path`) and returns (status, JSON body or null).
     async fn form(&self, path: &str, form: &[(&str, &str)]) -> anyhow::Result<(u16, Value)> {
+        // Each of these requests comes from a client address of its own (forwarded by the
+        // trusted loopback "proxy"), so only the per-address checks below share one.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let client = std::net::Ipv4Addr::from(0x0a00_0000 | (n & 0x00ff_ffff));
         let response = self
             .client
             .post(format!("{}{path}", self.base))
+            .header("x-forwarded-for", client.to_string())
             .form(form)
             .send()
             .await?;
