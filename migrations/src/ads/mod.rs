@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_init;
 mod m0002_platform_lookup;
 mod m0003_ad_creatives;
+mod m0004_rules_external_id_unique;
 
 /// Applies the ads store's migrations in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_init::Migration),
             Box::new(m0002_platform_lookup::Migration),
             Box::new(m0003_ad_creatives::Migration),
+            Box::new(m0004_rules_external_id_unique::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_init;
 mod m0002_privacy_funnel_queue;
 mod m0003_webhook_secrets;
+mod m0004_rules_lead_scored_by;
 
 /// The crm store's migrations, in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_init::Migration),
             Box::new(m0002_privacy_funnel_queue::Migration),
             Box::new(m0003_webhook_secrets::Migration),
+            Box::new(m0004_rules_lead_scored_by::Migration),
         ]
     }
 }

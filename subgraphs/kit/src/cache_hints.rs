@@ -107,10 +107,27 @@ impl ExtensionFactory for CacheTags {
     }
 }
 
+/// The entities a request changed without returning them (their tags join the response's).
+#[derive(Debug, Default, Clone)]
+pub struct ChangedEntities(Arc<Mutex<BTreeSet<String>>>);
+
+/// Names `Type:id` in this response's cache tags although the operation did not select it:
+/// a mutation that changes figures hanging off a parent entity (an ad's metrics change its
+/// `Campaign`'s totals) names the parent, so the router invalidates every cached response
+/// holding that parent. Outside a request with the [`CacheTags`] extension it does nothing.
+pub fn tag_changed(ctx: &async_graphql::Context<'_>, type_name: &str, id: &str) {
+    if let Some(changed) = ctx.data_opt::<ChangedEntities>()
+        && let Ok(mut tags) = changed.0.lock()
+    {
+        tags.insert(entity_tag(type_name, id));
+    }
+}
+
 /// One request's tags (the factory makes one per request).
 #[derive(Debug, Default)]
 struct CacheTagsExtension {
     tags: Mutex<BTreeSet<String>>,
+    changed: ChangedEntities,
 }
 
 /// Root and introspection types hold no entities.
@@ -120,6 +137,16 @@ fn is_entity_type(type_name: &str) -> bool {
 
 #[async_trait::async_trait]
 impl Extension for CacheTagsExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: async_graphql::Request,
+        next: async_graphql::extensions::NextPrepareRequest<'_>,
+    ) -> ServerResult<async_graphql::Request> {
+        let request = request.data(self.changed.clone());
+        next.run(ctx, request).await
+    }
+
     async fn resolve(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -153,11 +180,14 @@ impl Extension for CacheTagsExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        let tags = self
+        let mut tags = self
             .tags
             .lock()
             .map(|mut tags| std::mem::take(&mut *tags))
             .unwrap_or_default();
+        if let Ok(mut changed) = self.changed.0.lock() {
+            tags.append(&mut changed);
+        }
         if !tags.is_empty() {
             response.extensions.insert(
                 CACHE_TAGS_EXTENSION.to_string(),

@@ -4,6 +4,7 @@
 #[cfg(feature = "ai")]
 pub mod ai;
 pub mod auth;
+pub mod budget;
 pub mod cache_hints;
 #[cfg(feature = "cache-tags")]
 pub mod cache_tags;

@@ -5,6 +5,7 @@
 //! [`store::SalesStore`] (the narrow interface) -> [`store::sea`] (sea-orm,
 //! SQLite embedded default or PostgreSQL).
 
+pub mod ads_link;
 pub mod audit;
 pub mod auth;
 pub mod domain;
@@ -102,7 +103,8 @@ pub fn http_router_with(
     // Every request's origin (client IP, user agent) is known to the audit log.
     Ok(graphql
         .merge(auth::http::routes(tokens))
-        .layer(axum::middleware::from_fn(audit::capture_origin)))
+        .layer(axum::middleware::from_fn(audit::capture_origin))
+        .layer(axum::middleware::from_fn(ads_link::capture_authorization)))
 }
 
 /// Runs the service from its config until Ctrl-C or SIGTERM.

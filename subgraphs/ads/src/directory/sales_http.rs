@@ -29,7 +29,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Entries kept before expired ones are swept.
 const SWEEP_AT: usize = 1_024;
 
-const QUERY: &str = "query AdsCampaignFacts($id: ID!) { campaign(id: $id) { id status currency startDate endDate targetCountries organization { id } budget { available { amount currency } } } }";
+const QUERY: &str = "query AdsCampaignFacts($id: ID!) { campaign(id: $id) { id status currency startDate endDate targetCountries organization { id } budget { total { amount currency } } approvals { round kind status } } }";
 
 /// Campaign, tenant, and a digest of the caller's token: an answer serves only the
 /// caller whose token obtained it (roles differ between callers of one tenant).
@@ -148,6 +148,12 @@ impl SalesCampaignDirectory {
 
 #[async_trait]
 impl CampaignDirectory for SalesCampaignDirectory {
+    fn forget(&self, id: Uuid) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.retain(|(campaign, _, _), _| *campaign != id);
+        }
+    }
+
     async fn campaign(
         &self,
         caller: &Caller,
@@ -201,6 +207,15 @@ struct CampaignDto {
     target_countries: Vec<String>,
     organization: IdDto,
     budget: BudgetDto,
+    #[serde(default)]
+    approvals: Vec<ApprovalDto>,
+}
+
+#[derive(Deserialize)]
+struct ApprovalDto {
+    round: i32,
+    kind: String,
+    status: String,
 }
 
 #[derive(Deserialize)]
@@ -210,7 +225,7 @@ struct IdDto {
 
 #[derive(Deserialize)]
 struct BudgetDto {
-    available: MoneyDto,
+    total: MoneyDto,
 }
 
 #[derive(Deserialize)]
@@ -229,8 +244,17 @@ impl CampaignDto {
                 .map_err(|_| bad("organization id", &self.organization.id))?,
             state: CampaignState::from_graphql(&self.status)
                 .ok_or_else(|| bad("status", &self.status))?,
-            available: Decimal4::from_str(&self.budget.available.amount)
-                .map_err(|_| bad("amount", &self.budget.available.amount))?,
+            total: Decimal4::from_str(&self.budget.total.amount)
+                .map_err(|_| bad("amount", &self.budget.total.amount))?,
+            // Sales asks every approval again in each round: only the latest round counts.
+            // Its state machine reaches ACTIVE only with LAUNCH granted, and PAUSED or
+            // COMPLETED only from ACTIVE: those states prove the grant by themselves.
+            launch_approved: matches!(self.status.as_str(), "ACTIVE" | "PAUSED" | "COMPLETED") || {
+                let last = self.approvals.iter().map(|a| a.round).max();
+                self.approvals
+                    .iter()
+                    .any(|a| Some(a.round) == last && a.kind == "LAUNCH" && a.status == "GRANTED")
+            },
             currency: self.currency,
             start_date: self.start_date,
             end_date: self.end_date,

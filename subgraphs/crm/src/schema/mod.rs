@@ -298,10 +298,39 @@ impl CoreMutation {
         };
         domain::lead::validate(&new, Utc::now()).map_err(ApiError::from)?;
         new.organization_id = customer_in_scope(ctx, customer_id).await?.organization_id;
-        let created = crm_store(ctx)?
-            .insert_lead(new)
-            .await
-            .map_err(ApiError::from)?;
+        let store = crm_store(ctx)?;
+        let mut created = store.insert_lead(new).await.map_err(ApiError::from)?;
+        // Every new lead is scored (the organization's model, else the platform prior); a
+        // score given in the input stands until then, and when scoring fails.
+        match work::score_leads(
+            store.as_ref(),
+            created.organization_id,
+            &[created.id],
+            Utc::now(),
+        )
+        .await
+        {
+            Ok(_) => {
+                if let Some(scored) = store
+                    .lead(
+                        TenantScope::Organization(created.organization_id),
+                        created.id,
+                    )
+                    .await
+                    .map_err(ApiError::from)?
+                {
+                    created = scored;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(lead = %created.id, error = %e, "a created lead could not be scored")
+            }
+        }
+        promptsales_kit::cache_hints::tag_changed(
+            ctx,
+            "Campaign",
+            &created.campaign_id.to_string(),
+        );
         tracing::info!(lead = %created.id, campaign = %created.campaign_id, "lead created");
         Ok(Lead::new(created))
     }
@@ -332,6 +361,11 @@ impl CoreMutation {
             .insert_sale(new)
             .await
             .map_err(ApiError::from)?;
+        promptsales_kit::cache_hints::tag_changed(
+            ctx,
+            "Campaign",
+            &created.campaign_id.to_string(),
+        );
         tracing::info!(sale = %created.id, campaign = %created.campaign_id, "sale recorded");
         Ok(Sale(created))
     }
