@@ -1,5 +1,5 @@
 //! The campaign directory over the sales subgraph's GraphQL endpoint, with a
-//! short-lived in-process cache per campaign and tenant.
+//! short-lived in-process cache per campaign and tenant of the campaigns that may spend.
 //!
 //! The request carries the caller's own `Authorization` header, so sales
 //! applies the caller's tenant and roles: ads never reads a campaign its caller
@@ -164,7 +164,13 @@ impl CampaignDirectory for SalesCampaignDirectory {
             return Ok(Some(facts));
         }
         let facts = self.fetch(caller, id).await?;
-        if let Some(f) = &facts {
+        // Only a "yes" is remembered (an active campaign with its launch approved): a refusal is
+        // asked again, so an approval or a launch takes effect at once, and a stop reaches ads
+        // through `reconcileCampaignAds`, which forgets the campaign.
+        if let Some(f) = &facts
+            && f.state == CampaignState::Active
+            && f.launch_approved
+        {
             self.remember(key, f);
         }
         Ok(facts)

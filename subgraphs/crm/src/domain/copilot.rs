@@ -2,7 +2,7 @@
 //! history, which the AI model rewrites (or which the offline default sends
 //! as it is).
 
-use super::interaction::{Actor, Direction, Interaction};
+use super::interaction::{Direction, Interaction, InteractionChannel};
 use super::lead::{Lead, LeadStage};
 
 /// The instructions given to the model.
@@ -21,11 +21,11 @@ pub fn draft(full_name: &str, lead: &Lead, history: &[Interaction]) -> String {
         Some(name) => format!("Hi {name},"),
         None => "Hello,".to_string(),
     };
-    // Only the customer's own words are quoted back: an interaction an agent recorded (a call
-    // note) is internal, even when the call was inbound.
+    // Only the customer's own written words are quoted back: a call's summary is the agent's
+    // internal note of it, even when the call was inbound.
     let last_inbound = history
         .iter()
-        .find(|i| i.direction == Direction::Inbound && i.actor != Actor::Agent)
+        .find(|i| i.direction == Direction::Inbound && i.channel != InteractionChannel::Call)
         .and_then(|i| i.summary.as_deref());
     let acknowledgement = match last_inbound {
         Some(summary) => format!(" thank you for your message (\"{}\").", clip(summary, 160)),
@@ -68,20 +68,20 @@ pub fn final_text(model_text: &str, draft: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::interaction::InteractionChannel;
+    use crate::domain::interaction::Actor;
     use chrono::Utc;
     use uuid::Uuid;
 
-    fn said(actor: Actor, summary: &str) -> Interaction {
+    fn said(channel: InteractionChannel, summary: &str) -> Interaction {
         let now = Utc::now();
         Interaction {
             id: Uuid::now_v7(),
             organization_id: Uuid::now_v7(),
             lead_id: Uuid::now_v7(),
             customer_id: Uuid::now_v7(),
-            channel: InteractionChannel::Call,
+            channel,
             direction: Direction::Inbound,
-            actor,
+            actor: Actor::Agent,
             agent_id: None,
             summary: Some(summary.into()),
             sentiment: None,
@@ -93,10 +93,10 @@ mod tests {
     #[test]
     fn an_agents_call_note_is_never_quoted_to_the_customer() {
         let note = said(
-            Actor::Agent,
+            InteractionChannel::Call,
             "Price sensitive, wife decides, call back Tuesday",
         );
-        let asked = said(Actor::Bot, "Is the boot waterproof?");
+        let asked = said(InteractionChannel::Email, "Is the boot waterproof?");
         let lead = Lead {
             id: Uuid::now_v7(),
             organization_id: Uuid::now_v7(),

@@ -299,18 +299,24 @@ impl CoreMutation {
         domain::lead::validate(&new, Utc::now()).map_err(ApiError::from)?;
         new.organization_id = customer_in_scope(ctx, customer_id).await?.organization_id;
         let store = crm_store(ctx)?;
+        // A score given with the lead (an import from another CRM) stands; otherwise the lead
+        // is scored now (the organization's model, else the platform prior).
+        let given = new.score != 0 || new.purchase_intent != 0.0;
         let mut created = store.insert_lead(new).await.map_err(ApiError::from)?;
-        // Every new lead is scored (the organization's model, else the platform prior); a
-        // score given in the input stands until then, and when scoring fails.
-        match work::score_leads(
-            store.as_ref(),
-            created.organization_id,
-            &[created.id],
-            Utc::now(),
-        )
-        .await
-        {
-            Ok(_) => {
+        let scored = if given {
+            Ok(false)
+        } else {
+            work::score_leads(
+                store.as_ref(),
+                created.organization_id,
+                &[created.id],
+                Utc::now(),
+            )
+            .await
+        };
+        match scored {
+            Ok(false) => {}
+            Ok(true) => {
                 if let Some(scored) = store
                     .lead(
                         TenantScope::Organization(created.organization_id),

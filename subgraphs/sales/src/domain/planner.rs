@@ -431,6 +431,24 @@ pub fn propose(strategy: &Strategy, history: &[ChannelHistory], today: NaiveDate
     }
 }
 
+/// The plan's approval tasks, each with the approvals that complete it.
+pub const APPROVAL_TASKS: [(&str, &[super::workflow::ApprovalKind]); 2] = {
+    use super::workflow::ApprovalKind::*;
+    [
+        ("Approve budget and content", &[Budget, Content]),
+        ("Approve schedule and launch", &[Schedule, Launch]),
+    ]
+};
+
+/// The titles of the plan's approval tasks that `granted` (one round's grants) completes.
+pub fn approval_tasks_done(granted: &[super::workflow::ApprovalKind]) -> Vec<&'static str> {
+    APPROVAL_TASKS
+        .iter()
+        .filter(|(_, needs)| needs.iter().all(|k| granted.contains(k)))
+        .map(|(title, _)| *title)
+        .collect()
+}
+
 /// The task calendar of a campaign running `start..=end`, proposed on `today`: a task whose
 /// lead time has already passed is due today, never before (an overdue alert the moment a
 /// plan is proposed says nothing).
@@ -443,12 +461,12 @@ pub fn calendar(start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Vec<Plann
         },
         PlannedTask {
             kind: "approval".into(),
-            title: "Approve budget and content".into(),
+            title: APPROVAL_TASKS[0].0.into(),
             due_date: start - Duration::days(10),
         },
         PlannedTask {
             kind: "approval".into(),
-            title: "Approve schedule and launch".into(),
+            title: APPROVAL_TASKS[1].0.into(),
             due_date: start - Duration::days(7),
         },
         PlannedTask {
@@ -567,6 +585,20 @@ mod tests {
             late.tasks
         );
         assert_eq!(late.tasks[0].due_date, s.start_date - Duration::days(1));
+    }
+
+    #[test]
+    fn approval_tasks_close_with_their_approvals() {
+        use crate::domain::workflow::ApprovalKind::*;
+        assert!(approval_tasks_done(&[Budget]).is_empty());
+        assert_eq!(
+            approval_tasks_done(&[Budget, Content, Schedule]),
+            ["Approve budget and content"]
+        );
+        assert_eq!(
+            approval_tasks_done(&[Budget, Content, Schedule, Launch]),
+            ["Approve budget and content", "Approve schedule and launch"]
+        );
     }
 
     #[test]

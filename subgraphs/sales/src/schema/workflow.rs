@@ -538,6 +538,38 @@ async fn stop_ads(ctx: &Context<'_>, id: uuid::Uuid) {
     }
 }
 
+/// Marks done the campaign's open approval tasks that `granted` completes (the plan's
+/// "approve ..." tasks must not stay open, and alert as overdue, once approved). A failure is
+/// logged: the approval stands, and the task can be closed by hand.
+async fn close_approval_tasks(
+    store: &std::sync::Arc<dyn store::SalesStore>,
+    scope: promptsales_kit::context::TenantScope,
+    campaign_id: uuid::Uuid,
+    granted: &[domain::workflow::ApprovalKind],
+) {
+    let done = domain::planner::approval_tasks_done(granted);
+    if done.is_empty() {
+        return;
+    }
+    let tasks = match store.tasks_of_campaigns(scope, &[campaign_id]).await {
+        Ok(tasks) => tasks,
+        Err(e) => {
+            tracing::warn!(campaign = %campaign_id, error = %e, "approval tasks not closed");
+            return;
+        }
+    };
+    for task in tasks.into_iter().filter(|t| {
+        t.status == domain::agenda::TaskStatus::Open && done.contains(&t.title.as_str())
+    }) {
+        if let Err(e) = store
+            .finish_task(scope, task.id, domain::agenda::TaskStatus::Done)
+            .await
+        {
+            tracing::warn!(task = %task.id, error = ?e, "approval task not closed");
+        }
+    }
+}
+
 /// `resolveApproval`: grants or refuses a pending approval (sales admin, not the requester).
 pub async fn resolve(
     ctx: &Context<'_>,
@@ -613,7 +645,14 @@ pub async fn resolve(
         );
         entry.organization_id = Some(campaign.organization_id);
         match store.resolve_approval(scope, store_decision, entry).await {
-            Ok(approval) => return Ok(Approval(approval)),
+            Ok(approval) => {
+                if granted_now {
+                    let mut now_granted = granted.clone();
+                    now_granted.push(approval.kind);
+                    close_approval_tasks(store, scope, campaign.id, &now_granted).await;
+                }
+                return Ok(Approval(approval));
+            }
             Err(WriteError::Conflict(_)) if attempt < ATTEMPTS => continue,
             Err(e) => return Err(ApiError::from(e).into()),
         }
