@@ -282,6 +282,7 @@ query Figures($id: ID!) {
     adTotals { impressions spend }
     leadFunnel { total iql mql won }
     revenue { amount }
+    salesCount
   }
 }"#;
 
@@ -391,7 +392,9 @@ async fn figures_are_fresh_right_after_metrics_leads_stage_moves_and_sales() {
 
     // A sale.
     fresh("sale").await;
-    let revenue_before = reply.body["data"]["campaign"]["revenue"]["amount"].clone();
+    let sales_before = reply.body["data"]["campaign"]["salesCount"]
+        .as_i64()
+        .unwrap_or(-1);
     mutate(
         "mutation($input: CreateSaleInput!) { createSale(input: $input) { id } }",
         json!({"input": {"customerId": captured["captureLead"]["customer"]["id"],
@@ -400,8 +403,9 @@ async fn figures_are_fresh_right_after_metrics_leads_stage_moves_and_sales() {
     .await;
     let reply = after().await;
     assert_eq!(reply.cache(), "MISS", "after createSale: {:#?}", reply.body);
-    assert_ne!(
-        reply.body["data"]["campaign"]["revenue"]["amount"], revenue_before,
+    assert_eq!(
+        reply.body["data"]["campaign"]["salesCount"].as_i64(),
+        Some(sales_before + 1),
         "{:#?}",
         reply.body
     );

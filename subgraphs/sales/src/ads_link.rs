@@ -43,8 +43,9 @@ fn ads_url() -> String {
 
 const RECONCILE: &str = "mutation SalesCampaignStopped($id: ID!) { reconcileCampaignAds(campaignId: $id) { id status } }";
 
-/// Asks ads to bring `campaign_id`'s ads in line with its status; the error says what failed.
-pub async fn campaign_stopped(campaign_id: Uuid) -> Result<usize, String> {
+/// Asks ads to bring `campaign_id`'s ads in line with its status; answers the ids of the ads
+/// it changed, or what failed.
+pub async fn campaign_stopped(campaign_id: Uuid) -> Result<Vec<String>, String> {
     let token = CALLER_AUTHORIZATION.try_with(Clone::clone).ok().flatten();
     let http = reqwest::Client::builder()
         .timeout(TIMEOUT)
@@ -72,5 +73,10 @@ pub async fn campaign_stopped(campaign_id: Uuid) -> Result<usize, String> {
     }
     Ok(body["data"]["reconcileCampaignAds"]
         .as_array()
-        .map_or(0, Vec::len))
+        .map(|ads| {
+            ads.iter()
+                .filter_map(|ad| ad["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default())
 }

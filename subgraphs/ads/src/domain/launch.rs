@@ -422,13 +422,17 @@ mod tests {
             (ad(es, 10, day(9, 30), day(10, 2)), 0, "ads[1].startDate"),
             (ad(es, 10, day(10, 1), day(11, 1)), 0, "ads[1].endDate"),
             (ad(es, 10, day(10, 3), day(10, 2)), 0, "ads[1].endDate"),
-            // 20 (ad 0) + 31 x 32 = 1012 > 1000.
-            (ad(es, 32, day(10, 1), day(10, 31)), 0, "ads[1].dailyBudget"),
+            // 20 (ad 0) + 31 x 32 = 1012 > 1000: 12 short.
+            (
+                ad(es, 32, day(10, 1), day(10, 31)),
+                0,
+                "CONFLICT with ads[1].dailyBudget the launch plans 1012.00 EUR",
+            ),
             // 20 + 2 x 10 = 40, but 970 of 1000 are committed already.
             (
                 ad(es, 10, day(10, 1), day(10, 2)),
                 970,
-                "ads[1].dailyBudget",
+                "CONFLICT with ads[1].dailyBudget the launch plans 40.00 EUR",
             ),
             (
                 AdFields {

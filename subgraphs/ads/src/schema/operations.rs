@@ -355,6 +355,10 @@ pub async fn record(ctx: &Context<'_>, input: Vec<AdDayMetricsInput>) -> Result<
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
+    // The figures themselves first: a malformed report is the caller's fault whatever the campaign.
+    for (i, report) in reports.iter().enumerate() {
+        report.performance.validate_day(&format!("input[{i}]"))?;
+    }
     // Spend is accepted only for ads of a campaign that is active with its launch approved.
     let mut campaigns: Vec<Uuid> = ads.values().map(|a| a.campaign_id).collect();
     campaigns.sort();

@@ -520,7 +520,14 @@ pub async fn change_status(
 /// change as `SERVICE_UNAVAILABLE`, never dropped: `reconcileCampaignAds` retries it.
 async fn stop_ads(ctx: &Context<'_>, id: uuid::Uuid) {
     match crate::ads_link::campaign_stopped(id).await {
-        Ok(count) => tracing::info!(campaign = %id, ads = count, "campaign's ads stopped"),
+        Ok(ads) => {
+            // Their status changed outside the router's view: this response names them, so
+            // the router invalidates every cached response holding them.
+            for ad in &ads {
+                promptsales_kit::cache_hints::tag_changed(ctx, "Ad", ad);
+            }
+            tracing::info!(campaign = %id, ads = ads.len(), "campaign's ads stopped");
+        }
         Err(why) => {
             tracing::error!(campaign = %id, error = %why, "campaign's ads not stopped");
             let mut error = async_graphql::ServerError::new(
