@@ -23,6 +23,8 @@ mod e2e {
     mod rate_limit;
     mod resilience;
     mod response_cache;
+    // The platform's promises across subgraphs (approvals, budget, quotas, tenants, freshness).
+    mod rules;
     // Live data (ads metrics, crm's agent queue) through the router's WebSocket.
     mod routed_subscriptions;
     // The MCP adapter driven by an MCP client.

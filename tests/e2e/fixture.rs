@@ -193,13 +193,31 @@ pub async fn start() -> anyhow::Result<Fixture> {
     );
     let sales_base = subgraphs[0].url.trim_end_matches("/graphql").to_string();
     let jwks_url = format!("{sales_base}{}", promptsales_kit::auth::JWKS_PATH);
+    // Ads asks this graph's sales for campaigns (with each caller's token), and sales tells
+    // this graph's ads when a campaign stops (`PROMPTSALES_ADS_URL`, read per call; every
+    // nextest test is its own process).
+    let ads_services = promptsales_ads::AdsServices {
+        directory: Arc::new(promptsales_ads::directory::SalesCampaignDirectory::new(
+            subgraphs[0].url.clone(),
+            std::time::Duration::from_secs(30),
+        )),
+        ..promptsales_ads::AdsServices::from_env()
+    };
+    let ads_graphql = promptsales_kit::server::router_with(
+        promptsales_ads::app_with(ads.clone(), ads_db, ads_services.clone()),
+        remote_verifier(&jwks_url),
+    )?;
     subgraphs.push(
-        ServedSubgraph::start(promptsales_kit::server::router_with(
-            promptsales_ads::app(ads, ads_db),
-            remote_verifier(&jwks_url),
-        )?)
+        ServedSubgraph::start(promptsales_ads::http_router(
+            ads_graphql,
+            ads,
+            &ads_services,
+            promptsales_ads::http::WebhookConfig::default(),
+        ))
         .await?,
     );
+    // SAFETY: set once while the fixture starts, before any request reads it.
+    unsafe { std::env::set_var(promptsales_sales::ads_link::ADS_URL_ENV, &subgraphs[1].url) };
     subgraphs.push(
         ServedSubgraph::start(promptsales_kit::server::router_with(
             promptsales_crm::app(crm, crm_db),

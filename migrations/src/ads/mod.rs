@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_init;
 mod m0002_platform_lookup;
 mod m0003_ad_creatives;
+mod m0004_rules_external_id_unique;
 mod m0050_etl_indexes;
 
 /// Applies the ads store's migrations in order.
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_init::Migration),
             Box::new(m0002_platform_lookup::Migration),
             Box::new(m0003_ad_creatives::Migration),
+            Box::new(m0004_rules_external_id_unique::Migration),
             Box::new(m0050_etl_indexes::Migration),
         ]
     }

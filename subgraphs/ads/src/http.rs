@@ -279,7 +279,17 @@ async fn record(state: &WebhookState, platform: &str, payload: Payload) -> Respo
         });
     }
     let ads: HashMap<Uuid, Ad> = found.into_iter().map(|a| (a.id, a)).collect();
-    match ingest::record(state.store.as_ref(), &state.live, &ads, reports, "metrics").await {
+    let today = chrono::Utc::now().date_naive();
+    match ingest::record(
+        state.store.as_ref(),
+        &state.live,
+        &ads,
+        reports,
+        "metrics",
+        today,
+    )
+    .await
+    {
         Ok(recorded) => (
             StatusCode::OK,
             axum::Json(json!({"recorded": recorded.len()})),

@@ -26,7 +26,8 @@ pub struct DayReport {
     pub performance: Performance,
 }
 
-/// Checks every report (fields named `{prefix}[i].x`), refuses a repeated (ad, day),
+/// Checks every report (fields named `{prefix}[i].x`), refuses a repeated (ad, day), a day
+/// after `today` or outside the ad's dates,
 /// records them all or none, and pushes them live. `ads` holds the reports' ads.
 pub async fn record(
     store: &dyn AdsStore,
@@ -34,6 +35,7 @@ pub async fn record(
     ads: &HashMap<Uuid, Ad>,
     reports: Vec<DayReport>,
     prefix: &str,
+    today: NaiveDate,
 ) -> Result<Vec<AdMetric>, ApiError> {
     if reports.len() > MAX_BATCH {
         return Err(ApiError::bad_input(
@@ -49,6 +51,22 @@ pub async fn record(
             .get(&report.ad_id)
             .ok_or_else(|| ApiError::not_found("Ad", report.ad_id))?;
         report.performance.validate_day(&at)?;
+        // Figures exist only for days that happened, within the days the ad may run.
+        if report.day > today {
+            return Err(ApiError::bad_input(
+                format!("{at}.day"),
+                format!("{} is in the future (today is {today})", report.day),
+            ));
+        }
+        if report.day < ad.start_date || report.day > ad.end_date {
+            return Err(ApiError::bad_input(
+                format!("{at}.day"),
+                format!(
+                    "{} is outside the ad's dates ({} to {})",
+                    report.day, ad.start_date, ad.end_date
+                ),
+            ));
+        }
         if let Some(first) = seen.insert((report.ad_id, report.day), i) {
             return Err(ApiError::bad_input(
                 format!("{at}.day"),

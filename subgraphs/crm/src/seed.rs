@@ -21,7 +21,8 @@ use crate::store::{
 
 /// Seeds the demo rows unless they are already there; returns whether it wrote.
 pub async fn seed_demo(store: &dyn CrmStore) -> anyhow::Result<bool> {
-    let records = demo_records(&demo_plan(), Utc::now());
+    let plan = demo_plan();
+    let records = demo_records(&plan, Utc::now());
     let Some(first) = records.customers.first().and_then(|c| c.id) else {
         return Ok(false);
     };
@@ -41,12 +42,37 @@ pub async fn seed_demo(store: &dyn CrmStore) -> anyhow::Result<bool> {
                 sales = counts.2,
                 "crm demo data seeded"
             );
+            // The demo's won and lost leads are enough history for each organization's own
+            // lead-scoring model: train it, as `retrainLeadScoring` would, and score every lead.
+            for organization in &plan.organizations {
+                train_demo_model(store, organization.id).await?;
+            }
             Ok(true)
         }
         // A concurrent seeder won the race: its rows are the same rows.
         Err(InsertError::Conflict(_)) => Ok(false),
         Err(e) => Err(anyhow::anyhow!("cannot seed the crm demo data: {e}")),
     }
+}
+
+/// Trains `organization`'s scoring model on its seeded leads and scores them all.
+async fn train_demo_model(store: &dyn CrmStore, organization: uuid::Uuid) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let signals = store.lead_signals(organization).await?;
+    let model = match crate::domain::scoring::train(&signals, now) {
+        Ok(model) => model,
+        Err(e) => {
+            tracing::warn!(%organization, error = %e, "no demo scoring model for this organization");
+            return Ok(());
+        }
+    };
+    let scores: Vec<_> = signals
+        .iter()
+        .map(|s| crate::schema::work::score_of(&model, s, now))
+        .collect();
+    store.save_scoring(organization, &model, &scores).await?;
+    tracing::info!(%organization, auc = ?model.auc, "demo lead-scoring model trained");
+    Ok(())
 }
 
 /// A city with its real coordinates.
@@ -217,14 +243,16 @@ fn ascii(text: &str) -> String {
     out
 }
 
-/// Funnel-shaped stage weights (per 100): most leads stay early, about one in eight is won.
+/// Funnel-shaped stage weights (per 100): most leads stay early; about one in five is won and
+/// one in five lost, so each demo organization has the won and lost history (at least
+/// `scoring::MIN_PER_CLASS` of each) its own lead-scoring model is trained on.
 const STAGE_WEIGHTS: [(LeadStage, i64); 6] = [
-    (LeadStage::Iql, 30),
-    (LeadStage::Mql, 25),
-    (LeadStage::Sql, 15),
-    (LeadStage::Opportunity, 10),
-    (LeadStage::Won, 12),
-    (LeadStage::Lost, 8),
+    (LeadStage::Iql, 20),
+    (LeadStage::Mql, 16),
+    (LeadStage::Sql, 10),
+    (LeadStage::Opportunity, 8),
+    (LeadStage::Won, 23),
+    (LeadStage::Lost, 23),
 ];
 
 fn pick_stage(rng: &mut DemoRng) -> LeadStage {

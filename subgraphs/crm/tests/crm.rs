@@ -72,6 +72,7 @@ on_every_backend!(
     funnel::interactions_are_recorded_encrypted_and_listed,
     scoring::the_model_beats_a_constant_guess_on_held_out_leads,
     scoring::a_lead_captured_after_training_is_scored_at_capture,
+    scoring::a_new_organizations_leads_are_scored_by_the_platform_prior,
     scoring::batch_rescoring_writes_what_row_by_row_writes,
     webhook::each_organization_signs_for_itself_only,
     webhook::a_rotation_keeps_the_old_secret_for_its_grace_and_revocation_ends_it,

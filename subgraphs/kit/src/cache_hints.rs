@@ -107,21 +107,35 @@ impl ExtensionFactory for CacheTags {
     }
 }
 
+/// The entities a request changed without returning them (their tags join the response's).
+#[derive(Debug, Default, Clone)]
+pub struct ChangedEntities(Arc<Mutex<BTreeSet<String>>>);
+
+/// Names `Type:id` in this response's cache tags although the operation did not select it:
+/// a mutation that changes figures hanging off a parent entity (an ad's metrics change its
+/// `Campaign`'s totals) names the parent, so the router invalidates every cached response
+/// holding that parent. Outside a request with the [`CacheTags`] extension it does nothing.
+pub fn tag_changed(ctx: &async_graphql::Context<'_>, type_name: &str, id: &str) {
+    if let Some(changed) = ctx.data_opt::<ChangedEntities>()
+        && let Ok(mut tags) = changed.0.lock()
+    {
+        tags.insert(entity_tag(type_name, id));
+    }
+}
+
 /// One request's tags (the factory makes one per request).
 #[derive(Debug, Default)]
 struct CacheTagsExtension {
-    tags: Arc<Mutex<BTreeSet<String>>>,
+    tags: Mutex<BTreeSet<String>>,
+    changed: ChangedEntities,
 }
-
-/// The tags of the request being executed, for resolvers to add to (see [`add_tag`]).
-#[derive(Debug, Clone)]
-struct ResponseTags(Arc<Mutex<BTreeSet<String>>>);
 
 /// Tags the response with `tag` whatever the operation selects: for results that are no
 /// entity with an `id` (a dashboard), so that whoever changes them can invalidate them.
+/// Same set as [`tag_changed`]: both join the response's `extensions.cacheTags`.
 pub fn add_tag(ctx: &async_graphql::Context<'_>, tag: String) {
-    if let Some(ResponseTags(tags)) = ctx.data_opt::<ResponseTags>()
-        && let Ok(mut tags) = tags.lock()
+    if let Some(changed) = ctx.data_opt::<ChangedEntities>()
+        && let Ok(mut tags) = changed.0.lock()
     {
         tags.insert(tag);
     }
@@ -140,8 +154,8 @@ impl Extension for CacheTagsExtension {
         request: async_graphql::Request,
         next: async_graphql::extensions::NextPrepareRequest<'_>,
     ) -> ServerResult<async_graphql::Request> {
-        next.run(ctx, request.data(ResponseTags(self.tags.clone())))
-            .await
+        let request = request.data(self.changed.clone());
+        next.run(ctx, request).await
     }
 
     async fn resolve(
@@ -177,11 +191,14 @@ impl Extension for CacheTagsExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        let tags = self
+        let mut tags = self
             .tags
             .lock()
             .map(|mut tags| std::mem::take(&mut *tags))
             .unwrap_or_default();
+        if let Ok(mut changed) = self.changed.0.lock() {
+            tags.append(&mut changed);
+        }
         if !tags.is_empty() {
             response.extensions.insert(
                 CACHE_TAGS_EXTENSION.to_string(),

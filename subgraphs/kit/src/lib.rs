@@ -6,6 +6,7 @@ pub mod ai;
 pub mod auth;
 #[cfg(feature = "bus")]
 pub mod bus;
+pub mod budget;
 pub mod cache_hints;
 #[cfg(feature = "cache-tags")]
 pub mod cache_tags;

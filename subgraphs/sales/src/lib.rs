@@ -5,6 +5,7 @@
 //! [`store::SalesStore`] (the narrow interface) -> [`store::sea`] (sea-orm,
 //! SQLite embedded default or PostgreSQL).
 
+pub mod ads_link;
 pub mod audit;
 pub mod auth;
 pub mod domain;
@@ -126,7 +127,8 @@ pub fn http_router_trusting(
         .layer(axum::middleware::from_fn_with_state(
             trusted,
             audit::capture_origin,
-        )))
+        ))
+        .layer(axum::middleware::from_fn(ads_link::capture_authorization)))
 }
 
 /// Runs the service from its config until Ctrl-C or SIGTERM.

@@ -47,4 +47,9 @@ pub trait CampaignDirectory: Send + Sync {
         caller: &Caller,
         id: Uuid,
     ) -> Result<Option<CampaignFacts>, DirectoryError>;
+
+    /// Drops what is remembered of campaign `id` (its status changed): the next ask is fresh.
+    fn forget(&self, id: Uuid) {
+        let _ = id;
+    }
 }

@@ -1,5 +1,5 @@
 //! The campaign directory over the sales subgraph's GraphQL endpoint, with a
-//! short-lived in-process cache per campaign and tenant.
+//! short-lived in-process cache per campaign and tenant of the campaigns that may spend.
 //!
 //! The request carries the caller's own `Authorization` header, so sales
 //! applies the caller's tenant and roles: ads never reads a campaign its caller
@@ -29,7 +29,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Entries kept before expired ones are swept.
 const SWEEP_AT: usize = 1_024;
 
-const QUERY: &str = "query AdsCampaignFacts($id: ID!) { campaign(id: $id) { id status currency startDate endDate targetCountries organization { id } budget { available { amount currency } } } }";
+const QUERY: &str = "query AdsCampaignFacts($id: ID!) { campaign(id: $id) { id status currency startDate endDate targetCountries organization { id } budget { total { amount currency } } approvals { round kind status } } }";
 
 /// Campaign, tenant, and a digest of the caller's token: an answer serves only the
 /// caller whose token obtained it (roles differ between callers of one tenant).
@@ -148,6 +148,12 @@ impl SalesCampaignDirectory {
 
 #[async_trait]
 impl CampaignDirectory for SalesCampaignDirectory {
+    fn forget(&self, id: Uuid) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.retain(|(campaign, _, _), _| *campaign != id);
+        }
+    }
+
     async fn campaign(
         &self,
         caller: &Caller,
@@ -158,7 +164,13 @@ impl CampaignDirectory for SalesCampaignDirectory {
             return Ok(Some(facts));
         }
         let facts = self.fetch(caller, id).await?;
-        if let Some(f) = &facts {
+        // Only a "yes" is remembered (an active campaign with its launch approved): a refusal is
+        // asked again, so an approval or a launch takes effect at once, and a stop reaches ads
+        // through `reconcileCampaignAds`, which forgets the campaign.
+        if let Some(f) = &facts
+            && f.state == CampaignState::Active
+            && f.launch_approved
+        {
             self.remember(key, f);
         }
         Ok(facts)
@@ -201,6 +213,15 @@ struct CampaignDto {
     target_countries: Vec<String>,
     organization: IdDto,
     budget: BudgetDto,
+    #[serde(default)]
+    approvals: Vec<ApprovalDto>,
+}
+
+#[derive(Deserialize)]
+struct ApprovalDto {
+    round: i32,
+    kind: String,
+    status: String,
 }
 
 #[derive(Deserialize)]
@@ -210,7 +231,7 @@ struct IdDto {
 
 #[derive(Deserialize)]
 struct BudgetDto {
-    available: MoneyDto,
+    total: MoneyDto,
 }
 
 #[derive(Deserialize)]
@@ -229,8 +250,17 @@ impl CampaignDto {
                 .map_err(|_| bad("organization id", &self.organization.id))?,
             state: CampaignState::from_graphql(&self.status)
                 .ok_or_else(|| bad("status", &self.status))?,
-            available: Decimal4::from_str(&self.budget.available.amount)
-                .map_err(|_| bad("amount", &self.budget.available.amount))?,
+            total: Decimal4::from_str(&self.budget.total.amount)
+                .map_err(|_| bad("amount", &self.budget.total.amount))?,
+            // Sales asks every approval again in each round: only the latest round counts.
+            // Its state machine reaches ACTIVE only with LAUNCH granted, and PAUSED or
+            // COMPLETED only from ACTIVE: those states prove the grant by themselves.
+            launch_approved: matches!(self.status.as_str(), "ACTIVE" | "PAUSED" | "COMPLETED") || {
+                let last = self.approvals.iter().map(|a| a.round).max();
+                self.approvals
+                    .iter()
+                    .any(|a| Some(a.round) == last && a.kind == "LAUNCH" && a.status == "GRANTED")
+            },
             currency: self.currency,
             start_date: self.start_date,
             end_date: self.end_date,

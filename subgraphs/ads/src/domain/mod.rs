@@ -8,6 +8,8 @@ pub mod bid_strategy;
 pub mod channel;
 pub mod launch;
 pub mod market;
+#[cfg(test)]
+mod model_test;
 pub mod performance;
 pub mod signature;
 pub mod status;
@@ -18,4 +20,4 @@ pub use channel::AdChannel;
 pub use launch::{CampaignFacts, CampaignState};
 pub use market::MarketFields;
 pub use performance::Performance;
-pub use status::AdStatus;
+pub use status::{AdMove, AdStatus};

@@ -45,15 +45,40 @@ impl AdStatus {
 
     /// Whether an ad in this status may move to `next` (staying put is always allowed).
     pub fn can_become(self, next: Self) -> bool {
-        use AdStatus::*;
-        self == next
-            || matches!(
-                (self, next),
-                (Draft, Scheduled | Ended)
-                    | (Scheduled, Draft | Running | Ended)
-                    | (Running, Paused | Ended)
-                    | (Paused, Running | Ended)
-            )
+        self == next || AdMove::between(self, next).is_some()
+    }
+
+    /// The status as it reads on `today`: an ad whose last day `end_date` has passed has
+    /// ended, whatever was last written (its platform stops serving it at its end date).
+    pub fn as_of(self, end_date: chrono::NaiveDate, today: chrono::NaiveDate) -> Self {
+        if today > end_date && self != Self::Draft {
+            Self::Ended
+        } else {
+            self
+        }
+    }
+
+    /// Whether the ad counts against its campaign's budget (launched and not ended).
+    pub fn is_launched(self) -> bool {
+        matches!(self, Self::Scheduled | Self::Running | Self::Paused)
+    }
+
+    /// Applies `mv`, naming `field` when this status has no such move.
+    pub fn apply(self, mv: AdMove, field: &str) -> Result<Self, ApiError> {
+        TRANSITIONS
+            .iter()
+            .find(|(from, m, _)| *from == self && *m == mv)
+            .map(|(_, _, to)| *to)
+            .ok_or_else(|| {
+                ApiError::bad_input(
+                    field,
+                    format!(
+                        "an ad that is {} cannot {}",
+                        self.code().to_uppercase(),
+                        mv.verb()
+                    ),
+                )
+            })
     }
 
     /// Checks the move to `next`, naming `field` when it is refused.
@@ -69,6 +94,63 @@ impl AdStatus {
                     next.code().to_uppercase()
                 ),
             ))
+        }
+    }
+}
+
+/// Every way an ad's status changes; nothing else writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AdMove {
+    /// Commit its plan to the campaign's budget, ready to run (`launchAds`, `updateAd`).
+    Schedule,
+    /// Take a scheduled ad back to draft, releasing its plan.
+    Unschedule,
+    /// Start or resume serving (`publishAd`): spending starts.
+    Publish,
+    /// Stop serving for now (`pauseAd`, a paused campaign).
+    Pause,
+    /// Stop for good (a cancelled or completed campaign), releasing what it did not spend.
+    End,
+}
+
+/// The ads state machine: (from, move, to). The only table of ad status changes.
+pub const TRANSITIONS: [(AdStatus, AdMove, AdStatus); 9] = {
+    use AdMove::*;
+    use AdStatus::*;
+    [
+        (Draft, Schedule, Scheduled),
+        (Scheduled, Unschedule, Draft),
+        (Scheduled, Publish, Running),
+        (Paused, Publish, Running),
+        (Running, Pause, Paused),
+        (Draft, End, Ended),
+        (Scheduled, End, Ended),
+        (Running, End, Ended),
+        (Paused, End, Ended),
+    ]
+};
+
+impl AdMove {
+    /// The move from `from` to `to`, if the machine has one.
+    pub fn between(from: AdStatus, to: AdStatus) -> Option<Self> {
+        TRANSITIONS
+            .iter()
+            .find(|(f, _, t)| *f == from && *t == to)
+            .map(|(_, m, _)| *m)
+    }
+
+    /// Whether the move starts or continues spending, so the campaign must allow it.
+    pub fn spends(self) -> bool {
+        matches!(self, Self::Schedule | Self::Publish)
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Self::Schedule => "be scheduled",
+            Self::Unschedule => "go back to draft",
+            Self::Publish => "run",
+            Self::Pause => "be paused",
+            Self::End => "be ended",
         }
     }
 }
@@ -90,5 +172,17 @@ mod tests {
             .transition(AdStatus::Running, "input.status")
             .unwrap_err();
         assert_eq!(err.code(), "BAD_USER_INPUT");
+    }
+
+    #[test]
+    fn running_is_reached_only_by_publishing() {
+        for (from, mv, to) in TRANSITIONS {
+            assert_eq!(from.apply(mv, "id").unwrap(), to);
+            if to == AdStatus::Running {
+                assert_eq!(mv, AdMove::Publish);
+                assert!(mv.spends());
+            }
+        }
+        assert!(AdStatus::Draft.apply(AdMove::Publish, "id").is_err());
     }
 }

@@ -230,24 +230,31 @@ impl Mutation {
         writer(ctx)?;
         let id = parse_id("id", &id)?;
         let patch = input.into_patch()?;
-        let scope = scope(ctx)?;
-        let store = store(ctx)?;
-        let current = store
-            .ads_by_id(scope, &[id])
-            .await
-            .map_err(ApiError::from)?
-            .pop()
-            .ok_or_else(|| ApiError::not_found("Ad", id))?;
-        let changes = patch.apply(&current)?;
-        let ad = store
-            .update_ad(scope, id, changes)
-            .await
-            .map_err(conflict(
-                "another ad already has this platform and externalId",
-            ))?
-            .ok_or_else(|| ApiError::not_found("Ad", id))?;
-        tracing::info!(ad = %ad.id, status = ad.status.code(), "ad updated");
-        Ok(Ad(ad))
+        Ok(Ad(operations::update(ctx, id, patch).await?))
+    }
+
+    /// Brings a campaign's ads in line with its status in sales, read fresh: a PAUSED
+    /// campaign pauses its running ads, a CANCELLED or COMPLETED one ends every ad, each on
+    /// its platform too. Sales calls it when a campaign's status changes; it is idempotent.
+    /// An ad that could not be stopped (its platform failing after retries) is reported as
+    /// `SERVICE_UNAVAILABLE` naming it, after every other ad was handled.
+    async fn reconcile_campaign_ads(&self, ctx: &Context<'_>, campaign_id: ID) -> Result<Vec<Ad>> {
+        writer(ctx)?;
+        let campaign_id = parse_id("campaignId", &campaign_id)?;
+        let done = operations::reconcile_campaign(ctx, campaign_id).await?;
+        if !done.failed.is_empty() {
+            let list: Vec<String> = done
+                .failed
+                .iter()
+                .map(|(id, why)| format!("{id}: {why}"))
+                .collect();
+            return Err(operations::unavailable(format!(
+                "{} ad(s) could not be stopped with campaign {campaign_id}: {}",
+                done.failed.len(),
+                list.join("; ")
+            )));
+        }
+        Ok(done.changed.into_iter().map(Ad).collect())
     }
 
     /// Launches a set of ads for a campaign, all or none: each is checked against the

@@ -337,9 +337,35 @@ pub struct CampaignDayFigures {
     pub conversion_value: i64,
 }
 
+/// What a write under a campaign's lock does, decided from the campaign's ads and each
+/// ad's recorded spend as they are while the lock is held (see [`AdsStore::write_under_campaign_lock`]).
+pub type CampaignDecision = Box<
+    dyn FnOnce(&[Ad], &HashMap<Uuid, Decimal4>) -> Result<CampaignWrite, promptsales_kit::ApiError>
+        + Send,
+>;
+
+/// The writes a [`CampaignDecision`] asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CampaignWrite {
+    /// Ads to insert.
+    pub insert: Vec<NewAd>,
+    /// Ads to change.
+    pub update: Vec<(Uuid, AdChanges)>,
+}
+
 /// The ads store.
 #[async_trait]
 pub trait AdsStore: Send + Sync {
+    /// Holds `campaign_id`'s lock (one writer per campaign across every instance), reads its
+    /// ads in `scope` and their spend, lets `decide` check them, and applies its writes in the
+    /// same transaction: two launches on one campaign never both pass a budget check.
+    /// Answers the written ads (inserted first), or `decide`'s refusal.
+    async fn write_under_campaign_lock(
+        &self,
+        scope: TenantScope,
+        campaign_id: Uuid,
+        decide: CampaignDecision,
+    ) -> StoreResult<Result<Vec<Ad>, promptsales_kit::ApiError>>;
     /// Inserts a market.
     async fn insert_market(&self, market: NewMarket) -> StoreResult<Market>;
     /// The markets in scope, by country then language.

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use anyhow::Result;
 use async_graphql::Variables;
 use chrono::NaiveDate;
-use promptsales_ads::directory::SalesCampaignDirectory;
+use promptsales_ads::directory::{Caller, CampaignDirectory, DirectoryError};
 use promptsales_ads::domain::{AdChannel, AdStatus, BidStrategy, Performance};
+use promptsales_ads::domain::{CampaignFacts, CampaignState};
 use promptsales_ads::live::LiveMetrics;
 use promptsales_ads::platforms::{Platforms, SimulatorPlatform};
 use promptsales_ads::store::{Ad, AdsStore, Market, NewAd, NewAdMetric, NewMarket, SeaAdsStore};
@@ -227,14 +228,41 @@ pub async fn gql_on(
     serde_json::to_value(&response).unwrap_or(Value::Null)
 }
 
-/// Services for tests that do not exercise them: a sales directory nobody listens to
-/// (launch tests bring a real one), live metrics on this instance only, the simulator platform.
+/// A campaign directory for the tests that are not about campaigns: every campaign the
+/// caller names exists in the caller's organization, ACTIVE with its launch approved, from
+/// 2000 to 2100 with a budget no test reaches. The launch tests and the e2e tests use the
+/// real sales subgraph instead.
+pub struct EveryCampaignActive;
+
+#[async_trait::async_trait]
+impl CampaignDirectory for EveryCampaignActive {
+    async fn campaign(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<Option<CampaignFacts>, DirectoryError> {
+        let Some(organization_id) = caller.context.organization else {
+            return Ok(None);
+        };
+        Ok(Some(CampaignFacts {
+            id,
+            organization_id,
+            state: CampaignState::Active,
+            currency: "EUR".into(),
+            start_date: date(2000, 1, 1),
+            end_date: date(2100, 12, 31),
+            total: Decimal4::from_units(1_000_000_000),
+            launch_approved: true,
+            target_countries: Vec::new(),
+        }))
+    }
+}
+
+/// Services for tests that do not exercise them: every campaign active ([`EveryCampaignActive`];
+/// launch tests bring the real sales), live metrics on this instance only, the simulator platform.
 pub fn test_services() -> AdsServices {
     AdsServices {
-        directory: Arc::new(SalesCampaignDirectory::new(
-            "http://127.0.0.1:9/graphql",
-            std::time::Duration::ZERO,
-        )),
+        directory: Arc::new(EveryCampaignActive),
         live: LiveMetrics::local_only(),
         platforms: Platforms::none().with(Arc::new(SimulatorPlatform)),
     }

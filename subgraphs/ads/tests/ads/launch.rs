@@ -18,7 +18,10 @@ use serde_json::{Value, json};
 use crate::harness::{Env, gql_on, tenant, tenant_with, test_services};
 use crate::sales::Sales;
 
-on_each_backend!(a_launch_is_all_or_none_against_the_real_sales_subgraph);
+on_each_backend!(
+    a_launch_is_all_or_none_against_the_real_sales_subgraph,
+    two_concurrent_launches_over_the_budget_exactly_one_succeeds
+);
 
 const LAUNCH: &str = r#"mutation($campaignId: ID!, $ads: [AdLaunchInput!]!) {
   launchAds(campaignId: $campaignId, ads: $ads) { id status channel campaign { id } dailyBudget { amount currency } market { country } }
@@ -34,7 +37,8 @@ async fn a_launch_is_all_or_none_against_the_real_sales_subgraph(env: &Env) -> R
     let plan = demo_plan();
     // Demo campaign 1: active, EUR, ES and FR, 2026-09-01..2026-10-31 (61 days).
     let campaign = &plan.campaigns[0];
-    let available = Decimal4(campaign.budget_total.0 - campaign.ad_spend().0);
+    // Ads counts the budget from its own ads (none yet here): the whole total is available.
+    let available = campaign.budget_total;
     let org = campaign.organization_id;
     let es = env.market(org, "ES", "EUR").await?.id.to_string();
     let fr = env.market(org, "FR", "EUR").await?.id.to_string();
@@ -84,10 +88,14 @@ async fn a_launch_is_all_or_none_against_the_real_sales_subgraph(env: &Env) -> R
     ]))
     .await;
     assert_eq!(
-        over["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        over["errors"][0]["extensions"]["code"], "CONFLICT",
         "{over:#}"
     );
-    assert_eq!(field_of(&over), "ads[2].dailyBudget", "{over:#}");
+    let message = over["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("ads[2].dailyBudget") && message.contains("EUR short"),
+        "the refusal names the shortfall: {message}"
+    );
     assert_eq!(
         env.row_counts().await?.0,
         0,
@@ -128,7 +136,10 @@ async fn a_launch_is_all_or_none_against_the_real_sales_subgraph(env: &Env) -> R
 
     // What is launched stays committed: less than 0.61 is left now.
     let more = launch(json!([ad(&es, "EMAIL", "1", "2026-10-01", "2026-10-01")])).await;
-    assert_eq!(field_of(&more), "ads[0].dailyBudget", "{more:#}");
+    assert_eq!(
+        more["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{more:#}"
+    );
     assert_eq!(env.row_counts().await?.0, 3);
 
     // Another tenant's campaign does not exist for the caller; a reader may not launch.
@@ -187,10 +198,8 @@ async fn sales_campaign_directory_against_the_real_sales_subgraph() -> Result<()
         (facts.start_date, facts.end_date),
         (campaign.start_date, campaign.end_date)
     );
-    assert_eq!(
-        facts.available,
-        Decimal4(campaign.budget_total.0 - campaign.ad_spend().0)
-    );
+    assert_eq!(facts.total, campaign.budget_total);
+    assert!(facts.launch_approved, "an active campaign was launched");
     assert_eq!(facts.target_countries, ["ES", "FR"]);
 
     // Sales scopes by the forwarded token: another tenant's campaign is absent, no token is refused.
@@ -214,5 +223,49 @@ async fn sales_campaign_directory_against_the_real_sales_subgraph() -> Result<()
         matches!(gone, Err(DirectoryError::Unavailable(_))),
         "{gone:?}"
     );
+    Ok(())
+}
+
+/// Two launches on one campaign, each within its budget alone but not together, sent at
+/// once: the campaign's lock lets exactly one pass the budget check.
+async fn two_concurrent_launches_over_the_budget_exactly_one_succeeds(env: &Env) -> Result<()> {
+    let sales = Sales::start().await?;
+    let plan = demo_plan();
+    let campaign = &plan.campaigns[0];
+    let org = campaign.organization_id;
+    let es = env.market(org, "ES", "EUR").await?.id.to_string();
+    let app = env.app_with(promptsales_ads::AdsServices {
+        directory: Arc::new(SalesCampaignDirectory::new(
+            &sales.url,
+            Duration::from_secs(30),
+        )),
+        ..test_services()
+    });
+    let bearer = sales.bearer(org, &["sales:read", "ads:write"])?;
+    // 60% of the budget each, over the campaign's 61 days.
+    let daily = Decimal4(campaign.budget_total.0 * 6 / 10 / 61 / 100 * 100).to_string();
+    let launch = |name: &'static str| {
+        let (app, bearer, es, daily) = (&app, bearer.clone(), es.clone(), daily.clone());
+        let vars = json!({"campaignId": campaign.id.to_string(),
+                          "ads": [ad(&es, "GOOGLE", &daily, "2026-09-01", "2026-10-31")]});
+        async move {
+            let _ = name;
+            CALLER_AUTHORIZATION
+                .scope(Some(bearer), gql_on(app, &tenant(org), LAUNCH, vars))
+                .await
+        }
+    };
+    let (a, b) = tokio::join!(launch("a"), launch("b"));
+    let refused: Vec<&Value> = [&a, &b]
+        .into_iter()
+        .filter(|r| r.get("errors").is_some())
+        .collect();
+    assert_eq!(refused.len(), 1, "exactly one is refused: {a:#} {b:#}");
+    assert_eq!(
+        refused[0]["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{:#}",
+        refused[0]
+    );
+    assert_eq!(env.row_counts().await?.0, 1, "one launch's ad only");
     Ok(())
 }

@@ -221,7 +221,9 @@ async fn publish_pause_and_sync_through_the_simulator_platform(env: &Env) -> Res
     env.gql_ok(
         &me,
         update,
-        json!({"id": id, "input": {"status": "SCHEDULED", "platform": "simulator"}}),
+        // An ad runs only within its dates: these reach past today.
+        json!({"id": id, "input": {"status": "SCHEDULED", "platform": "simulator",
+               "endDate": (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).to_string()}}),
     )
     .await;
     let publish = r#"mutation($id: ID!) { publishAd(id: $id) { status externalId } }"#;

@@ -381,9 +381,10 @@ pub fn review(
             ));
         }
         if !current.variants.iter().any(|v| v.index == index) {
+            let last = current.variants.iter().map(|v| v.index).max().unwrap_or(0);
             return Err(ApiError::bad_input(
                 "chosenVariant",
-                format!("chosenVariant must be one of 0..{}", current.variants.len()),
+                format!("chosenVariant must be an index in 0..{last} (inclusive), got {index}"),
             ));
         }
     }

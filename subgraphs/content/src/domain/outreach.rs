@@ -93,20 +93,63 @@ pub fn values(
                 .clone()
                 .unwrap_or_else(|| "your company".into()),
         ),
-        ("prospect_notes", prospect.notes.clone().unwrap_or_default()),
+        // Internal notes inform the writer (see [`messages`]) but are never pasted into what
+        // the prospect receives: the placeholder stays empty.
+        ("prospect_notes", String::new()),
         ("offer", pitch.offer.clone()),
         ("sender_name", pitch.sender_name.clone().unwrap_or_default()),
         ("channel", channel.label().to_string()),
     ])
 }
 
-/// The chat for one prospect: instructions, and the filled template as the draft.
-pub fn messages(channel: Channel, draft: String) -> Vec<ChatMessage> {
+/// Removes from `text` every sentence that quotes the internal `notes` (a run of six or more
+/// of their words, or all of them when shorter): what a customer receives never repeats them.
+pub fn without_internal_notes(text: &str, notes: Option<&str>) -> String {
+    let Some(notes) = notes.map(str::trim).filter(|n| !n.is_empty()) else {
+        return text.to_string();
+    };
+    let words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let note_words = words(notes);
+    let run = note_words.len().min(6);
+    let quoted = |sentence: &str| {
+        let said = words(sentence);
+        run > 0
+            && note_words
+                .windows(run)
+                .any(|window| said.windows(run).any(|w| w == window))
+    };
+    let mut out = String::new();
+    for sentence in text.split_inclusive(['.', '!', '?', '\n']) {
+        if !quoted(sentence) {
+            out.push_str(sentence);
+        }
+    }
+    out.trim().to_string()
+}
+
+/// The chat for one prospect: instructions (with the internal notes as private context that
+/// may shape the message but is never quoted), and the filled template as the draft.
+pub fn messages(channel: Channel, draft: String, notes: Option<&str>) -> Vec<ChatMessage> {
+    let private = notes
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            format!(
+                "\nInternal notes about the prospect (private: let them guide tone and angle, \
+                 never quote, paraphrase or reveal them): {n}"
+            )
+        })
+        .unwrap_or_default();
     vec![
         ChatMessage::system(format!(
             "You write a short, personal {} message to one prospect. Rewrite the user's draft: keep every \
              fact in it, invent none, sound like a person, one call to action, at most {} characters. \
-             Answer with the message only.",
+             Answer with the message only.{private}",
             channel.label(),
             if channel == Channel::Linkedin {
                 600
@@ -279,6 +322,19 @@ impl OutreachJob {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_notes_never_reach_the_prospect() {
+        let notes = "Met at the Bilbao fair, budget frozen until March, boss is difficult";
+        let text = "Hi Ana. Met at the Bilbao fair, budget frozen until March, boss is difficult. \
+                    Our offer saves 20%. Open to a call?";
+        let clean = without_internal_notes(text, Some(notes));
+        assert!(!clean.contains("budget frozen"), "{clean}");
+        assert!(clean.contains("Our offer saves 20%"), "{clean}");
+        assert_eq!(without_internal_notes(text, None), text);
+        let chat = messages(Channel::Email, "Hi Ana".into(), Some(notes));
+        assert_eq!(chat.len(), 2, "the notes are private context, not a draft");
+    }
 
     #[test]
     fn a_profile_without_a_name_is_refused_naming_the_item() {

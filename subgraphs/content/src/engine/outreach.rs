@@ -171,11 +171,19 @@ impl ContentEngine {
             |t| t.body.clone(),
         );
         let draft = template::render(&body, &outreach::values(prospect, pitch, channel));
-        let request = ChatRequest::new(outreach::messages(channel, draft));
-        Ok(self
+        let request = ChatRequest::new(outreach::messages(
+            channel,
+            draft,
+            prospect.notes.as_deref(),
+        ));
+        let mut generation = self
             .ai
             .generate(Some(organization), "content.outreach", &request)
-            .await?)
+            .await?;
+        // Whatever the model wrote, the internal notes never reach the prospect.
+        generation.output.text =
+            outreach::without_internal_notes(&generation.output.text, prospect.notes.as_deref());
+        Ok(generation)
     }
 
     fn message(

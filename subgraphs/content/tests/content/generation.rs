@@ -296,17 +296,25 @@ async fn generated_content_is_unusable_until_approved(backend: Backend) -> anyho
     );
     h.ok(&tenant(org), REVIEW, json!({"id": ids[1], "s": "REJECTED"}))
         .await?;
-    let bad = h
-        .gql(
-            &tenant(org),
-            REVIEW,
-            json!({"id": ids[2], "s": "APPROVED", "v": 7}),
-        )
-        .await;
-    assert_eq!(
-        (code(&bad), field(&bad)),
-        (Some("BAD_USER_INPUT"), Some("chosenVariant"))
-    );
+    for v in [7, 3] {
+        let bad = h
+            .gql(
+                &tenant(org),
+                REVIEW,
+                json!({"id": ids[2], "s": "APPROVED", "v": v}),
+            )
+            .await;
+        assert_eq!(
+            (code(&bad), field(&bad)),
+            (Some("BAD_USER_INPUT"), Some("chosenVariant"))
+        );
+        // Three variants are 0, 1 and 2: the message says so.
+        let message = bad["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("0..2") && !message.contains("0..3"),
+            "{message}"
+        );
+    }
     let again = h
         .gql(&tenant(org), REVIEW, json!({"id": ids[0], "s": "REJECTED"}))
         .await;

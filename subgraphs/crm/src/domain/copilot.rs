@@ -2,7 +2,7 @@
 //! history, which the AI model rewrites (or which the offline default sends
 //! as it is).
 
-use super::interaction::{Direction, Interaction};
+use super::interaction::{Direction, Interaction, InteractionChannel};
 use super::lead::{Lead, LeadStage};
 
 /// The instructions given to the model.
@@ -21,9 +21,11 @@ pub fn draft(full_name: &str, lead: &Lead, history: &[Interaction]) -> String {
         Some(name) => format!("Hi {name},"),
         None => "Hello,".to_string(),
     };
+    // Only the customer's own written words are quoted back: a call's summary is the agent's
+    // internal note of it, even when the call was inbound.
     let last_inbound = history
         .iter()
-        .find(|i| i.direction == Direction::Inbound)
+        .find(|i| i.direction == Direction::Inbound && i.channel != InteractionChannel::Call)
         .and_then(|i| i.summary.as_deref());
     let acknowledgement = match last_inbound {
         Some(summary) => format!(" thank you for your message (\"{}\").", clip(summary, 160)),
@@ -60,5 +62,70 @@ pub fn final_text(model_text: &str, draft: &str) -> String {
         draft.to_string()
     } else {
         text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::interaction::Actor;
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    fn said(channel: InteractionChannel, summary: &str) -> Interaction {
+        let now = Utc::now();
+        Interaction {
+            id: Uuid::now_v7(),
+            organization_id: Uuid::now_v7(),
+            lead_id: Uuid::now_v7(),
+            customer_id: Uuid::now_v7(),
+            channel,
+            direction: Direction::Inbound,
+            actor: Actor::Agent,
+            agent_id: None,
+            summary: Some(summary.into()),
+            sentiment: None,
+            occurred_at: now,
+            created_at: now,
+        }
+    }
+
+    #[test]
+    fn an_agents_call_note_is_never_quoted_to_the_customer() {
+        let note = said(
+            InteractionChannel::Call,
+            "Price sensitive, wife decides, call back Tuesday",
+        );
+        let asked = said(InteractionChannel::Email, "Is the boot waterproof?");
+        let lead = Lead {
+            id: Uuid::now_v7(),
+            organization_id: Uuid::now_v7(),
+            customer_id: Uuid::now_v7(),
+            campaign_id: Uuid::now_v7(),
+            source: crate::domain::lead::LeadSource::Instagram,
+            source_ad_id: None,
+            stage: LeadStage::Mql,
+            score: 0,
+            purchase_intent: 0.0,
+            assigned_agent_id: None,
+            version: 1,
+            last_interaction_at: None,
+            estimated_value: promptsales_kit::Decimal4::ZERO,
+            ad_clicks: 0,
+            queue_key: None,
+            claimed_at: None,
+            last_contacted_at: None,
+            score_reasons: Vec::new(),
+            scored_at: None,
+            scored_by: None,
+            captures: 1,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let reply = draft("Lucía Gómez", &lead, &[note.clone(), asked]);
+        assert!(!reply.contains("Price sensitive"), "{reply}");
+        assert!(reply.contains("waterproof"), "{reply}");
+        let only_note = draft("Lucía Gómez", &lead, &[note]);
+        assert!(!only_note.contains("Price sensitive"), "{only_note}");
     }
 }

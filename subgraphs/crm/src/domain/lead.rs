@@ -186,6 +186,8 @@ pub struct Lead {
     pub score_reasons: Vec<ScoreReason>,
     /// When the model last scored it.
     pub scored_at: Option<DateTime<Utc>>,
+    /// Which model scored it ([`super::scoring::PRIOR_NAME`] or an organization's model).
+    pub scored_by: Option<String>,
     /// How many captures were merged into it.
     pub captures: i32,
     /// When it was created.

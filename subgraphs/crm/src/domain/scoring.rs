@@ -258,6 +258,102 @@ pub fn train(leads: &[LeadSignals], now: DateTime<Utc>) -> Result<ScoringModel, 
     Ok(model)
 }
 
+/// The name of the platform prior in `Lead.scoredBy`.
+pub const PRIOR_NAME: &str = "platform-prior-v1";
+
+/// The platform prior: what scores a lead of an organization that has no trained model yet
+/// (fewer than [`MIN_PER_CLASS`] won and lost leads). A transparent rule, not a fit: over the
+/// raw features (no standardisation), the log-odds of buying are
+///
+/// ```text
+/// -2.0 + 0.6 ln(1+interactions) - 0.05 days_since_last_interaction + 2.0 mean_sentiment
+///      + 0.8 inbound_share + 0.4 ln(1+ad_clicks) + 0.3 from_ad - 0.2 channel_social
+///      + 0.4 channel_search
+/// ```
+///
+/// where a captured message's sentiment is its [`intent_signal`] (intent words such as
+/// "buy", "price", "book", "comprar", "quiero" push up; "unsubscribe", "not interested"
+/// push down). So "I want to buy before the Aneto trip" scores well above "nice photo".
+pub fn platform_prior(now: DateTime<Utc>) -> ScoringModel {
+    ScoringModel {
+        features: FEATURES.iter().map(|f| f.to_string()).collect(),
+        means: vec![0.0; FEATURES.len()],
+        stds: vec![1.0; FEATURES.len()],
+        weights: vec![0.6, -0.05, 2.0, 0.8, 0.4, 0.3, -0.2, 0.4],
+        intercept: -2.0,
+        auc: None,
+        train_leads: 0,
+        test_leads: 0,
+        trained_at: now,
+    }
+}
+
+/// What `Lead.scoredBy` says of an organization's trained model.
+pub fn model_name(model: &ScoringModel) -> String {
+    format!("organization-model@{}", model.trained_at.to_rfc3339())
+}
+
+/// Words that say a person means to buy (English, Spanish, French, Portuguese).
+const INTENT_WORDS: [&str; 24] = [
+    "buy",
+    "purchase",
+    "price",
+    "quote",
+    "book",
+    "order",
+    "want",
+    "need",
+    "before",
+    "how much",
+    "comprar",
+    "compra",
+    "precio",
+    "reservar",
+    "quiero",
+    "necesito",
+    "presupuesto",
+    "cuanto",
+    "cuánto",
+    "acheter",
+    "prix",
+    "réserver",
+    "quero",
+    "preço",
+];
+/// Words that say they do not.
+const NO_INTENT_WORDS: [&str; 6] = [
+    "unsubscribe",
+    "not interested",
+    "stop",
+    "spam",
+    "no gracias",
+    "no me interesa",
+];
+
+/// The intent a message shows, in -1..=1 (each intent word +0.34, each refusal -0.5);
+/// `None` when it holds no such word (so it does not count as a sentiment at all).
+pub fn intent_signal(text: &str) -> Option<f64> {
+    let words: String = text
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let padded = format!(
+        " {} ",
+        words.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    let count = |list: &[&str]| {
+        list.iter()
+            .filter(|w| padded.contains(&format!(" {w} ")))
+            .count() as f64
+    };
+    let (yes, no) = (count(&INTENT_WORDS), count(&NO_INTENT_WORDS));
+    if yes == 0.0 && no == 0.0 {
+        return None;
+    }
+    Some((0.34 * yes - 0.5 * no).clamp(-1.0, 1.0))
+}
+
 impl ScoringModel {
     /// The probability that a lead buys, and the reasons with the largest pushes (strongest first).
     pub fn predict(&self, lead: &LeadSignals, now: DateTime<Utc>) -> (f64, Vec<ScoreReason>) {
@@ -289,6 +385,15 @@ impl ScoringModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intent_words_move_the_signal_and_small_talk_says_nothing() {
+        let buy = intent_signal("I want to buy before the Aneto trip").unwrap_or(0.0);
+        assert!(buy > 0.9, "{buy}");
+        assert_eq!(intent_signal("nice photo"), None);
+        assert!(intent_signal("Please unsubscribe me").unwrap_or(0.0) < 0.0);
+        assert!(intent_signal("¿Cuánto cuesta? Quiero reservar").unwrap_or(0.0) > 0.5);
+    }
 
     #[test]
     fn auc_of_known_rankings() {

@@ -166,6 +166,13 @@ impl Lead {
         self.lead.scored_at
     }
 
+    /// Which model scored it: `platform-prior-v1` (the documented rule-based prior every
+    /// organization starts with) or `organization-model@<trained at>` (the organization's own
+    /// model, once trained on its won and lost leads); null before its first scoring.
+    async fn scored_by(&self) -> Option<&str> {
+        self.lead.scored_by.as_deref()
+    }
+
     /// Every stage move, oldest first (who and when).
     async fn stage_history(
         &self,

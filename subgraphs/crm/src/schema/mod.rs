@@ -298,10 +298,45 @@ impl CoreMutation {
         };
         domain::lead::validate(&new, Utc::now()).map_err(ApiError::from)?;
         new.organization_id = customer_in_scope(ctx, customer_id).await?.organization_id;
-        let created = crm_store(ctx)?
-            .insert_lead(new)
+        let store = crm_store(ctx)?;
+        // A score given with the lead (an import from another CRM) stands; otherwise the lead
+        // is scored now (the organization's model, else the platform prior).
+        let given = new.score != 0 || new.purchase_intent != 0.0;
+        let mut created = store.insert_lead(new).await.map_err(ApiError::from)?;
+        let scored = if given {
+            Ok(false)
+        } else {
+            work::score_leads(
+                store.as_ref(),
+                created.organization_id,
+                &[created.id],
+                Utc::now(),
+            )
             .await
-            .map_err(ApiError::from)?;
+        };
+        match scored {
+            Ok(false) => {}
+            Ok(true) => {
+                if let Some(scored) = store
+                    .lead(
+                        TenantScope::Organization(created.organization_id),
+                        created.id,
+                    )
+                    .await
+                    .map_err(ApiError::from)?
+                {
+                    created = scored;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(lead = %created.id, error = %e, "a created lead could not be scored")
+            }
+        }
+        promptsales_kit::cache_hints::tag_changed(
+            ctx,
+            "Campaign",
+            &created.campaign_id.to_string(),
+        );
         tracing::info!(lead = %created.id, campaign = %created.campaign_id, "lead created");
         Ok(Lead::new(created))
     }
@@ -332,6 +367,11 @@ impl CoreMutation {
             .insert_sale(new)
             .await
             .map_err(ApiError::from)?;
+        promptsales_kit::cache_hints::tag_changed(
+            ctx,
+            "Campaign",
+            &created.campaign_id.to_string(),
+        );
         tracing::info!(sale = %created.id, campaign = %created.campaign_id, "sale recorded");
         Ok(Sale(created))
     }

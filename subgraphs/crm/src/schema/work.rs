@@ -96,9 +96,10 @@ pub async fn after_capture(
     })
 }
 
-/// A lead's score under `model` at `now`, and its queue key.
-pub fn score_of(
+/// A lead's score under `model` (named `scored_by` on the lead) at `now`, and its queue key.
+pub fn score_with(
     model: &store::ScoringModel,
+    scored_by: &str,
     signals: &store::LeadSignals,
     now: chrono::DateTime<Utc>,
 ) -> LeadScore {
@@ -110,25 +111,42 @@ pub fn score_of(
         purchase_intent: p,
         reasons,
         queue_key: queue::queue_key(p, signals.estimated_value, waiting_since),
+        scored_by: scored_by.to_string(),
     }
 }
 
-/// Scores the organization's leads among `lead_ids` with its current model; `false` when it has
-/// none yet (the leads stay unscored until the first training).
+/// A lead's score under an organization's trained `model` at `now`, and its queue key.
+pub fn score_of(
+    model: &store::ScoringModel,
+    signals: &store::LeadSignals,
+    now: chrono::DateTime<Utc>,
+) -> LeadScore {
+    score_with(model, &scoring::model_name(model), signals, now)
+}
+
+/// Scores the organization's leads among `lead_ids`: with its trained model when it has one,
+/// else with the platform prior ([`scoring::platform_prior`]); every new lead is scored.
 pub async fn score_leads(
     store: &dyn CrmStore,
     organization: Uuid,
     lead_ids: &[Uuid],
     now: chrono::DateTime<Utc>,
 ) -> Result<bool, promptsales_kit::StoreError> {
-    let Some(model) = store.scoring_model(organization).await? else {
-        return Ok(false);
+    let (model, name) = match store.scoring_model(organization).await? {
+        Some(model) => {
+            let name = scoring::model_name(&model);
+            (model, name)
+        }
+        None => (
+            scoring::platform_prior(now),
+            scoring::PRIOR_NAME.to_string(),
+        ),
     };
     let scores: Vec<LeadScore> = store
         .lead_signals_of(organization, lead_ids)
         .await?
         .iter()
-        .map(|s| score_of(&model, s, now))
+        .map(|s| score_with(&model, &name, s, now))
         .collect();
     store.save_scores(organization, &scores).await?;
     Ok(true)
@@ -357,7 +375,11 @@ impl WorkMutation {
             "input.organizationId",
         )?;
         let capture_input = input.into_domain(organization)?;
-        Ok(capture(crm_store(ctx)?, ctx.data::<Services>()?, capture_input).await?)
+        let campaign_id = capture_input.campaign_id;
+        let captured = capture(crm_store(ctx)?, ctx.data::<Services>()?, capture_input).await?;
+        // The campaign's funnel changed: cached responses holding it are stale.
+        promptsales_kit::cache_hints::tag_changed(ctx, "Campaign", &campaign_id.to_string());
+        Ok(captured)
     }
 
     /// Moves a lead through the funnel if nobody changed it since `expectedVersion` (else `CONFLICT`).
@@ -387,6 +409,7 @@ impl WorkMutation {
         if !funnel::is_open(moved.stage) {
             publish(ctx.data::<Services>()?, &moved, QueueEventKind::Closed).await;
         }
+        promptsales_kit::cache_hints::tag_changed(ctx, "Campaign", &moved.campaign_id.to_string());
         tracing::info!(lead = %moved.id, stage = moved.stage.as_str(), version = moved.version, "lead moved");
         Ok(Lead::new(moved))
     }

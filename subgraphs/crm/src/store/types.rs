@@ -101,6 +101,8 @@ pub struct LeadScore {
     pub reasons: Vec<ScoreReason>,
     /// The new queue key.
     pub queue_key: f64,
+    /// Which model scored it.
+    pub scored_by: String,
 }
 
 /// A campaign's conversion and its rank among its organization's campaigns.

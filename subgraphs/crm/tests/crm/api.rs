@@ -1,7 +1,7 @@
 //! The graph's happy paths: create, read, navigate, page and filter.
 
 use anyhow::Result;
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::support::{Backend, Harness, as_org, new_customer, new_lead, new_sale};
@@ -57,7 +57,7 @@ pub async fn create_and_read_through_the_graph(backend: Backend) -> Result<()> {
     assert_eq!(lead["customer"]["fullName"], "Lucía Pérez");
     let lead_id = lead["id"].as_str().unwrap_or_default().to_string();
 
-    // Defaults: stage IQL, score 0, intent 0.
+    // Defaults: stage IQL, scored at once by the platform prior (no history: logistic(-2)).
     let defaults = h
         .data(
             ctx(),
@@ -65,9 +65,14 @@ pub async fn create_and_read_through_the_graph(backend: Backend) -> Result<()> {
             json!({"input": {"customerId": customer_id, "campaignId": campaign, "source": "WEB"}}),
         )
         .await?;
-    assert_eq!(
-        defaults["createLead"],
-        json!({"stage": "IQL", "score": 0, "purchaseIntent": 0.0, "assignedAgent": null})
+    let scored = &defaults["createLead"];
+    assert_eq!(scored["stage"], "IQL");
+    assert_eq!(scored["assignedAgent"], Value::Null);
+    assert_eq!(scored["score"], 12, "{scored}");
+    let intent = scored["purchaseIntent"].as_f64().unwrap_or(-1.0);
+    assert!(
+        (intent - 1.0 / (1.0 + 2.0f64.exp())).abs() < 1e-3,
+        "{scored}"
     );
 
     let created = h

@@ -206,8 +206,53 @@ pub async fn the_model_beats_a_constant_guess_on_held_out_leads(backend: Backend
     Ok(())
 }
 
+/// Every new lead is scored at capture, also in an organization without any history: "I want
+/// to buy before the Aneto trip" ranks above "nice photo" under the platform prior.
+pub async fn a_new_organizations_leads_are_scored_by_the_platform_prior(
+    backend: Backend,
+) -> Result<()> {
+    let h = Harness::new(backend).await?;
+    let (org, campaign) = (new_id(), new_id());
+    let said = |email: &str, message: &str| {
+        json!({"input": {"campaignId": campaign, "source": "INSTAGRAM", "fullName": "Nueva",
+            "email": email, "message": message, "messageChannel": "WHATSAPP"}})
+    };
+    let mut scores = Vec::new();
+    for (email, message) in [
+        ("keen@example.com", "I want to buy before the Aneto trip"),
+        ("idle@example.com", "nice photo"),
+    ] {
+        let data = h.data(as_org(org), CAPTURE, said(email, message)).await?;
+        let lead = &data["captureLead"]["lead"];
+        assert_eq!(lead["scoredBy"], "platform-prior-v1", "{lead}");
+        assert!(lead["scoredAt"].is_string(), "{lead}");
+        scores.push(lead["purchaseIntent"].as_f64().context("intent")?);
+    }
+    assert!(scores[0] > scores[1] + 0.1, "{scores:?}");
+    // createLead scores too.
+    let customer = h
+        .data(
+            as_org(org),
+            "mutation { createCustomer(input: {fullName: \"Ana\", email: \"ana@example.com\"}) { id } }",
+            json!({}),
+        )
+        .await?;
+    let created = h
+        .data(
+            as_org(org),
+            "mutation($c: ID!, $k: ID!) { createLead(input: {customerId: $c, campaignId: $k, source: GOOGLE}) { scoredBy scoredAt } }",
+            json!({"c": customer["createCustomer"]["id"], "k": campaign}),
+        )
+        .await?;
+    assert_eq!(
+        created["createLead"]["scoredBy"], "platform-prior-v1",
+        "{created}"
+    );
+    Ok(())
+}
+
 const CAPTURE: &str = "mutation($input: CaptureLeadInput!) { captureLead(input: $input) {
-    lead { id score purchaseIntent scoredAt scoreReasons { feature value contribution } } } }";
+    lead { id score purchaseIntent scoredAt scoredBy scoreReasons { feature value contribution } } } }";
 
 /// Captures a lead of `campaign` for `email` through the mutation; its `lead` object.
 async fn capture(h: &Harness, org: Uuid, campaign: Uuid, email: &str) -> Result<Value> {
@@ -227,16 +272,11 @@ pub async fn a_lead_captured_after_training_is_scored_at_capture(backend: Backen
     let (org, campaign) = (new_id(), new_id());
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
 
-    let unscored = capture(&h, org, campaign, "before@example.com").await?;
-    assert_eq!(
-        (
-            unscored["score"].clone(),
-            unscored["scoredAt"].clone(),
-            unscored["scoreReasons"].clone()
-        ),
-        (json!(0), Value::Null, json!([])),
-        "no model yet: the lead stays unscored"
-    );
+    // No model yet: the platform prior scores it, and the lead says so.
+    let prior = capture(&h, org, campaign, "before@example.com").await?;
+    assert!(prior["scoredAt"].is_string(), "{prior}");
+    assert_eq!(prior["scoredBy"], "platform-prior-v1", "{prior}");
+    assert_eq!(prior["scoreReasons"].as_array().map(Vec::len), Some(3));
 
     for n in 0..120 {
         let signal = rng.next();
@@ -254,6 +294,12 @@ pub async fn a_lead_captured_after_training_is_scored_at_capture(backend: Backen
     let captured = capture(&h, org, new_id(), "after@example.com").await?;
     let lead: Uuid = captured["id"].as_str().context("id")?.parse()?;
     assert!(captured["scoredAt"].is_string(), "{captured}");
+    assert!(
+        captured["scoredBy"]
+            .as_str()
+            .is_some_and(|by| by.starts_with("organization-model@")),
+        "{captured}"
+    );
     let reasons = captured["scoreReasons"].as_array().context("reasons")?;
     assert_eq!(reasons.len(), 3, "{captured}");
     // What the organization's model says of this lead's signals, computed here.
@@ -281,7 +327,7 @@ pub async fn a_lead_captured_after_training_is_scored_at_capture(backend: Backen
     assert_eq!(features, wanted);
     // The other tenant's model is not used for a lead of an organization without one.
     let elsewhere = capture(&h, new_id(), campaign, "other@example.com").await?;
-    assert_eq!(elsewhere["scoredAt"], Value::Null);
+    assert_eq!(elsewhere["scoredBy"], "platform-prior-v1", "{elsewhere}");
 
     // Scoring that fails does not fail the capture: logged, counted, and left for the retrain.
     let failures = || {
@@ -345,6 +391,7 @@ pub async fn batch_rescoring_writes_what_row_by_row_writes(backend: Backend) -> 
             contribution: -(i as f64) / 7.0,
         }],
         queue_key: i as f64 * 1.5 + 0.25,
+        scored_by: "test-model".into(),
     };
     // A lead of another organization slipped into the batch is not written.
     let mut scores: Vec<LeadScore> = batched_ids

@@ -19,6 +19,14 @@ pub async fn demo_seed_is_plausible_and_idempotent(backend: Backend) -> Result<(
         "second seed does not"
     );
     assert_eq!(h.counts().await?, counts);
+    // Enough won and lost history that every demo organization has its own scoring model.
+    for organization in &demo_plan().organizations {
+        assert!(
+            h.store.scoring_model(organization.id).await?.is_some(),
+            "{} has no trained lead-scoring model",
+            organization.name
+        );
+    }
 
     let plan = demo_plan();
     let reps: Vec<_> = plan

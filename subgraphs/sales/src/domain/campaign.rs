@@ -59,6 +59,30 @@ impl CampaignStatus {
     }
 }
 
+/// Who may move money on a campaign in `status`: while it waits for approval its budget is
+/// under review, so only an approver (sales admin, who may grant the BUDGET approval) may,
+/// as only a reopened draft's budget may be changed by its owner (`updateCampaign`).
+pub fn check_budget_movement(
+    status: CampaignStatus,
+    context: &promptsales_kit::RequestContext,
+) -> Result<(), ApiError> {
+    if status != CampaignStatus::PendingApproval {
+        return Ok(());
+    }
+    context
+        .require(
+            promptsales_kit::context::Subsystem::Sales,
+            promptsales_kit::context::Role::Admin,
+        )
+        .map_err(|_| {
+            ApiError::Forbidden(
+                "the campaign is waiting for approval: its budget moves only by an approver \
+                 (sales admin), as a budget change needs its approval"
+                    .into(),
+            )
+        })
+}
+
 /// A campaign's budget: what it may spend and what it has spent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Budget {

@@ -366,7 +366,7 @@ fn format_of(channel: &str) -> &'static str {
 }
 
 /// The suggested plan for a validated strategy, given the organization's channel history.
-pub fn propose(strategy: &Strategy, history: &[ChannelHistory]) -> Plan {
+pub fn propose(strategy: &Strategy, history: &[ChannelHistory], today: NaiveDate) -> Plan {
     let mut reasoning = Vec::new();
     let learnt = learnt_channels(history);
     let based_on_history = learnt.is_some();
@@ -417,7 +417,7 @@ pub fn propose(strategy: &Strategy, history: &[ChannelHistory]) -> Plan {
             });
         }
     }
-    let tasks = calendar(strategy.start_date, strategy.end_date);
+    let tasks = calendar(strategy.start_date, strategy.end_date, today);
     reasoning.push(format!(
         "Calendar: content review 14 days and approvals 10 and 7 days before the start, publication on {}, a report every 7 days and a final one 3 days after the end.",
         strategy.start_date
@@ -431,8 +431,28 @@ pub fn propose(strategy: &Strategy, history: &[ChannelHistory]) -> Plan {
     }
 }
 
-/// The task calendar of a campaign running `start..=end`.
-pub fn calendar(start: NaiveDate, end: NaiveDate) -> Vec<PlannedTask> {
+/// The plan's approval tasks, each with the approvals that complete it.
+pub const APPROVAL_TASKS: [(&str, &[super::workflow::ApprovalKind]); 2] = {
+    use super::workflow::ApprovalKind::*;
+    [
+        ("Approve budget and content", &[Budget, Content]),
+        ("Approve schedule and launch", &[Schedule, Launch]),
+    ]
+};
+
+/// The titles of the plan's approval tasks that `granted` (one round's grants) completes.
+pub fn approval_tasks_done(granted: &[super::workflow::ApprovalKind]) -> Vec<&'static str> {
+    APPROVAL_TASKS
+        .iter()
+        .filter(|(_, needs)| needs.iter().all(|k| granted.contains(k)))
+        .map(|(title, _)| *title)
+        .collect()
+}
+
+/// The task calendar of a campaign running `start..=end`, proposed on `today`: a task whose
+/// lead time has already passed is due today, never before (an overdue alert the moment a
+/// plan is proposed says nothing).
+pub fn calendar(start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Vec<PlannedTask> {
     let mut tasks = vec![
         PlannedTask {
             kind: "content_review".into(),
@@ -441,12 +461,12 @@ pub fn calendar(start: NaiveDate, end: NaiveDate) -> Vec<PlannedTask> {
         },
         PlannedTask {
             kind: "approval".into(),
-            title: "Approve budget and content".into(),
+            title: APPROVAL_TASKS[0].0.into(),
             due_date: start - Duration::days(10),
         },
         PlannedTask {
             kind: "approval".into(),
-            title: "Approve schedule and launch".into(),
+            title: APPROVAL_TASKS[1].0.into(),
             due_date: start - Duration::days(7),
         },
         PlannedTask {
@@ -471,6 +491,9 @@ pub fn calendar(start: NaiveDate, end: NaiveDate) -> Vec<PlannedTask> {
         title: "Final report".into(),
         due_date: end + Duration::days(3),
     });
+    for task in &mut tasks {
+        task.due_date = task.due_date.max(today);
+    }
     tasks
 }
 
@@ -534,7 +557,7 @@ mod tests {
         ))
         .expect("valid");
         assert_eq!(s.name, "Spring");
-        let plan = propose(&s, &[]);
+        let plan = propose(&s, &[], day(1, 1));
         assert!(!plan.based_on_history);
         assert_eq!(
             plan.allocations.iter().map(|a| a.budget).sum::<i64>(),
@@ -552,6 +575,30 @@ mod tests {
         // 4 fixed tasks, weekly reports on days 8, 15, 22, 29, and the final report.
         assert_eq!(plan.tasks.len(), 9);
         assert_eq!(plan.tasks.last().map(|t| t.due_date), Some(day(4, 3)));
+        // Proposed the day before the start: nothing is due before that day.
+        let late = propose(&s, &[], s.start_date - Duration::days(1));
+        assert!(
+            late.tasks
+                .iter()
+                .all(|t| t.due_date >= s.start_date - Duration::days(1)),
+            "{:?}",
+            late.tasks
+        );
+        assert_eq!(late.tasks[0].due_date, s.start_date - Duration::days(1));
+    }
+
+    #[test]
+    fn approval_tasks_close_with_their_approvals() {
+        use crate::domain::workflow::ApprovalKind::*;
+        assert!(approval_tasks_done(&[Budget]).is_empty());
+        assert_eq!(
+            approval_tasks_done(&[Budget, Content, Schedule]),
+            ["Approve budget and content"]
+        );
+        assert_eq!(
+            approval_tasks_done(&[Budget, Content, Schedule, Launch]),
+            ["Approve budget and content", "Approve schedule and launch"]
+        );
     }
 
     #[test]
@@ -570,7 +617,7 @@ mod tests {
             h("tiktok", 1_000, 500),
             h("sms", 1_000, 100),
         ];
-        let plan = propose(&s, &history);
+        let plan = propose(&s, &history, day(1, 1));
         assert!(plan.based_on_history);
         let channels: Vec<&str> = plan
             .allocations
@@ -585,7 +632,7 @@ mod tests {
         );
         assert!(plan.reasoning[0].contains("email (return 8.00x)"));
         // Too little history is ignored.
-        assert!(!propose(&s, &[h("email", 10, 1_000)]).based_on_history);
+        assert!(!propose(&s, &[h("email", 10, 1_000)], day(1, 1)).based_on_history);
     }
 
     #[test]

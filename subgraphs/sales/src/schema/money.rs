@@ -12,8 +12,8 @@ use serde_json::json;
 use crate::audit::{self, Severity};
 use crate::domain::error::PortalError;
 use crate::domain::{self, access, money};
+use crate::store;
 use crate::store::money::{MovementError, NewMovement};
-use crate::store::{self, SalesStore};
 
 /// Kinds of budget movement.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -161,27 +161,20 @@ pub async fn record_movement(
         reference,
         actor_id: context.user,
     };
-    let currency = campaign_currency(store, context, campaign_id).await?;
-    let applied = store
-        .apply_movement(context.scope(), movement, entry)
-        .await
-        .map_err(|e| movement_error(e, delta))?;
-    Ok(BudgetMovement(applied, currency))
-}
-
-async fn campaign_currency(
-    store: &std::sync::Arc<dyn SalesStore>,
-    context: &RequestContext,
-    campaign_id: uuid::Uuid,
-) -> async_graphql::Result<String> {
-    Ok(store
+    let campaign = store
         .campaigns_by_ids(context.scope(), &[campaign_id])
         .await
         .api()?
         .into_iter()
         .next()
-        .ok_or_else(|| ApiError::not_found("Campaign", campaign_id))?
-        .currency)
+        .ok_or_else(|| ApiError::not_found("Campaign", campaign_id))?;
+    crate::domain::campaign::check_budget_movement(campaign.status, context)?;
+    let currency = campaign.currency;
+    let applied = store
+        .apply_movement(context.scope(), movement, entry)
+        .await
+        .map_err(|e| movement_error(e, delta))?;
+    Ok(BudgetMovement(applied, currency))
 }
 
 /// A campaign's movements, oldest first (the `Campaign.budgetMovements` field).

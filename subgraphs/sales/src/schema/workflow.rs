@@ -174,6 +174,30 @@ pub struct AudienceCriterionInput {
     pub max: Option<i32>,
 }
 
+/// One targeting condition of a plan's audience.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(cache_control(max_age = 60))]
+pub struct AudienceCriterion {
+    /// The population feature.
+    pub feature: PopulationFeature,
+    /// Accepted values (list features).
+    pub values: Vec<String>,
+    /// Lowest value (ranges such as age).
+    pub min: Option<i32>,
+    /// Highest value.
+    pub max: Option<i32>,
+}
+
+/// A plan's audience with its targeting criteria.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(cache_control(max_age = 60))]
+pub struct PlanAudience {
+    /// Its name.
+    pub name: String,
+    /// Its conditions (all must hold).
+    pub criteria: Vec<AudienceCriterion>,
+}
+
 /// A target audience of a strategy.
 #[derive(InputObject)]
 pub struct AudienceInput {
@@ -364,6 +388,29 @@ impl CampaignPlan {
             .collect()
     }
 
+    /// The audiences of the strategy with their targeting criteria (conditions over
+    /// population features, all of which must hold), as the strategy stated them.
+    async fn target_audiences(&self) -> Vec<PlanAudience> {
+        self.plan
+            .strategy
+            .audiences
+            .iter()
+            .map(|a| PlanAudience {
+                name: a.name.clone(),
+                criteria: a
+                    .criteria
+                    .iter()
+                    .map(|c| AudienceCriterion {
+                        feature: c.feature.into(),
+                        values: c.values.clone(),
+                        min: c.min,
+                        max: c.max,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// When it was proposed.
     async fn proposed_at(&self) -> DateTime<Utc> {
         self.plan.created_at
@@ -453,10 +500,79 @@ pub async fn change_status(
         match store.change_status(scope, change, entry).await {
             Ok(campaign) => {
                 tracing::info!(campaign = %id, to = to.as_str(), "campaign status changed");
+                if matches!(
+                    to,
+                    domain::campaign::CampaignStatus::Paused
+                        | domain::campaign::CampaignStatus::Cancelled
+                        | domain::campaign::CampaignStatus::Completed
+                ) {
+                    stop_ads(ctx, id).await;
+                }
                 return Ok(Campaign(campaign));
             }
             Err(WriteError::Conflict(_)) if attempt < ATTEMPTS => continue,
             Err(e) => return Err(ApiError::from(e).into()),
+        }
+    }
+}
+
+/// Asks ads to stop the campaign's ads; a failure is reported beside the (done) status
+/// change as `SERVICE_UNAVAILABLE`, never dropped: `reconcileCampaignAds` retries it.
+async fn stop_ads(ctx: &Context<'_>, id: uuid::Uuid) {
+    match crate::ads_link::campaign_stopped(id).await {
+        Ok(ads) => {
+            // Their status changed outside the router's view: this response names them, so
+            // the router invalidates every cached response holding them.
+            for ad in &ads {
+                promptsales_kit::cache_hints::tag_changed(ctx, "Ad", ad);
+            }
+            tracing::info!(campaign = %id, ads = ads.len(), "campaign's ads stopped");
+        }
+        Err(why) => {
+            tracing::error!(campaign = %id, error = %why, "campaign's ads not stopped");
+            let mut error = async_graphql::ServerError::new(
+                format!(
+                    "the campaign's status changed, but its ads were not all stopped ({why}); \
+                     call reconcileCampaignAds(campaignId) on ads to retry"
+                ),
+                Some(ctx.item.pos),
+            );
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", "SERVICE_UNAVAILABLE");
+            error.extensions = Some(extensions);
+            ctx.add_error(error);
+        }
+    }
+}
+
+/// Marks done the campaign's open approval tasks that `granted` completes (the plan's
+/// "approve ..." tasks must not stay open, and alert as overdue, once approved). A failure is
+/// logged: the approval stands, and the task can be closed by hand.
+async fn close_approval_tasks(
+    store: &std::sync::Arc<dyn store::SalesStore>,
+    scope: promptsales_kit::context::TenantScope,
+    campaign_id: uuid::Uuid,
+    granted: &[domain::workflow::ApprovalKind],
+) {
+    let done = domain::planner::approval_tasks_done(granted);
+    if done.is_empty() {
+        return;
+    }
+    let tasks = match store.tasks_of_campaigns(scope, &[campaign_id]).await {
+        Ok(tasks) => tasks,
+        Err(e) => {
+            tracing::warn!(campaign = %campaign_id, error = %e, "approval tasks not closed");
+            return;
+        }
+    };
+    for task in tasks.into_iter().filter(|t| {
+        t.status == domain::agenda::TaskStatus::Open && done.contains(&t.title.as_str())
+    }) {
+        if let Err(e) = store
+            .finish_task(scope, task.id, domain::agenda::TaskStatus::Done)
+            .await
+        {
+            tracing::warn!(task = %task.id, error = ?e, "approval task not closed");
         }
     }
 }
@@ -536,7 +652,14 @@ pub async fn resolve(
         );
         entry.organization_id = Some(campaign.organization_id);
         match store.resolve_approval(scope, store_decision, entry).await {
-            Ok(approval) => return Ok(Approval(approval)),
+            Ok(approval) => {
+                if granted_now {
+                    let mut now_granted = granted.clone();
+                    now_granted.push(approval.kind);
+                    close_approval_tasks(store, scope, campaign.id, &now_granted).await;
+                }
+                return Ok(Approval(approval));
+            }
             Err(WriteError::Conflict(_)) if attempt < ATTEMPTS => continue,
             Err(e) => return Err(ApiError::from(e).into()),
         }
@@ -628,7 +751,7 @@ pub async fn propose(
     )
     .await?;
     let history = store.channel_history(scope, organization_id).await.api()?;
-    let plan = planner::propose(&strategy, &history);
+    let plan = planner::propose(&strategy, &history, chrono::Utc::now().date_naive());
     let mut entry = audit::entry(
         context,
         "campaign.proposed",

@@ -343,6 +343,7 @@ const PROPOSE: &str = r#"mutation($input: CampaignStrategyInput!) {
     campaign { id status budget { total { amount currency } } keyMessage targetCountries }
     plan {
       status basedOnHistory reasoning audiences
+      targetAudiences { name criteria { feature values min max } }
       channels { audience channel sharePercent budget { amount currency } }
       tasks { kind title dueDate }
       content { audience channel format variants brief }
@@ -416,6 +417,18 @@ pub async fn a_strategy_becomes_a_draft_plan_reasoned_from_past_results(
     );
     assert_eq!(plan["tasks"][0]["kind"], "content_review");
     assert_eq!(plan["tasks"][0]["dueDate"], "2027-02-15");
+    // The targeting criteria are kept and read back, not only the audiences' names.
+    assert_eq!(
+        plan["targetAudiences"],
+        json!([
+            {"name": "young runners", "criteria": [
+                {"feature": "AGE", "values": [], "min": 18, "max": 28},
+                {"feature": "CITY", "values": ["Madrid", "Lisboa"], "min": null, "max": null}]},
+            {"name": "outdoor pros", "criteria": [
+                {"feature": "PROFESSION", "values": ["guide"], "min": null, "max": null},
+                {"feature": "INTERESTS", "values": ["trail"], "min": null, "max": null}]}
+        ])
+    );
 
     // Past results: e-mail returned 6x, google 2x, tiktok barely anything.
     let history_campaign = support::campaign(
@@ -479,6 +492,51 @@ pub async fn a_strategy_becomes_a_draft_plan_reasoned_from_past_results(
         )
         .await?;
     assert_eq!(read["campaign"]["plan"]["status"], "DRAFT");
+    // Every approval granted: the plan's approval tasks close (no overdue alert for them).
+    let submitted = h
+        .data(
+            &other.writer(),
+            CHANGE,
+            json!({"id": id, "status": "PENDING_APPROVAL"}),
+        )
+        .await?;
+    for approval in submitted["changeCampaignStatus"]["approvals"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        h.data(
+            &other.approver(),
+            RESOLVE,
+            json!({"id": approval["id"], "decision": "GRANT"}),
+        )
+        .await?;
+    }
+    let tasks = h
+        .data(
+            &other.writer(),
+            r#"query($id: ID!) { campaign(id: $id) { status tasks { title status } } }"#,
+            json!({"id": id}),
+        )
+        .await?;
+    assert_eq!(tasks["campaign"]["status"], "APPROVED", "{tasks}");
+    let status_of = |title: &str| {
+        tasks["campaign"]["tasks"]
+            .as_array()
+            .and_then(|all| all.iter().find(|t| t["title"] == title))
+            .map(|t| t["status"].clone())
+    };
+    assert_eq!(
+        status_of("Approve budget and content"),
+        Some(json!("DONE")),
+        "{tasks}"
+    );
+    assert_eq!(
+        status_of("Approve schedule and launch"),
+        Some(json!("DONE")),
+        "{tasks}"
+    );
+    assert_eq!(status_of("Final report"), Some(json!("OPEN")), "{tasks}");
     // A bad strategy names its field and writes nothing.
     let before = h.census().await?;
     let mut bad = fresh;

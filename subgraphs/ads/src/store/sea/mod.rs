@@ -14,27 +14,51 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{Page, PageRequest};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, TransactionTrait};
+use std::sync::Arc;
+
+use promptsales_kit::Decimal4;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, Statement,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::{
-    Ad, AdChanges, AdFilter, AdMetric, AdsStore, ChannelDay, ChannelMarketPerformance,
-    ChannelPerformance, DailyPerformance, Market, NewAd, NewAdMetric, NewMarket, NewRows, RankBy,
-    RankedAd, StoreResult, Subjects,
+    Ad, AdChanges, AdFilter, AdMetric, AdsStore, CampaignDecision, ChannelDay,
+    ChannelMarketPerformance, ChannelPerformance, DailyPerformance, Market, NewAd, NewAdMetric,
+    NewMarket, NewRows, RankBy, RankedAd, StoreResult, Subjects,
 };
 use crate::domain::{AdChannel, Performance};
+
+/// Campaign locks within this process, striped: SQLite has no advisory locks, and a
+/// stripe spares PostgreSQL's pool a connection waiting on a lock this process holds.
+const LOCK_STRIPES: usize = 64;
 
 /// The ads store over a sea-orm connection (migrated with `promptsales_migrations::ads::Migrator`).
 #[derive(Debug, Clone)]
 pub struct SeaAdsStore {
     db: DatabaseConnection,
+    locks: Arc<Vec<tokio::sync::Mutex<()>>>,
 }
 
 impl SeaAdsStore {
     /// A store over an open, migrated connection (tests attach a query counter to it first).
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            locks: Arc::new(
+                (0..LOCK_STRIPES)
+                    .map(|_| tokio::sync::Mutex::new(()))
+                    .collect(),
+            ),
+        }
     }
+}
+
+/// The first 8 bytes of a campaign id: its advisory lock key and stripe.
+fn lock_key(campaign_id: Uuid) -> i64 {
+    let b = campaign_id.as_bytes();
+    i64::from_be_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
 }
 
 /// Rows of `column`'s organization within `scope`.
@@ -47,6 +71,59 @@ fn in_scope(column: impl ColumnTrait, scope: TenantScope) -> Condition {
 
 #[async_trait]
 impl AdsStore for SeaAdsStore {
+    async fn write_under_campaign_lock(
+        &self,
+        scope: TenantScope,
+        campaign_id: Uuid,
+        decide: CampaignDecision,
+    ) -> StoreResult<Result<Vec<Ad>, promptsales_kit::ApiError>> {
+        let key = lock_key(campaign_id);
+        let stripe = usize::try_from(key.unsigned_abs() % LOCK_STRIPES as u64).unwrap_or(0);
+        let _held = self.locks[stripe].lock().await;
+        let txn = self.db.begin().await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // Other instances of the subgraph wait here until this transaction ends.
+            txn.execute(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [key.into()],
+            ))
+            .await?;
+        }
+        let current = ads::of_campaign(&txn, scope, campaign_id).await?;
+        let ids: Vec<Uuid> = current.iter().map(|a| a.id).collect();
+        let spent: HashMap<Uuid, Decimal4> = metrics::totals_of_ads(&txn, scope, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, p)| (id, p.spend))
+            .collect();
+        let write = match decide(&current, &spent) {
+            Ok(write) => write,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let inserted: Vec<Uuid> = write
+            .insert
+            .iter()
+            .map(|n| n.id.unwrap_or_else(promptsales_kit::new_id))
+            .collect();
+        let news: Vec<NewAd> = write
+            .insert
+            .into_iter()
+            .zip(&inserted)
+            .map(|(n, id)| NewAd { id: Some(*id), ..n })
+            .collect();
+        ads::insert_many(&txn, news).await?;
+        let mut written = ads::by_id(&txn, TenantScope::All, &inserted).await?;
+        written.sort_by_key(|ad| inserted.iter().position(|id| *id == ad.id));
+        for (id, changes) in write.update {
+            if let Some(ad) = ads::update(&txn, scope, id, changes).await? {
+                written.push(ad);
+            }
+        }
+        txn.commit().await?;
+        Ok(Ok(written))
+    }
+
     async fn insert_market(&self, market: NewMarket) -> StoreResult<Market> {
         markets::insert(&self.db, market).await
     }

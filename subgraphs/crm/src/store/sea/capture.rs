@@ -135,8 +135,9 @@ pub(super) async fn capture<C: ConnectionTrait + TransactionTrait>(
                 direction: Direction::Inbound,
                 actor: Actor::Bot,
                 agent_id: None,
+                // What the message says of the person's intent to buy (the prior's signal).
+                sentiment: crate::domain::scoring::intent_signal(&message),
                 summary: Some(message),
-                sentiment: None,
                 occurred_at: capture.captured_at.min(now),
             },
             now,

@@ -145,34 +145,36 @@ pub(super) async fn write_scores(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for chunk in scores.chunks(SCORE_BATCH) {
-        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 5 + 2);
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 6 + 2);
         let mut rows = Vec::with_capacity(chunk.len());
         for score in chunk {
             let reasons = serde_json::to_string(&score.reasons)
                 .map_err(|e| StoreError::Corrupt(format!("cannot serialise reasons: {e}")))?;
             let n = values.len();
             rows.push(format!(
-                "(${}, ${}, ${}, ${}, ${})",
+                "(${}, ${}, ${}, ${}, ${}, ${})",
                 n + 1,
                 n + 2,
                 n + 3,
                 n + 4,
-                n + 5
+                n + 5,
+                n + 6
             ));
             values.push(score.lead_id.into());
             values.push(score.score.clamp(0, 100).into());
             values.push(score.purchase_intent.clamp(0.0, 1.0).into());
             values.push(reasons.into());
             values.push(score.queue_key.into());
+            values.push(score.scored_by.clone().into());
         }
         let (org, at) = (values.len() + 1, values.len() + 2);
         values.push(organization_id.into());
         values.push(now.into());
         let backend = db.get_database_backend();
         let sql = format!(
-            "WITH v (id, score, purchase_intent, score_reasons, queue_key) AS (VALUES {rows}) \
+            "WITH v (id, score, purchase_intent, score_reasons, queue_key, scored_by) AS (VALUES {rows}) \
              UPDATE leads SET score = v.score, purchase_intent = v.purchase_intent, \
-             score_reasons = v.score_reasons, queue_key = v.queue_key, \
+             score_reasons = v.score_reasons, queue_key = v.queue_key, scored_by = v.scored_by, \
              scored_at = ${at}, updated_at = ${at} \
              FROM v WHERE leads.id = v.id AND leads.organization_id = ${org}",
             rows = rows.join(", "),

@@ -1,0 +1,82 @@
+//! Sales tells ads when a campaign stops (paused, cancelled, completed) so that its ads
+//! stop too. The rule of which ad moves for which campaign status lives in the ads domain
+//! alone: sales only names the campaign (`reconcileCampaignAds`), with the caller's own
+//! token, and ads reads the campaign's status back from sales. Ads also refuses to schedule,
+//! run or record spend for a campaign that is not active at check time, so a missed call
+//! never lets spending through; it only leaves ads to be stopped by calling it again.
+
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Where the ads subgraph's GraphQL endpoint is (`PROMPTSALES_ADS_URL`).
+pub const ADS_URL_ENV: &str = "PROMPTSALES_ADS_URL";
+/// Its default.
+pub const DEFAULT_ADS_URL: &str = "http://127.0.0.1:4002/graphql";
+/// How long ads may take (it retries each platform call a few times).
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+tokio::task_local! {
+    /// The `Authorization` header of the HTTP request being served (forwarded to ads).
+    pub static CALLER_AUTHORIZATION: Option<String>;
+}
+
+/// Remembers each request's `Authorization` header for the calls it makes to ads.
+pub async fn capture_authorization(request: Request, next: Next) -> Response {
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    CALLER_AUTHORIZATION.scope(token, next.run(request)).await
+}
+
+fn ads_url() -> String {
+    std::env::var(ADS_URL_ENV)
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_ADS_URL.to_string())
+}
+
+const RECONCILE: &str = "mutation SalesCampaignStopped($id: ID!) { reconcileCampaignAds(campaignId: $id) { id status } }";
+
+/// Asks ads to bring `campaign_id`'s ads in line with its status; answers the ids of the ads
+/// it changed, or what failed.
+pub async fn campaign_stopped(campaign_id: Uuid) -> Result<Vec<String>, String> {
+    let token = CALLER_AUTHORIZATION.try_with(Clone::clone).ok().flatten();
+    let http = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut request = http
+        .post(ads_url())
+        .json(&json!({"query": RECONCILE, "variables": {"id": campaign_id.to_string()}}));
+    if let Some(token) = token {
+        request = request.header(reqwest::header::AUTHORIZATION, token);
+    }
+    let body: Value = request
+        .send()
+        .await
+        .map_err(|e| format!("ads is unreachable: {}", e.without_url()))?
+        .json()
+        .await
+        .map_err(|e| format!("ads answered garbage: {}", e.without_url()))?;
+    if let Some(error) = body["errors"].as_array().and_then(|e| e.first()) {
+        return Err(format!(
+            "ads refused ({}): {}",
+            error["extensions"]["code"].as_str().unwrap_or("?"),
+            error["message"].as_str().unwrap_or_default()
+        ));
+    }
+    Ok(body["data"]["reconcileCampaignAds"]
+        .as_array()
+        .map(|ads| {
+            ads.iter()
+                .filter_map(|ad| ad["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default())
+}
