@@ -22,7 +22,10 @@ async fn up_starts_everything_on_sqlite_and_answers_the_readme_query() {
         .env("PROMPTSALES_DATA_DIR", data_dir.path())
         .env("PROMPTSALES_ROUTER_PORT", router_port.to_string())
         .env("PROMPTSALES_MCP_PORT", mcp_port.to_string())
-        .env("PROMPTSALES_ETL_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env(
+            "PROMPTSALES_ETL_LISTEN",
+            format!("127.0.0.1:{}", free_port()),
+        )
         .env("PROMPTSALES_ROUTER_LOG_LEVEL", "warn")
         .env("PROMPTSALES_LOG", "warn")
         .env_remove("ROUTER_CONFIG_FILE_PATH")

@@ -4,9 +4,9 @@
 #[cfg(feature = "ai")]
 pub mod ai;
 pub mod auth;
+pub mod budget;
 #[cfg(feature = "bus")]
 pub mod bus;
-pub mod budget;
 pub mod cache_hints;
 #[cfg(feature = "cache-tags")]
 pub mod cache_tags;
