@@ -78,7 +78,7 @@ where
 #[tokio::test]
 async fn ads_a_routed_subscription_receives_a_metric_recorded_through_the_router() -> Result<()> {
     let f = fixture::start().await?;
-    let writer = bearer(&f.token(Some(f.org_a), &["ads:write"]));
+    let writer = bearer(&f.token(Some(f.org_a), &["ads:write", "sales:read"]));
     let ads = f
         .router
         .post(

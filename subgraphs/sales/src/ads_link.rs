@@ -12,7 +12,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// Where the ads subgraph's GraphQL endpoint is (`PROMPTSALES_ADS_URL`).
+/// Where the ads subgraph's GraphQL endpoint is (`PROMPTSALES_ADS_URL`; `off` for a sales
+/// subgraph deployed without ads, which then has no ads to stop).
 pub const ADS_URL_ENV: &str = "PROMPTSALES_ADS_URL";
 /// Its default.
 pub const DEFAULT_ADS_URL: &str = "http://127.0.0.1:4002/graphql";
@@ -34,11 +35,13 @@ pub async fn capture_authorization(request: Request, next: Next) -> Response {
     CALLER_AUTHORIZATION.scope(token, next.run(request)).await
 }
 
-fn ads_url() -> String {
-    std::env::var(ADS_URL_ENV)
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_ADS_URL.to_string())
+/// The ads endpoint, or `None` when the deployment has no ads subgraph (`off`).
+fn ads_url() -> Option<String> {
+    match std::env::var(ADS_URL_ENV) {
+        Ok(u) if u.trim().eq_ignore_ascii_case("off") => None,
+        Ok(u) if !u.trim().is_empty() => Some(u.trim().to_string()),
+        _ => Some(DEFAULT_ADS_URL.to_string()),
+    }
 }
 
 const RECONCILE: &str = "mutation SalesCampaignStopped($id: ID!) { reconcileCampaignAds(campaignId: $id) { id status } }";
@@ -46,13 +49,17 @@ const RECONCILE: &str = "mutation SalesCampaignStopped($id: ID!) { reconcileCamp
 /// Asks ads to bring `campaign_id`'s ads in line with its status; answers the ids of the ads
 /// it changed, or what failed.
 pub async fn campaign_stopped(campaign_id: Uuid) -> Result<Vec<String>, String> {
+    let Some(url) = ads_url() else {
+        tracing::debug!(campaign = %campaign_id, "no ads subgraph configured: no ads to stop");
+        return Ok(Vec::new());
+    };
     let token = CALLER_AUTHORIZATION.try_with(Clone::clone).ok().flatten();
     let http = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .build()
         .map_err(|e| e.to_string())?;
     let mut request = http
-        .post(ads_url())
+        .post(url)
         .json(&json!({"query": RECONCILE, "variables": {"id": campaign_id.to_string()}}));
     if let Some(token) = token {
         request = request.header(reqwest::header::AUTHORIZATION, token);

@@ -27,6 +27,14 @@ enum Backend {
 }
 
 /// One test's world: a fresh database, the store and app over it.
+/// Sales' own tests run without an ads subgraph: stopping a campaign has no ads to stop
+/// (the cross-subgraph rule is tested end to end in `tests/e2e/rules.rs`).
+fn no_ads_subgraph() {
+    // SAFETY: set before the harness starts anything that reads the environment; every
+    // nextest test runs in a process of its own.
+    unsafe { std::env::set_var(promptsales_sales::ads_link::ADS_URL_ENV, "off") };
+}
+
 pub struct Harness {
     pub store: Arc<dyn SalesStore>,
     pub db: DatabaseConnection,
@@ -40,6 +48,7 @@ pub struct Harness {
 impl Harness {
     /// A fresh SQLite file in a temporary folder.
     pub async fn sqlite() -> anyhow::Result<Self> {
+        no_ads_subgraph();
         let dir = tempfile::tempdir()?;
         let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
         Self::open(&url, Backend::Sqlite(dir)).await
@@ -47,6 +56,7 @@ impl Harness {
 
     /// A fresh database on the test PostgreSQL server.
     pub async fn postgres() -> anyhow::Result<Self> {
+        no_ads_subgraph();
         let url = promptsales_kit::testing::postgres()
             .await
             .fresh_database("sales")
