@@ -27,6 +27,16 @@ pub fn error_body(code: i64, message: &str) -> serde_json::Value {
     json!({ "jsonrpc": "2.0", "id": null, "error": { "code": code, "message": message } })
 }
 
+/// The body of hyper's own refusal of a request it could not parse (bad HTTP, headers or URI
+/// too large): `-32600`, as for any request that is not a valid one.
+pub fn wire_refusal(status: StatusCode) -> String {
+    error_body(
+        INVALID_REQUEST,
+        promptsales_kit::server::wire::refusal_message(status),
+    )
+    .to_string()
+}
+
 /// The code and status of a plain-text refusal.
 pub fn classify(status: StatusCode, text: &str) -> (i64, StatusCode) {
     let lower = text.to_ascii_lowercase();

@@ -75,12 +75,17 @@ pub async fn serve_http_on(
         tools = shared.catalog().await.operations.len(),
         "MCP adapter listening at /mcp"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
+    // hyper's own refusals of unparsable requests leave as JSON-RPC errors too.
+    promptsales_kit::server::wire::serve_json_refusals(
+        listener,
+        app,
+        crate::jsonrpc_errors::wire_refusal,
+        async move {
             shutdown.await;
             cancel.cancel();
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(())
 }
 

@@ -1003,3 +1003,187 @@ async fn the_263_byte_request_is_refused_at_once_in_a_debug_build() {
         "the router grew from {rss_before} MiB to {rss_after} MiB"
     );
 }
+
+/// Issue 12: `generatedContents { campaign { organization { id } } }` answered `{"data":null}`
+/// with no error when a row pointed at a campaign the caller cannot resolve (sales answered
+/// a silent `null` entity and the non-null `campaign` nulled everything above it). Now only
+/// that row's `campaign` is null, with `NOT_FOUND` at its path, and the other rows resolve.
+#[tokio::test]
+async fn generated_content_of_a_campaign_the_caller_cannot_see_is_null_with_not_found() {
+    let f = fixture::start().await.expect("the graph starts");
+    // Two rows of org A's content: one for its own campaign, one pointing at org B's (a row
+    // the content store holds for org A, whose campaign sales will not show org A).
+    let db = Database::connect(f.database_urls[3].as_str())
+        .await
+        .expect("the content database");
+    for (id, campaign) in [
+        (Uuid::now_v7(), f.campaign_1),
+        (Uuid::now_v7(), f.campaign_b),
+    ] {
+        db.execute(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO generated_contents (id, organization_id, campaign_id, audience_name, \
+             channel, variants, model, from_cache, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'Hikers', 'email', '[]', 'template', false, now(), now())",
+            [id.into(), f.org_a.into(), campaign.into()],
+        ))
+        .await
+        .expect("a generated content row");
+    }
+    let _ = db.close().await;
+
+    let answer = f
+        .router
+        .post(
+            "{ generatedContents(first: 10) { edges { node { id campaign { id organization { id } } } } } }",
+            json!({}),
+            &f.as_org_a(),
+        )
+        .await
+        .expect("an answer");
+    let edges = answer["data"]["generatedContents"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("partial data, not a null answer: {answer}"));
+    assert_eq!(edges.len(), 2, "{answer}");
+    let campaigns: Vec<&Value> = edges.iter().map(|e| &e["node"]["campaign"]).collect();
+    let visible = campaigns
+        .iter()
+        .position(|c| !c.is_null())
+        .unwrap_or_else(|| panic!("the visible campaign resolves: {answer}"));
+    assert_eq!(
+        campaigns[visible]["id"],
+        f.campaign_1.to_string(),
+        "{answer}"
+    );
+    assert_eq!(
+        campaigns[visible]["organization"]["id"],
+        f.org_a.to_string(),
+        "{answer}"
+    );
+    let hidden = 1 - visible;
+    assert!(campaigns[hidden].is_null(), "{answer}");
+    let errors = answer["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the null comes with an error: {answer}"));
+    let not_found: Vec<&Value> = errors
+        .iter()
+        .filter(|e| e["extensions"]["code"] == "NOT_FOUND")
+        .collect();
+    assert_eq!(not_found.len(), 1, "{answer}");
+    assert_eq!(
+        not_found[0]["path"],
+        json!(["generatedContents", "edges", hidden, "node", "campaign"]),
+        "{answer}"
+    );
+    assert!(
+        !serde_json::to_string(&answer)
+            .expect("JSON")
+            .contains(&f.org_b.to_string()),
+        "nothing of org B leaks: {answer}"
+    );
+}
+
+/// Sends `request` as raw bytes to `address` and reads the whole answer (the server closes).
+async fn raw_http(address: &str, request: &[u8]) -> Result<(u16, String, Vec<u8>), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let exchange = async {
+        let mut socket = tokio::net::TcpStream::connect(address)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        // The server may answer (and close) before the whole request is sent.
+        let _ = socket.write_all(request).await;
+        let mut answer = Vec::new();
+        let _ = socket.read_to_end(&mut answer).await;
+        Ok::<_, String>(answer)
+    };
+    let answer = tokio::time::timeout(ANSWER_WITHIN, exchange)
+        .await
+        .map_err(|_| format!("no answer within {ANSWER_WITHIN:?}"))??;
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| format!("not HTTP: {:?}", String::from_utf8_lossy(&answer)))?;
+    let head = String::from_utf8_lossy(&answer[..split]).to_string();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("no status: {head}"))?;
+    Ok((status, head, answer[split + 4..].to_vec()))
+}
+
+/// Issue 12: hyper answered what it could not parse (a NUL byte in the path, two different
+/// `Content-Length`s, huge headers, a huge URI) itself, with an empty body. Every subgraph
+/// and the MCP adapter now answer each as JSON with a stable code.
+#[tokio::test]
+async fn malformed_http_gets_a_json_answer_with_a_code_from_every_service() {
+    let f = fixture::start().await.expect("the graph starts");
+    let adapter = start_http(&f, &shipped_operations(), &[])
+        .await
+        .expect("mcp starts");
+    let requests: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "NUL in the path",
+            b"GET /graph\0ql HTTP/1.1\r\nhost: x\r\n\r\n".to_vec(),
+        ),
+        (
+            "two Content-Lengths",
+            b"POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\ncontent-length: 30\r\n\r\n{}".to_vec(),
+        ),
+        (
+            "huge header",
+            format!("GET /graphql HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n", "a".repeat(500_000)).into_bytes(),
+        ),
+        (
+            "huge URI",
+            format!("GET /graphql?query={} HTTP/1.1\r\nhost: x\r\n\r\n", "a".repeat(70_000)).into_bytes(),
+        ),
+        ("not HTTP", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n".to_vec()),
+        ("bad version", b"GET /graphql HTTP/9.9\r\nhost: x\r\n\r\n".to_vec()),
+    ];
+    let mut targets: Vec<(String, bool)> = f
+        .subgraph_urls
+        .iter()
+        .map(|url| (url.clone(), false))
+        .collect();
+    targets.push((adapter.url.clone(), true));
+    let mut failures = Vec::new();
+    for (url, json_rpc) in &targets {
+        let address = url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        for (what, request) in &requests {
+            let answer = raw_http(&address, request).await;
+            let verdict = answer.and_then(|(status, head, body)| {
+                if !(400..500).contains(&status) {
+                    return Err(format!("HTTP {status}"));
+                }
+                if !head
+                    .to_ascii_lowercase()
+                    .contains("content-type: application/json")
+                {
+                    return Err(format!("HTTP {status}, not JSON: {head}"));
+                }
+                let json: Value = serde_json::from_slice(&body)
+                    .map_err(|e| format!("HTTP {status}, body not JSON ({e}): {body:?}"))?;
+                let coded = if *json_rpc {
+                    json["error"]["code"] == -32600
+                } else {
+                    json["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+                };
+                if coded {
+                    Ok(())
+                } else {
+                    Err(format!("HTTP {status}, no code: {json}"))
+                }
+            });
+            if let Err(e) = verdict {
+                failures.push(format!("{url} {what}: {e}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -321,3 +321,80 @@ async fn sales_a_routed_subscription_hears_the_reminder_of_a_task_created_throug
     );
     Ok(())
 }
+
+/// The errors a refused subscription gets: an `error` message (its payload the errors) or a
+/// `next` whose payload holds `errors`; anything else (data, silence) is `None`.
+async fn refusal(socket: &mut Socket) -> Result<Option<Vec<Value>>> {
+    let frame = next_frame(socket).await?;
+    let errors = match frame["type"].as_str() {
+        Some("error") => frame["payload"].as_array().cloned(),
+        Some("next") => frame["payload"]["errors"].as_array().cloned(),
+        _ => None,
+    };
+    Ok(errors)
+}
+
+/// Issue 12: tenant A subscribing to tenant B's ids over WebSocket was acknowledged (and
+/// left open). Each subscription naming another tenant's organization, campaign or agent is
+/// refused at subscribe time with `NOT_FOUND`, through the router, as a query would be.
+#[tokio::test]
+async fn a_subscription_to_another_tenants_ids_is_refused_with_not_found() -> Result<()> {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+
+    let f = fixture::start().await?;
+    // An agent crm knows from org B's leads only.
+    let agent_b = uuid::Uuid::now_v7();
+    let crm = Database::connect(f.database_urls[2].as_str()).await?;
+    crm.execute(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE leads SET assigned_agent_id = $1 WHERE organization_id = $2",
+        [agent_b.into(), f.org_b.into()],
+    ))
+    .await?;
+    let _ = crm.close().await;
+
+    let reader = f.user_token(
+        f.marketer_a,
+        f.org_a,
+        &["sales:read", "ads:read", "crm:read", "content:read"],
+    );
+    let (org_a, org_b, campaign_b) = (f.org_a, f.org_b, f.campaign_b);
+    let foreign = [
+        format!(
+            r#"subscription {{ campaignPerformanceUpdated(organizationId: "{org_b}") {{ campaignIds }} }}"#
+        ),
+        format!(
+            r#"subscription {{ campaignPerformanceUpdated(organizationId: "{org_a}", campaignIds: ["{campaign_b}"]) {{ campaignIds }} }}"#
+        ),
+        format!(r#"subscription {{ campaignMetrics(campaignId: "{campaign_b}") {{ adId }} }}"#),
+        format!(
+            r#"subscription {{ agendaNotifications(campaignId: "{campaign_b}") {{ campaignId }} }}"#
+        ),
+        format!(r#"subscription {{ leadQueueUpdates(organizationId: "{org_b}") {{ leadId }} }}"#),
+        format!(r#"subscription {{ leadQueueUpdates(agentId: "{agent_b}") {{ leadId }} }}"#),
+    ];
+    let mut failures = Vec::new();
+    for query in &foreign {
+        let mut socket = subscribe(&f.router.url, &reader, query).await?;
+        match refusal(&mut socket).await? {
+            Some(errors)
+                if !errors.is_empty()
+                    && errors
+                        .iter()
+                        .all(|e| e["extensions"]["code"] == "NOT_FOUND") => {}
+            other => failures.push(format!("{query}: {other:?}")),
+        }
+    }
+    // The same subscriptions with the caller's own ids are acknowledged (no refusal within
+    // a moment): what is refused is the other tenant's ids, not the subscription.
+    let own = format!(
+        r#"subscription {{ campaignPerformanceUpdated(organizationId: "{org_a}", campaignIds: ["{}"]) {{ campaignIds }} }}"#,
+        f.campaign_1
+    );
+    let mut socket = subscribe(&f.router.url, &reader, &own).await?;
+    if let Ok(frame) = tokio::time::timeout(Duration::from_secs(2), next_json(&mut socket)).await {
+        failures.push(format!("{own}: refused {frame:?}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    Ok(())
+}

@@ -17,6 +17,7 @@ pub mod context;
 pub mod db;
 pub mod demo;
 pub mod document_guard;
+pub mod entity_errors;
 pub mod error;
 pub mod extension;
 pub mod ids;

@@ -154,12 +154,8 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     // Served with the peer address: failed logins are also counted per client IP
     // when no proxy forwards one.
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(promptsales_kit::server::shutdown_signal())
-    .await?;
+    promptsales_kit::server::serve_on(listener, router, promptsales_kit::server::shutdown_signal())
+        .await?;
     keys.abort();
     purge.abort();
     limits.abort();

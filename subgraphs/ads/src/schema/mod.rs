@@ -133,12 +133,16 @@ impl Query {
         Ok(markets.into_iter().map(AdMarket).collect())
     }
 
-    /// Federation: an ad by key, batched through the ad loader; `null` when the caller may
-    /// not see it, so one unknown key never fails the other representations of the fetch.
+    /// Federation: an ad by key, batched through the ad loader; `null` with `NOT_FOUND`
+    /// at its `_entities` index when the caller may not see it, so one unknown key never
+    /// fails the other representations of the fetch.
     #[graphql(entity)]
     async fn find_ad_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Ad>> {
-        let id = parse_id("id", &id)?;
-        Ok(loaders_of(ctx)?.ad.load_one(id).await?.map(Ad))
+        let key = parse_id("id", &id)?;
+        Ok(match loaders_of(ctx)?.ad.load_one(key).await? {
+            Some(ad) => Some(Ad(ad)),
+            None => promptsales_kit::entity_errors::not_found(ctx, "Ad", &id),
+        })
     }
 
     /// Federation: a campaign by key; nothing is read until a field asks.

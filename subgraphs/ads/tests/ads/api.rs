@@ -484,8 +484,9 @@ async fn a_tenant_never_sees_or_touches_another_tenants_rows(env: &Env) -> Resul
         .await;
     assert_eq!(codes(&one), ["NOT_FOUND"]);
     assert_eq!(one["data"]["ad"], Value::Null);
-    // Another tenant's ad resolves to null, and only it: the caller's own ad in the same
-    // fetch still resolves (one unknown key never fails the whole batch).
+    // Another tenant's ad resolves to null with NOT_FOUND at its own `_entities` index, and
+    // only it: the caller's own ad in the same fetch still resolves (one unknown key never
+    // fails the whole batch).
     let entity = env
         .gql(
             &as_a,
@@ -493,7 +494,8 @@ async fn a_tenant_never_sees_or_touches_another_tenants_rows(env: &Env) -> Resul
             json!({"r": [{"__typename": "Ad", "id": b_id}, {"__typename": "Ad", "id": ad_a.id.to_string()}]}),
         )
         .await;
-    assert_eq!(codes(&entity), Vec::<String>::new());
+    assert_eq!(codes(&entity), ["NOT_FOUND"]);
+    assert_eq!(entity["errors"][0]["path"], json!(["_entities", 0]));
     assert_eq!(
         entity["data"]["_entities"],
         json!([null, {"id": ad_a.id.to_string()}])

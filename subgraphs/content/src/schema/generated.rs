@@ -53,11 +53,12 @@ impl GeneratedContent {
         ID(self.0.id.to_string())
     }
 
-    /// The campaign.
-    async fn campaign(&self) -> Campaign {
-        Campaign {
+    /// The campaign; null (with `NOT_FOUND` from sales) when the caller cannot see it,
+    /// so one such row nulls only this field, not the whole list.
+    async fn campaign(&self) -> Option<Campaign> {
+        Some(Campaign {
             id: self.0.campaign_id,
-        }
+        })
     }
 
     /// The audience (a sales Target id), when given.

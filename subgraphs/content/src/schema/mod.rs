@@ -243,15 +243,19 @@ impl Query {
         ai_root::ai_usage(ctx).await
     }
 
-    /// Federation: a media asset by key, batched; `null` when not visible.
+    /// Federation: a media asset by key, batched; `null` with `NOT_FOUND` at its `_entities`
+    /// index when not visible (the rest of the batch resolves).
     #[graphql(entity)]
     async fn find_media_asset_by_id(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<Option<MediaAsset>> {
-        let id = parse_id("id", &id)?;
-        Ok(loaders::asset(ctx, id).await?.map(MediaAsset))
+        let key = parse_id("id", &id)?;
+        Ok(match loaders::asset(ctx, key).await? {
+            Some(asset) => Some(MediaAsset(asset)),
+            None => promptsales_kit::entity_errors::not_found(ctx, "MediaAsset", &id),
+        })
     }
 
     /// Federation: a campaign (owned by sales) by key; no store is touched.

@@ -203,16 +203,20 @@ impl CoreQuery {
         Ok(Sale(found.ok_or_else(|| ApiError::not_found("Sale", id))?))
     }
 
-    /// Resolves `Customer` representations for the router, batched; null for ids the caller cannot see.
+    /// Resolves `Customer` representations for the router, batched; null with `NOT_FOUND` at
+    /// its `_entities` index for ids the caller cannot see (the rest of the batch resolves).
     #[graphql(entity)]
     async fn find_customer_by_id(
         &self,
         ctx: &Context<'_>,
         #[graphql(key)] id: ID,
     ) -> async_graphql::Result<Option<Customer>> {
-        let id = parse_id("representations.id", &id)?;
+        let key = parse_id("representations.id", &id)?;
         let loader = ctx.data::<DataLoader<CustomerLoader>>()?;
-        Ok(loader.load_one(id).await?.map(Customer))
+        Ok(match loader.load_one(key).await? {
+            Some(customer) => Some(Customer(customer)),
+            None => promptsales_kit::entity_errors::not_found(ctx, "Customer", &id),
+        })
     }
 
     /// Resolves `Campaign` representations: only the key, its fields load in batches.

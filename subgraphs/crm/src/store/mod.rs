@@ -245,6 +245,10 @@ pub trait CrmStore: Send + Sync {
         limit: u64,
     ) -> Result<Vec<Lead>, StoreError>;
 
+    /// The organizations whose leads name `agent_id` as their agent (crm knows its agents
+    /// from nothing else): how an agent id of another tenant is told apart.
+    async fn agent_organizations(&self, agent_id: Uuid) -> Result<Vec<Uuid>, StoreError>;
+
     /// Atomically claims the agent's highest-priority unclaimed lead (theirs or unassigned);
     /// two agents never claim the same lead.
     async fn claim_next_lead(

@@ -43,7 +43,7 @@ pub async fn tenants_see_only_their_own_rows(backend: Backend) -> Result<()> {
     }
 
     let seen = h
-        .data(
+        .run(
             as_org(org_a),
             "query($reps: [_Any!]!) {
                 customers { edges { node { id } } }
@@ -60,7 +60,19 @@ pub async fn tenants_see_only_their_own_rows(backend: Backend) -> Result<()> {
                 {"__typename": "Campaign", "id": campaign_b},
             ]}),
         )
-        .await?;
+        .await;
+    // The other tenant's customer is null with NOT_FOUND at its `_entities` index (and
+    // only that: the rest of the request resolves).
+    assert_eq!(seen.errors.len(), 1, "{:?}", seen.errors);
+    assert_eq!(error_code(&seen).0, "NOT_FOUND");
+    assert_eq!(
+        seen.errors[0].path,
+        vec![
+            async_graphql::PathSegment::Field("_entities".into()),
+            async_graphql::PathSegment::Index(0)
+        ]
+    );
+    let seen = seen.data.into_json()?;
     assert_eq!(seen["customers"]["edges"], json!([{"node": {"id": a.id}}]));
     assert_eq!(seen["leads"]["edges"], json!([]));
     assert_eq!(seen["bea"], json!(null));

@@ -5,6 +5,7 @@
 //! The transport rules (media types, methods, limits) are in [`transport`].
 
 pub mod transport;
+pub mod wire;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -167,15 +168,15 @@ pub async fn serve(
     serve_on(listener, router, shutdown).await
 }
 
-/// Serves `router` on an already bound listener (tests bind port 0 first).
+/// Serves `router` on an already bound listener (tests bind port 0 first), with the
+/// peer address as `ConnectInfo<SocketAddr>` and hyper's own refusals of unparsable
+/// requests answered as JSON ([`wire`]).
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    wire::serve_json_refusals(listener, router, wire::graphql_refusal, shutdown).await
 }
 
 /// A future that completes on Ctrl-C (SIGINT) or SIGTERM.
@@ -359,6 +360,10 @@ where
     if let Some(subsystem) = app.subsystem() {
         request.data.insert(subsystem);
     }
+    // Entities the caller cannot see are reported at their `_entities` index.
+    request
+        .data
+        .insert(crate::entity_errors::EntityIndex::default());
     app.schema.execute(request).instrument(span).await
 }
 

@@ -265,6 +265,6 @@ impl SalesSubscription {
         organization_id: ID,
         campaign_ids: Option<Vec<ID>>,
     ) -> async_graphql::Result<impl Stream<Item = super::etl::CampaignPerformanceUpdate>> {
-        super::etl::performance_updates(ctx, &organization_id, campaign_ids)
+        super::etl::performance_updates(ctx, &organization_id, campaign_ids).await
     }
 }

@@ -104,7 +104,7 @@ pub struct CampaignPerformanceUpdate {
 }
 
 /// `campaignPerformanceUpdated`.
-pub fn performance_updates(
+pub async fn performance_updates(
     ctx: &Context<'_>,
     organization_id: &ID,
     campaign_ids: Option<Vec<ID>>,
@@ -112,8 +112,10 @@ pub fn performance_updates(
     let context = ctx.data::<RequestContext>()?;
     access::require(context, Role::Read)?;
     let organization = parse_id("organizationId", organization_id)?;
+    // Another tenant's ids are refused at subscribe time as a query refuses them: NOT_FOUND,
+    // which says no more about them than an id that does not exist.
     if !context.scope().allows(organization) {
-        return Err(ApiError::Forbidden("the organization is not the caller's".into()).into());
+        return Err(ApiError::not_found("Organization", organization).into());
     }
     let only: Option<Vec<uuid::Uuid>> = campaign_ids
         .map(|ids| {
@@ -122,6 +124,17 @@ pub fn performance_updates(
                 .collect::<Result<_, _>>()
         })
         .transpose()?;
+    if let Some(only) = &only {
+        let loader = super::loaders::loader::<super::loaders::CampaignLoader>(ctx)?;
+        let found = loader.load_many(only.iter().copied()).await.api()?;
+        if let Some(missing) = only.iter().find(|id| {
+            found
+                .get(*id)
+                .is_none_or(|campaign| campaign.organization_id != organization)
+        }) {
+            return Err(ApiError::not_found("Campaign", missing).into());
+        }
+    }
     let receiver = crate::live::bus().subscribe();
     let updates = futures::stream::unfold(receiver, |mut receiver| async move {
         loop {

@@ -21,6 +21,7 @@ use async_graphql::{Context, ID, Object, Schema, SchemaBuilder};
 
 pub use self::agenda::SalesSubscription;
 use promptsales_kit::context::TenantScope;
+use promptsales_kit::entity_errors;
 use promptsales_kit::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use promptsales_kit::{ApiError, ApiResult, PageRequest, RequestContext, ResultExt, parse_id};
 use uuid::Uuid;
@@ -289,8 +290,9 @@ impl Query {
         results::audit_log(ctx, filter, first, after).await
     }
 
-    /// Federation: an organization by key, batched; `null` when the caller may not see it,
-    /// so one unknown key never fails the other representations of the same fetch.
+    /// Federation: an organization by key, batched; `null` with `NOT_FOUND` at its `_entities`
+    /// index when the caller may not see it, so one unknown key never fails the other
+    /// representations of the same fetch.
     #[graphql(entity)]
     async fn find_organization_by_id(
         &self,
@@ -301,10 +303,14 @@ impl Query {
             .load_one(parse_id("id", &id)?)
             .await
             .api()?;
-        Ok(found.map(Organization))
+        Ok(match found {
+            Some(found) => Some(Organization(found)),
+            None => entity_errors::not_found(ctx, "Organization", &id),
+        })
     }
 
-    /// Federation: a user by key, batched; `null` when the caller may not see it.
+    /// Federation: a user by key, batched; `null` with `NOT_FOUND` at its
+    /// `_entities` index when the caller may not see it (the rest of the batch resolves).
     #[graphql(entity)]
     async fn find_user_by_id(
         &self,
@@ -315,10 +321,14 @@ impl Query {
             .load_one(parse_id("id", &id)?)
             .await
             .api()?;
-        Ok(found.map(User))
+        Ok(match found {
+            Some(found) => Some(User(found)),
+            None => entity_errors::not_found(ctx, "User", &id),
+        })
     }
 
-    /// Federation: a campaign by key, batched; `null` when the caller may not see it.
+    /// Federation: a campaign by key, batched; `null` with `NOT_FOUND` at its
+    /// `_entities` index when the caller may not see it (the rest of the batch resolves).
     #[graphql(entity)]
     async fn find_campaign_by_id(
         &self,
@@ -329,7 +339,10 @@ impl Query {
             .load_one(parse_id("id", &id)?)
             .await
             .api()?;
-        Ok(found.map(Campaign))
+        Ok(match found {
+            Some(found) => Some(Campaign(found)),
+            None => entity_errors::not_found(ctx, "Campaign", &id),
+        })
     }
 }
 

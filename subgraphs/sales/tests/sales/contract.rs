@@ -663,10 +663,11 @@ pub async fn a_tenant_sees_only_its_own_rows(h: &Harness) -> anyhow::Result<()> 
     );
     let entities =
         "query($r: [_Any!]!) { _entities(representations: $r) { ... on Campaign { name } } }";
-    // Another tenant's campaign resolves to null, and only it: the visible one in the
-    // same fetch still resolves (one unknown key never fails the whole batch).
+    // Another tenant's campaign resolves to null with NOT_FOUND at its own `_entities`
+    // index, and only it: the visible one in the same fetch still resolves (one unknown key
+    // never fails the whole batch, and no null comes without an error).
     let mixed = h
-        .data(
+        .run(
             &ctx,
             entities,
             json!({"r": [
@@ -674,7 +675,17 @@ pub async fn a_tenant_sees_only_its_own_rows(h: &Harness) -> anyhow::Result<()> 
                 {"__typename": "Campaign", "id": a_campaign.id},
             ]}),
         )
-        .await?;
+        .await;
+    assert_eq!(support::errors(&mixed).len(), 1, "{:?}", mixed.errors);
+    assert_eq!(support::errors(&mixed)[0].0, "NOT_FOUND");
+    assert_eq!(
+        mixed.errors[0].path,
+        vec![
+            async_graphql::PathSegment::Field("_entities".into()),
+            async_graphql::PathSegment::Index(0)
+        ]
+    );
+    let mixed = mixed.data.into_json()?;
     assert_eq!(mixed["_entities"], json!([null, {"name": "Aurora Winter"}]));
 
     let lists = h

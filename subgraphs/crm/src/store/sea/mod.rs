@@ -429,6 +429,10 @@ impl CrmStore for SeaCrmStore {
         queue::agent_queue(&self.db, organization_id, agent_id, limit).await
     }
 
+    async fn agent_organizations(&self, agent_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        queue::agent_organizations(&self.db, agent_id).await
+    }
+
     async fn claim_next_lead(
         &self,
         organization_id: Uuid,

@@ -61,6 +61,21 @@ pub(super) async fn agent_queue(
     leads::all_to_domain(merge(own, pool, limit))
 }
 
+/// The organizations with leads assigned to `agent_id` (indexed: `ix_leads_agent`).
+pub(super) async fn agent_organizations(
+    db: &impl ConnectionTrait,
+    agent_id: Uuid,
+) -> Result<Vec<Uuid>, StoreError> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::OrganizationId)
+        .filter(Column::AssignedAgentId.eq(agent_id))
+        .distinct()
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
+}
+
 /// Claims the agent's best unclaimed lead (theirs or unassigned).
 ///
 /// The claim is a conditional `UPDATE ... WHERE claimed_at IS NULL AND
