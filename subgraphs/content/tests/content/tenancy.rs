@@ -55,17 +55,26 @@ async fn a_tenant_sees_only_its_own_assets(backend: Backend) -> anyhow::Result<(
         json!([{"asset": {"id": mine.id.to_string()}}])
     );
 
-    let data = h
-        .ok(
+    // The other tenant's asset is null with NOT_FOUND at its `_entities` index; the
+    // caller's own in the same fetch still resolves.
+    let answer = h
+        .gql(
             &ctx,
             "query($r: [_Any!]!) { _entities(representations: $r) { ... on MediaAsset { id } } }",
             json!({"r": representations("MediaAsset", &[theirs.id, mine.id])}),
         )
-        .await?;
+        .await;
     assert_eq!(
-        data["_entities"],
+        answer["data"]["_entities"],
         json!([null, {"id": mine.id.to_string()}])
     );
+    assert_eq!(
+        answer["errors"].as_array().map(Vec::len),
+        Some(1),
+        "{answer}"
+    );
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    assert_eq!(answer["errors"][0]["path"], json!(["_entities", 0]));
     let data = h
         .ok(
             &ctx,
