@@ -459,13 +459,16 @@ async fn start_graph(data: &Path, redis_url: &str) -> anyhow::Result<Graph> {
     })
 }
 
-async fn bind() -> anyhow::Result<(tokio::net::TcpListener, String)> {
+pub(super) async fn bind() -> anyhow::Result<(tokio::net::TcpListener, String)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
     Ok((listener, format!("http://127.0.0.1:{port}/graphql")))
 }
 
-fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> tokio::task::JoinHandle<()> {
+pub(super) fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let never = futures::future::pending::<()>();
         if let Err(e) = promptsales_kit::server::serve_on(listener, router, never).await {
@@ -475,7 +478,7 @@ fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> tokio::task
 }
 
 /// The repository's supergraph when run from it, else this build's copy written into `data`.
-fn supergraph_file(data: &Path) -> anyhow::Result<std::path::PathBuf> {
+pub(super) fn supergraph_file(data: &Path) -> anyhow::Result<std::path::PathBuf> {
     let in_repo = Path::new(promptsales_router::DEFAULT_SUPERGRAPH_PATH);
     if in_repo.is_file() {
         return Ok(std::env::current_dir()?.join(in_repo));

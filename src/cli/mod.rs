@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_etl;
+mod bench_load;
 mod bench_search;
 mod components;
 mod etl;
@@ -115,6 +116,9 @@ enum BenchTarget {
     Etl(bench_etl::EtlBenchArgs),
     /// The seed generator: rows per second per store and the total, on SQLite and PostgreSQL.
     Seed(seed::BenchSeedArgs),
+    /// The graph under load: 300 clients on queries, mutations and subscriptions, then with
+    /// Redis and then a subgraph stopped mid-run (throughput, p50/p99, failures, lost writes).
+    Load(bench_load::LoadBenchArgs),
 }
 
 impl Cli {
@@ -165,6 +169,9 @@ impl Cli {
             Command::Bench {
                 target: BenchTarget::Seed(args),
             } => seed::bench(args),
+            Command::Bench {
+                target: BenchTarget::Load(args),
+            } => bench_load::run(args),
         }
     }
 }
