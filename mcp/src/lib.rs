@@ -6,6 +6,7 @@
 //! adapter's service credential) and streamable HTTP (each caller's bearer token).
 
 pub mod args;
+pub mod ask;
 pub mod builtin;
 pub mod config;
 pub mod error;
