@@ -469,3 +469,104 @@ async fn postgres_is_idempotent_and_coherent_with_the_same_digest() -> Result<()
     assert_eq!(same?.digest, report.digest);
     Ok(())
 }
+
+/// `url` with `sslmode=require` when the server offers TLS (as Debian's PostgreSQL does), so
+/// the COPY below goes through the TLS socket where the driver used to deadlock.
+async fn over_tls_if_offered(url: &str) -> Result<(String, bool)> {
+    let plain = promptsales_kit::db::connect(url).await?;
+    let offered = plain
+        .query_one(Statement::from_string(
+            plain.get_database_backend(),
+            "SELECT setting FROM pg_settings WHERE name = 'ssl'".to_string(),
+        ))
+        .await?
+        .and_then(|row| row.try_get_by_index::<String>(0).ok())
+        .is_some_and(|s| s == "on");
+    let _ = plain.close().await;
+    if !offered {
+        return Ok((url.to_string(), false));
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Ok((format!("{url}{separator}sslmode=require"), true))
+}
+
+/// The full-scale seed hung in crm's customers COPY: over TLS, when a write would block,
+/// rustls also tries to read, and sqlx-core 0.8.6 then waited for the socket to be writable
+/// *and then readable*; a server in COPY sends nothing, so once writability came back before
+/// the wait began, the writer slept for ever (vendor/sqlx-core/PROMPTSALES.md). Here the
+/// server stalls on the first row (a trigger sleeps) while ~50 MB in three builder chunks
+/// (more than the writer's channel holds) are streamed at it over TLS: the load must finish.
+/// The hang is a race; this guard did not hit it in three runs on the unpatched driver, where
+/// `promptsales bench seed --no-sqlite --customers 150000` did (see issue 14's closing note).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_copy_over_tls_survives_a_server_that_falls_behind() -> Result<()> {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use promptsales_seeds::load::{CHUNK, Cell, Table, load_store};
+
+    let pg = promptsales_kit::testing::postgres().await;
+    let url = pg.fresh_database("seed_copy").await?;
+    let name = url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let outcome = async {
+        let (url, tls) = over_tls_if_offered(&url).await?;
+        let db = promptsales_kit::db::connect(&url).await?;
+        if tls {
+            let row = db
+                .query_one(Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()".to_string(),
+                ))
+                .await?
+                .context("pg_stat_ssl has this connection")?;
+            assert!(row.try_get_by_index::<bool>(0)?, "the connection uses TLS");
+        } else {
+            eprintln!("the server offers no TLS: this run cannot reach the TLS deadlock");
+        }
+        db.execute_unprepared(
+            "CREATE TABLE bulk (id BIGINT PRIMARY KEY, body TEXT NOT NULL);
+             CREATE FUNCTION bulk_stall() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               IF NEW.id = 0 THEN PERFORM pg_sleep(3); END IF;
+               RETURN NEW;
+             END $$;
+             CREATE TRIGGER bulk_stall BEFORE INSERT ON bulk
+               FOR EACH ROW EXECUTE FUNCTION bulk_stall();",
+        )
+        .await?;
+        let items = CHUNK * 5 / 2;
+        let body = "x".repeat(1_000);
+        let table = Table {
+            name: "bulk",
+            columns: &["id", "body"],
+            key: &[0],
+            items,
+            rows: items as u64,
+            build: Arc::new(move |range| {
+                Ok(range
+                    .map(|i| vec![Cell::Int(i as i64), Cell::Text(body.clone())])
+                    .collect())
+            }),
+        };
+        let report = tokio::time::timeout(
+            Duration::from_secs(120),
+            load_store("bulk", &db, vec![table], &Progress::lines()),
+        )
+        .await
+        .context("the COPY hung: the writer waits on a server that waits for data")??;
+        assert_eq!(report.written, items as u64);
+        assert_eq!(count(&db, "bulk").await?, items as i64);
+        let _ = db.close().await;
+        anyhow::Ok(())
+    }
+    .await;
+    pg.drop_database(&name).await?;
+    outcome
+}
