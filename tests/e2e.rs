@@ -26,7 +26,7 @@ mod e2e {
     // The platform's promises across subgraphs (approvals, budget, quotas, tenants, freshness).
     mod rules;
     // Live data (ads metrics, crm's agent queue) through the router's WebSocket.
-    mod routed_subscriptions;
+    pub mod routed_subscriptions;
     // The MCP adapter driven by an MCP client.
     mod mcp;
     mod schema_files;

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Utc;
-use promptsales_kit::cache_hints::entity_tag;
+use promptsales_kit::cache_hints::{entity_tag, list_tags_changed_by};
 use promptsales_sales::live::{PerformanceBus, PerformanceUpdated};
 use uuid::Uuid;
 
@@ -26,8 +26,9 @@ impl std::fmt::Debug for Live {
     }
 }
 
-/// The tags a change of `campaigns` of `organization` invalidates: each campaign and the
-/// organization's dashboards.
+/// The tags a change of `campaigns` of `organization` invalidates: each campaign, the
+/// organization's dashboards, and its campaign lists (`Campaign:*@<organization>` and the
+/// cross-tenant ones, which may hold its campaigns too: their figures changed).
 pub fn tags_of(organization: Uuid, campaigns: &BTreeSet<Uuid>) -> Vec<String> {
     let mut tags: Vec<String> = campaigns
         .iter()
@@ -36,6 +37,10 @@ pub fn tags_of(organization: Uuid, campaigns: &BTreeSet<Uuid>) -> Vec<String> {
     tags.push(entity_tag(
         promptsales_sales::schema::DASHBOARD_TAG_TYPE,
         &organization.to_string(),
+    ));
+    tags.extend(list_tags_changed_by(
+        "Campaign",
+        Some(&organization.to_string()),
     ));
     tags
 }
@@ -67,11 +72,6 @@ impl Live {
     /// Invalidates and publishes what changed.
     pub async fn announce(&self, changed: &BTreeMap<Uuid, BTreeSet<Uuid>>) {
         if let Some(client) = &self.redis {
-            let tags: Vec<String> = changed
-                .iter()
-                .flat_map(|(org, campaigns)| tags_of(*org, campaigns))
-                .collect();
-            let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
             let invalidated = async {
                 let mut connection = tokio::time::timeout(
                     std::time::Duration::from_secs(2),
@@ -80,25 +80,31 @@ impl Live {
                 .await
                 .map_err(|_| "Redis did not answer in time".to_string())?
                 .map_err(|e| e.to_string())?;
-                let mut total = 0;
-                for chunk in tags.chunks(500) {
-                    total += promptsales_kit::cache_tags::invalidate_in(
-                        &mut connection,
-                        &self.prefix,
-                        chunk,
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
+                // Tenant by tenant: an organization's responses and the cross-tenant ones,
+                // never the other tenants' slots.
+                let (mut total, mut count) = (0, 0);
+                for (org, campaigns) in changed {
+                    let tags = tags_of(*org, campaigns);
+                    let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+                    count += tags.len();
+                    for chunk in tags.chunks(500) {
+                        total += promptsales_kit::cache_tags::invalidate_for(
+                            &mut connection,
+                            &self.prefix,
+                            Some(&org.to_string()),
+                            chunk,
+                        )
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    }
                 }
-                Ok::<u64, String>(total)
+                Ok::<(u64, usize), String>((total, count))
             }
             .await;
             match invalidated {
-                Ok(n) => tracing::debug!(
-                    responses = n,
-                    tags = tags.len(),
-                    "cached responses invalidated"
-                ),
+                Ok((n, tags)) => {
+                    tracing::debug!(responses = n, tags, "cached responses invalidated")
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot invalidate the router's cache; cached answers expire by their max-age")
                 }

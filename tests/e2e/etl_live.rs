@@ -1,60 +1,20 @@
 //! Live dashboards through the real router: an ad metric, a lead and a sale
 //! made through the graph reach `dashboard` and the campaign's `performance`
 //! after one ETL cycle; the cached dashboard is invalidated (a MISS with the
-//! new figures), a `campaignPerformanceUpdated` subscriber hears of it, and the
-//! campaign's spent budget is the ads' recorded spend.
+//! new figures), and so is a cached campaign list; a `campaignPerformanceUpdated`
+//! subscriber hears of it, and the campaign's spent budget is the ads' recorded spend
+//! after every cycle.
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
-use futures::{SinkExt, StreamExt};
+use anyhow::{Context, Result};
 use promptsales_etl::{Etl, EtlConfig, EtlMetrics};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::edge;
 use super::fixture;
 use super::harness::bearer;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn next_json(socket: &mut Socket) -> Result<Value> {
-    loop {
-        match socket.next().await.context("the socket closed")?? {
-            Message::Text(text) => return Ok(serde_json::from_str(&text)?),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => bail!("unexpected frame {other:?}"),
-        }
-    }
-}
-
-async fn subscribe(router_url: &str, token: &str, query: &str) -> Result<Socket> {
-    let mut request = router_url
-        .replace("http://", "ws://")
-        .into_client_request()?;
-    request
-        .headers_mut()
-        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
-    socket
-        .send(Message::Text(
-            json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}})
-                .to_string()
-                .into(),
-        ))
-        .await?;
-    assert_eq!(next_json(&mut socket).await?["type"], "connection_ack");
-    socket
-        .send(Message::Text(
-            json!({"id": "1", "type": "subscribe", "payload": {"query": query}})
-                .to_string()
-                .into(),
-        ))
-        .await?;
-    Ok(socket)
-}
+use super::routed_subscriptions::{next_json, subscribe};
 
 const DASHBOARD: &str = r#"
 query Dashboard($org: ID!) {
@@ -71,6 +31,50 @@ query Performance($id: ID!) {
     performance { spend { amount } revenue { amount } impressions leads customers }
   }
 }"#;
+
+/// A campaign list that selects no `id`: only the list's own tag can invalidate it.
+const CAMPAIGNS: &str = r#"
+query Campaigns($org: ID!) {
+  campaigns(filter: {organizationId: $org}, first: 100) {
+    edges { node { name performance { impressions spend { amount } } } }
+  }
+}"#;
+
+/// The impressions of every campaign of a `CAMPAIGNS` answer.
+fn listed_impressions(body: &Value) -> Result<i64> {
+    let edges = body["data"]["campaigns"]["edges"]
+        .as_array()
+        .with_context(|| format!("a campaign list: {body:#}"))?;
+    Ok(edges
+        .iter()
+        .map(|e| {
+            e["node"]["performance"]["impressions"]
+                .as_i64()
+                .unwrap_or(0)
+        })
+        .sum())
+}
+
+/// The campaign's spent budget in sales, and the spend ads recorded for it, read through the router.
+async fn spent_and_ads_spend(
+    router: &super::harness::Router,
+    auth: &[(&str, String)],
+    campaign: &str,
+) -> Result<(f64, f64)> {
+    let read = router
+        .post(
+            r#"query($id: ID!) { campaign(id: $id) { budget { spent { amount } } adTotals { spend } } }"#,
+            json!({"id": campaign}),
+            auth,
+        )
+        .await?;
+    let c = &read["data"]["campaign"];
+    let ads: f64 = c["adTotals"]["spend"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("the ads' spend: {read:#}"))?;
+    Ok((amount(&c["budget"]["spent"]), ads))
+}
 
 fn amount(v: &Value) -> f64 {
     v["amount"]
@@ -105,6 +109,16 @@ async fn a_cycle_brings_a_metric_a_lead_and_a_sale_to_the_cached_dashboard_and_i
     let auth = f.as_org_a();
     let org = f.org_a.to_string();
     let campaign = f.campaign_1.to_string();
+    let (spent, ads_spend) = spent_and_ads_spend(&router, &auth, &campaign).await?;
+    assert!(
+        (spent - ads_spend).abs() < 1e-9,
+        "after the first cycle: spent {spent} vs the ads' {ads_spend}"
+    );
+    let list = edge::query(CAMPAIGNS, json!({ "org": org }));
+    let listed = edge::post(&router.url, list.clone(), &auth).await?;
+    assert_eq!(listed.cache(), "MISS", "{listed:#?}");
+    let listed = edge::until_hit(&router.url, &list, &auth).await?;
+    let impressions_listed = listed_impressions(&listed.body)?;
     let dashboard = edge::query(DASHBOARD, json!({ "org": org }));
     let before = edge::post(&router.url, dashboard.clone(), &auth).await?;
     assert_eq!(before.cache(), "MISS", "{before:#?}");
@@ -209,6 +223,15 @@ async fn a_cycle_brings_a_metric_a_lead_and_a_sale_to_the_cached_dashboard_and_i
     );
     assert!((amount(&totals["revenue"]) - amount(&totals_before["revenue"]) - 125.0).abs() < 1e-9);
 
+    // So was the cached campaign list (it names no campaign id: its list tag did it).
+    let listed = edge::post(&router.url, list, &auth).await?;
+    assert_eq!(listed.cache(), "MISS", "{listed:#?}");
+    assert_eq!(
+        listed_impressions(&listed.body)? - impressions_listed,
+        4321,
+        "{listed:#?}"
+    );
+
     // The campaign's performance shows them too, and its spent budget is the ads' spend.
     let perf_after = edge::post(&router.url, performance, &auth).await?;
     let campaign_after = &perf_after.body["data"]["campaign"];
@@ -222,17 +245,11 @@ async fn a_cycle_brings_a_metric_a_lead_and_a_sale_to_the_cached_dashboard_and_i
         p["leads"].as_i64().unwrap_or(0) - perf_before["leads"].as_i64().unwrap_or(0),
         1
     );
-    let totals = router
-        .post(
-            r#"query($id: ID!) { campaign(id: $id) { adTotals { spend } } }"#,
-            json!({"id": campaign}),
-            &auth,
-        )
-        .await?;
-    let ads_spend: f64 = totals["data"]["campaign"]["adTotals"]["spend"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .with_context(|| format!("the ads' spend: {totals:#}"))?;
+    let (spent, ads_spend) = spent_and_ads_spend(&router, &auth, &campaign).await?;
+    assert!(
+        (spent - ads_spend).abs() < 1e-9,
+        "after the last cycle: spent {spent} vs the ads' {ads_spend}"
+    );
     assert!(
         (amount(&campaign_after["budget"]["spent"]) - ads_spend).abs() < 1e-9,
         "{campaign_after:#} vs {ads_spend}"

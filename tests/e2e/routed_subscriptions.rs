@@ -15,10 +15,12 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use super::fixture;
 use super::harness::bearer;
 
-type Socket =
+/// A client's WebSocket to the router.
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn next_json(socket: &mut Socket) -> Result<Value> {
+/// The next text frame as JSON (pings and pongs skipped).
+pub async fn next_json(socket: &mut Socket) -> Result<Value> {
     loop {
         match socket.next().await.context("the socket closed")?? {
             Message::Text(text) => return Ok(serde_json::from_str(&text)?),
@@ -29,7 +31,7 @@ async fn next_json(socket: &mut Socket) -> Result<Value> {
 }
 
 /// Opens a subscription through the router as the holder of `token`.
-async fn subscribe(router_url: &str, token: &str, query: &str) -> Result<Socket> {
+pub async fn subscribe(router_url: &str, token: &str, query: &str) -> Result<Socket> {
     let mut request = router_url
         .replace("http://", "ws://")
         .into_client_request()?;

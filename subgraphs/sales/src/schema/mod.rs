@@ -42,6 +42,13 @@ pub use promptsales_kit::limits::MAX_DEPTH;
 /// The type of the cache tag every dashboard response carries (`SalesDashboard:<organization>`),
 /// whatever it selects: the ETL invalidates it when the organization's figures change.
 pub const DASHBOARD_TAG_TYPE: &str = "SalesDashboard";
+
+/// Tags a campaign list response with `Campaign:*` whatever it selects (without `id` the
+/// entities give no tag), so the ETL can invalidate the lists whose figures it changed
+/// (the router stores it per tenant as `Campaign:*@<organization>`).
+pub(crate) fn tag_campaign_list(ctx: &Context<'_>) {
+    promptsales_kit::cache_hints::add_tag(ctx, promptsales_kit::cache_hints::list_tag("Campaign"));
+}
 /// The cost ceiling; a connection costs its page size times its selection.
 pub const MAX_COMPLEXITY: usize = 20_000;
 
@@ -174,6 +181,7 @@ impl Query {
     ) -> async_graphql::Result<Connection<String, Campaign>> {
         let page = PageRequest::new(first, after)?;
         let filter = filter.unwrap_or_default().into_filter()?;
+        tag_campaign_list(ctx);
         let campaigns = store(ctx)?
             .list_campaigns(scope(ctx)?, &filter, page)
             .await

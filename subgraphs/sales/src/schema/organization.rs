@@ -94,6 +94,7 @@ impl Organization {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Campaign>> {
         let page = PageRequest::new(first, after).api()?;
+        super::tag_campaign_list(ctx);
         let filter = filter
             .map(CampaignFilterInput::into_filter)
             .transpose()?
