@@ -267,12 +267,32 @@ impl Etl {
             self.run_group(group, &mut report).await;
         }
         self.update_lag().await;
+        self.purge_runs().await;
         if let Some(live) = &self.live
             && !report.changed.is_empty()
         {
             live.announce(&report.changed).await;
         }
         report
+    }
+
+    /// Deletes the EtlRun rows older than `runs_keep` (one run per source and cycle would
+    /// otherwise grow without bound); a failure is logged, the next cycle tries again.
+    async fn purge_runs(&self) {
+        if self.config.runs_keep.is_zero() {
+            return;
+        }
+        let Ok(keep) = chrono::Duration::from_std(self.config.runs_keep) else {
+            return;
+        };
+        let Some(before) = Utc::now().checked_sub_signed(keep) else {
+            return;
+        };
+        match self.sink.purge_runs(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(runs = n, %before, "old ETL runs purged"),
+            Err(e) => tracing::warn!(error = %e, "cannot purge old ETL runs"),
+        }
     }
 
     /// Sets `promptsales_etl_lag_seconds` from the watermarks in sales.
@@ -740,31 +760,50 @@ pub fn seconds_since(t: DateTime<Utc>) -> f64 {
 /// The position after which nothing was read yet (re-exported for tests).
 pub type Position = Option<Watermark>;
 
+/// The sales store, the ETL's sink in it and its three sources, opened (and migrated) at
+/// `urls` (sales, ads, crm, content).
+pub async fn open_stores(
+    urls: [&str; 4],
+) -> anyhow::Result<(
+    Arc<dyn promptsales_sales::SalesStore>,
+    Arc<dyn EtlSink>,
+    SourceStores,
+)> {
+    use anyhow::Context as _;
+    let [sales_url, ads_url, crm_url, content_url] = urls;
+    let (sales, sales_db) = promptsales_sales::open_store(sales_url)
+        .await
+        .context("opening the sales store")?;
+    let (ads, _) = promptsales_ads::open_store(ads_url)
+        .await
+        .context("opening the ads store")?;
+    let (crm, _) = promptsales_crm::open_store(crm_url)
+        .await
+        .context("opening the crm store")?;
+    let (content, _) = promptsales_content::open_store(content_url)
+        .await
+        .context("opening the content store")?;
+    Ok((
+        sales,
+        promptsales_sales::etl_sink_on(sales_db),
+        SourceStores { ads, crm, content },
+    ))
+}
+
 /// The ETL over the stores the environment names (each subgraph's `PROMPTSALES_<NAME>_DATABASE_URL`,
 /// see `kit::config`), configured by [`EtlConfig::from_env`]; with live updates when `live`.
 pub async fn open_from_env(live: bool) -> anyhow::Result<Etl> {
-    use anyhow::Context as _;
     let url = |name: &str| -> anyhow::Result<String> {
         Ok(promptsales_kit::ServiceConfig::from_env(name)?.database_url)
     };
-    let (_, sales) = promptsales_sales::open_store(&url(promptsales_sales::NAME)?)
-        .await
-        .context("opening the sales store")?;
-    let (ads, _) = promptsales_ads::open_store(&url(promptsales_ads::NAME)?)
-        .await
-        .context("opening the ads store")?;
-    let (crm, _) = promptsales_crm::open_store(&url(promptsales_crm::NAME)?)
-        .await
-        .context("opening the crm store")?;
-    let (content, _) = promptsales_content::open_store(&url(promptsales_content::NAME)?)
-        .await
-        .context("opening the content store")?;
-    let etl = Etl::new(
-        SourceStores { ads, crm, content },
-        promptsales_sales::etl_sink_on(sales),
-        EtlConfig::from_env()?,
-        EtlMetrics::new()?,
-    );
+    let urls = [
+        url(promptsales_sales::NAME)?,
+        url(promptsales_ads::NAME)?,
+        url(promptsales_crm::NAME)?,
+        url(promptsales_content::NAME)?,
+    ];
+    let (_, sink, sources) = open_stores([&urls[0], &urls[1], &urls[2], &urls[3]]).await?;
+    let etl = Etl::new(sources, sink, EtlConfig::from_env()?, EtlMetrics::new()?);
     Ok(if live {
         etl.with_live(live::Live::from_env(promptsales_sales::live::bus().clone()))
     } else {

@@ -145,6 +145,7 @@ on_every_backend!(
     a_cycle_reads_only_the_changed_rows_and_matches_a_rebuild,
     a_row_it_cannot_interpret_is_recorded_and_the_cycle_goes_on,
     one_runner_at_a_time_and_a_lapsed_runner_cannot_commit,
+    runs_older_than_the_retention_are_purged_and_each_sources_latest_stays,
 );
 
 /// A demo campaign with ads and leads, its organization, an ad of it and a lead of it.
@@ -479,5 +480,64 @@ async fn one_runner_at_a_time_and_a_lapsed_runner_cannot_commit(h: &Harness) -> 
     let cycle = h.etl().run_cycle().await;
     assert!(cycle.sources.iter().all(|s| s.status == "ok"), "{cycle:?}");
     assert!(!h.sink.snapshot().await?.crm.is_empty());
+    Ok(())
+}
+
+async fn runs_older_than_the_retention_are_purged_and_each_sources_latest_stays(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    use promptsales_sales::store::etl::EtlRun;
+    let source = "ads.ad_metrics";
+    // Two runs of a week and a half ago, the newer of them failed.
+    for (days, error) in [(11, None), (10, Some("the old failure".to_string()))] {
+        let at = Utc::now() - Days::days(days);
+        h.sink
+            .record_run(&EtlRun {
+                id: Uuid::now_v7(),
+                source: source.into(),
+                status: if error.is_some() { "failed" } else { "ok" }.into(),
+                rows_read: 0,
+                rows_written: 0,
+                rows_failed: 0,
+                started_at: at,
+                finished_at: at,
+                error,
+            })
+            .await?;
+    }
+    let status = |statuses: Vec<promptsales_sales::store::etl::EtlSourceStatus>| {
+        statuses.into_iter().find(|s| s.source == source)
+    };
+    // A cycle with the default retention (168 hours) runs every source once, then purges.
+    assert_eq!(h.config.runs_keep, EtlConfig::default().runs_keep);
+    let cycle = h.etl().run_cycle().await;
+    assert!(!cycle.failed(), "{cycle:?}");
+    let after = status(h.sink.status().await?).expect("the source's status");
+    assert!(
+        after.last_error.is_none(),
+        "the old failed run is gone: {:?}",
+        after.last_error
+    );
+    let latest = after.last_run.expect("this cycle's run");
+    assert!(latest.started_at > Utc::now() - Days::hours(1));
+    assert_eq!(
+        h.sink.purge_runs(Utc::now() - Days::hours(168)).await?,
+        0,
+        "the cycle already purged every old run"
+    );
+
+    // Purging everything older than now keeps each source's latest run.
+    let sources = h.sink.status().await?.len();
+    h.sink.purge_runs(Utc::now() + Days::hours(1)).await?;
+    let statuses = h.sink.status().await?;
+    assert_eq!(statuses.len(), sources);
+    assert!(
+        statuses.iter().all(|s| s.last_run.is_some()),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        status(statuses).and_then(|s| s.last_run).map(|r| r.id),
+        Some(latest.id)
+    );
     Ok(())
 }

@@ -181,6 +181,9 @@ pub trait EtlSink: Send + Sync {
     async fn commit(&self, commit: EtlCommit) -> Result<CommitOutcome, StoreError>;
     /// Records a run outside a commit (a failed cycle).
     async fn record_run(&self, run: &EtlRun) -> Result<(), StoreError>;
+    /// Deletes the runs that started before `before`, except each source's latest (so
+    /// `etlStatus` still shows when a quiet source last ran); returns how many it deleted.
+    async fn purge_runs(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Every source's status, by source.
     async fn status(&self) -> Result<Vec<EtlSourceStatus>, StoreError>;
     /// Every summary (tests and the rebuild compare them).

@@ -424,6 +424,22 @@ pub(super) async fn record_run(db: &DatabaseConnection, run: &EtlRun) -> Result<
     write_run(db, run).await
 }
 
+pub(super) async fn purge_runs(
+    db: &DatabaseConnection,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let mut p = SqlParams::new(db.get_database_backend());
+    // A run goes only when a newer one of its source exists: the latest always stays.
+    let sql = format!(
+        "DELETE FROM etl_runs WHERE started_at < {} AND EXISTS (\
+         SELECT 1 FROM etl_runs AS newer WHERE newer.source = etl_runs.source \
+         AND (newer.started_at > etl_runs.started_at \
+         OR (newer.started_at = etl_runs.started_at AND newer.id > etl_runs.id)))",
+        p.bind(before)
+    );
+    Ok(db.execute(p.statement(sql)).await?.rows_affected())
+}
+
 #[derive(FromQueryResult)]
 struct RunRow {
     id: Uuid,

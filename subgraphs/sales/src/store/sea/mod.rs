@@ -208,6 +208,10 @@ impl crate::store::etl::EtlSink for SeaSalesStore {
         etl::record_run(&self.db, run).await
     }
 
+    async fn purge_runs(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64, StoreError> {
+        etl::purge_runs(&self.db, before).await
+    }
+
     async fn status(&self) -> Result<Vec<crate::store::etl::EtlSourceStatus>, StoreError> {
         etl::status(&self.db).await
     }
