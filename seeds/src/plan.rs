@@ -25,17 +25,9 @@ pub struct Sizes {
     pub today: NaiveDate,
 }
 
-/// Markets an organization can target: country, currency, language, cities with coordinates.
-pub const COUNTRIES: [(&str, &str, &str); 8] = [
-    ("ES", "EUR", "es"),
-    ("FR", "EUR", "fr"),
-    ("PT", "EUR", "pt"),
-    ("IT", "EUR", "it"),
-    ("DE", "EUR", "de"),
-    ("US", "USD", "en"),
-    ("CA", "CAD", "en"),
-    ("GB", "GBP", "en"),
-];
+/// Markets an organization can target: country, currency, language (ads' own list, so the
+/// generated ads name markets the ads subgraph knows; crm's cities follow the same order).
+pub const COUNTRIES: [(&str, &str, &str); 8] = promptsales_ads::seed::MARKETS;
 
 /// Ad channels (ads codes) with their relative lead quality (a hidden effect of the funnel).
 pub const CHANNELS: [(&str, f64); 8] = [
@@ -228,6 +220,9 @@ pub struct Lead {
     pub last_interaction_at: DateTime<Utc>,
     /// Sale amount (raw) when won.
     pub sale: Option<i64>,
+    /// The hidden propensity to buy (log-odds, noise included) that drove its funnel; the
+    /// mood of its interactions follows it, not its outcome.
+    pub propensity: f64,
 }
 
 /// The whole generated world.
@@ -685,6 +680,7 @@ fn make_lead(
         interactions,
         last_interaction_at: last_interaction_at.max(created_at),
         sale,
+        propensity: z,
     })
 }
 

@@ -1093,13 +1093,10 @@ pub fn crm(plan: &Arc<Plan>, ring: Arc<KeyRing>) -> Vec<Table> {
                     let span = (lead.last_interaction_at - lead.created_at)
                         .num_minutes()
                         .max(1);
-                    // Mood follows the outcome, loosely.
-                    let mood = match STAGES[lead.stage] {
-                        "WON" => 0.5,
-                        "LOST" => -0.35,
-                        "OPPORTUNITY" | "SQL" => 0.2,
-                        _ => 0.0,
-                    };
+                    // Mood follows the lead's hidden propensity (what drove its funnel, noise
+                    // included), not its outcome: a model reading sentiment learns a noisy
+                    // signal, not the label written back.
+                    let mood = 0.4 * lead.propensity.tanh();
                     let r = &r;
                     (0..lead.interactions)
                         .map(move |k| {

@@ -15,7 +15,7 @@ use chrono::Utc;
 use promptsales_ads::store::{AdsStore, NewAdMetric};
 use promptsales_content::store::{ContentStore, Revision};
 use promptsales_crm::store::{CrmStore, LeadSource, LeadStage, NewLead, NewRecords, NewSale};
-use promptsales_etl::{CycleReport, Etl, EtlConfig, EtlMetrics, SourceStores};
+use promptsales_etl::{CycleReport, Etl, EtlConfig, EtlMetrics};
 use promptsales_kit::Decimal4;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::demo::{DemoRng, demo_plan};
@@ -121,21 +121,20 @@ async fn sea_orm_connect(url: &str) -> anyhow::Result<sea_orm::DatabaseConnectio
 use sea_orm::ConnectionTrait as _;
 
 async fn open(urls: &[String; 4]) -> anyhow::Result<Stores> {
-    let (sales, sales_db) = promptsales_sales::open_store(&urls[0]).await?;
-    let (ads, _) = promptsales_ads::open_store(&urls[1]).await?;
-    let (crm, _) = promptsales_crm::open_store(&urls[2]).await?;
-    let (content, _) = promptsales_content::open_store(&urls[3]).await?;
+    let (sales, sink, sources) =
+        promptsales_etl::open_stores([&urls[0], &urls[1], &urls[2], &urls[3]]).await?;
     promptsales_sales::seed_demo(sales.as_ref()).await?;
-    promptsales_ads::seed_demo(ads.as_ref()).await?;
-    promptsales_crm::seed_demo(crm.as_ref()).await?;
-    promptsales_content::seed_demo(content.as_ref()).await?;
+    promptsales_ads::seed_demo(sources.ads.as_ref()).await?;
+    promptsales_crm::seed_demo(sources.crm.as_ref()).await?;
+    promptsales_content::seed_demo(sources.content.as_ref()).await?;
+    let (ads, crm, content) = (
+        sources.ads.clone(),
+        sources.crm.clone(),
+        sources.content.clone(),
+    );
     let etl = Etl::new(
-        SourceStores {
-            ads: ads.clone(),
-            crm: crm.clone(),
-            content: content.clone(),
-        },
-        promptsales_sales::etl_sink_on(sales_db),
+        sources,
+        sink,
         EtlConfig {
             settle: Duration::ZERO,
             ..EtlConfig::from_env()?
