@@ -1,6 +1,4 @@
-//! The ads subgraph's HTTP additions to the kit server: the platforms' metrics
-//! webhook, and the capture of each request's `Authorization` header (so the
-//! campaign directory can forward it to sales).
+//! The ads subgraph's HTTP addition to the kit server: the platforms' metrics webhook.
 //!
 //! `POST /webhooks/ads/{platform}` takes `{"metrics": [{"externalId", "day",
 //! "impressions", "reach", "clicks", "engagement", "spend", "conversions",
@@ -12,9 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::Next;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::NaiveDate;
@@ -28,21 +25,10 @@ use crate::domain::Performance;
 use crate::domain::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, verify};
 use crate::ingest::{self, DayReport};
 use crate::live::LiveMetrics;
-use crate::services::CALLER_AUTHORIZATION;
 use crate::store::{Ad, AdsStore};
 
 /// The default replay window, in seconds (`PROMPTSALES_ADS_WEBHOOK_TOLERANCE`).
 pub const DEFAULT_TOLERANCE_SECS: i64 = 300;
-
-/// Runs the rest of the request with its `Authorization` header in the task-local the schema reads.
-pub async fn capture_authorization(request: Request, next: Next) -> Response {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    CALLER_AUTHORIZATION.scope(token, next.run(request)).await
-}
 
 /// The platforms' shared secrets and the replay window.
 #[derive(Clone, Default, PartialEq, Eq)]

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use async_graphql::Data;
-use promptsales_kit::server::{self, RequestDataHook, SubgraphApp};
+use promptsales_kit::server::{self, RequestDataHook, RequestMeta, SubgraphApp};
 use promptsales_kit::{RequestContext, ServiceConfig};
 use sea_orm::DatabaseConnection;
 
@@ -66,22 +66,22 @@ pub fn app(
     app_with(store, db, AdsServices::from_env())
 }
 
-/// The servable app: schema, per-request DataLoaders scoped to the caller's tenant, the
-/// caller's token (for sales), and readiness.
+/// The servable app: schema, per-request DataLoaders scoped to the caller's tenant, and
+/// readiness. (The caller's token, forwarded to sales, is the kit's [`RequestMeta`].)
 pub fn app_with(
     store: Arc<dyn AdsStore>,
     db: DatabaseConnection,
     services: AdsServices,
 ) -> SubgraphApp<Query, Mutation, Subscription> {
     let schema = build_schema(store.clone(), services);
-    let request_data: RequestDataHook =
-        Arc::new(move |context: &RequestContext, data: &mut Data| {
+    let request_data: RequestDataHook = Arc::new(
+        move |context: &RequestContext, _: &RequestMeta, data: &mut Data| {
             data.insert(schema::loaders::Loaders::new(
                 store.clone(),
                 context.scope(),
             ));
-            data.insert(services::CallerAuthorization::current());
-        });
+        },
+    );
     SubgraphApp {
         name: NAME,
         schema,
@@ -91,17 +91,14 @@ pub fn app_with(
 }
 
 /// The HTTP surface: the kit's GraphQL server for `app` (`router` builds it,
-/// e.g. with a verifier), plus the platforms' webhook, with each request's
-/// `Authorization` captured for the campaign directory.
+/// e.g. with a verifier), plus the platforms' webhook.
 pub fn http_router(
     graphql: axum::Router,
     store: Arc<dyn AdsStore>,
     services: &AdsServices,
     webhooks: http::WebhookConfig,
 ) -> axum::Router {
-    graphql
-        .merge(http::webhook_routes(store, services.live.clone(), webhooks))
-        .layer(axum::middleware::from_fn(http::capture_authorization))
+    graphql.merge(http::webhook_routes(store, services.live.clone(), webhooks))
 }
 
 /// Runs the service from its config until Ctrl-C or SIGTERM.

@@ -39,19 +39,3 @@ impl AdsServices {
         }
     }
 }
-
-/// The `Authorization` header of the HTTP request being served, if any (forwarded to sales).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CallerAuthorization(pub Option<String>);
-
-tokio::task_local! {
-    /// Set by [`crate::http::capture_authorization`] around each HTTP request.
-    pub static CALLER_AUTHORIZATION: Option<String>;
-}
-
-impl CallerAuthorization {
-    /// The header of the request this task serves (none outside an HTTP request).
-    pub fn current() -> Self {
-        Self(CALLER_AUTHORIZATION.try_with(Clone::clone).ok().flatten())
-    }
-}

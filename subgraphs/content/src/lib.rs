@@ -89,7 +89,7 @@ pub fn app_with(
     SubgraphApp {
         name: NAME,
         schema: build_schema(store, engine),
-        request_data: Arc::new(move |context, data| {
+        request_data: Arc::new(move |context, _, data| {
             schema::loaders::install(loaders_store.clone(), context.scope(), data);
         }),
         readiness: db_readiness(db),

@@ -154,7 +154,7 @@ pub fn app_with(
 ) -> SubgraphApp<Query, Mutation, Subscription> {
     let schema = build_schema_with(store.clone(), services);
     let request_data: RequestDataHook =
-        Arc::new(move |context, data| schema::loaders::install(&store, context.scope(), data));
+        Arc::new(move |context, _, data| schema::loaders::install(&store, context.scope(), data));
     SubgraphApp {
         name: NAME,
         schema,

@@ -5,10 +5,6 @@
 //! run or record spend for a campaign that is not active at check time, so a missed call
 //! never lets spending through; it only leaves ads to be stopped by calling it again.
 
-use axum::extract::Request;
-use axum::http::header;
-use axum::middleware::Next;
-use axum::response::Response;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -19,21 +15,6 @@ pub const ADS_URL_ENV: &str = "PROMPTSALES_ADS_URL";
 pub const DEFAULT_ADS_URL: &str = "http://127.0.0.1:4002/graphql";
 /// How long ads may take (it retries each platform call a few times).
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
-
-tokio::task_local! {
-    /// The `Authorization` header of the HTTP request being served (forwarded to ads).
-    pub static CALLER_AUTHORIZATION: Option<String>;
-}
-
-/// Remembers each request's `Authorization` header for the calls it makes to ads.
-pub async fn capture_authorization(request: Request, next: Next) -> Response {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    CALLER_AUTHORIZATION.scope(token, next.run(request)).await
-}
 
 /// The ads endpoint, or `None` when the deployment has no ads subgraph (`off`).
 fn ads_url() -> Option<String> {
@@ -46,14 +27,17 @@ fn ads_url() -> Option<String> {
 
 const RECONCILE: &str = "mutation SalesCampaignStopped($id: ID!) { reconcileCampaignAds(campaignId: $id) { id status } }";
 
-/// Asks ads to bring `campaign_id`'s ads in line with its status; answers the ids of the ads
-/// it changed, or what failed.
-pub async fn campaign_stopped(campaign_id: Uuid) -> Result<Vec<String>, String> {
+/// Asks ads, as the caller whose `Authorization` header is `authorization`, to bring
+/// `campaign_id`'s ads in line with its status; answers the ids of the ads it changed, or
+/// what failed.
+pub async fn campaign_stopped(
+    campaign_id: Uuid,
+    authorization: Option<&str>,
+) -> Result<Vec<String>, String> {
     let Some(url) = ads_url() else {
         tracing::debug!(campaign = %campaign_id, "no ads subgraph configured: no ads to stop");
         return Ok(Vec::new());
     };
-    let token = CALLER_AUTHORIZATION.try_with(Clone::clone).ok().flatten();
     let http = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .build()
@@ -61,8 +45,8 @@ pub async fn campaign_stopped(campaign_id: Uuid) -> Result<Vec<String>, String> 
     let mut request = http
         .post(url)
         .json(&json!({"query": RECONCILE, "variables": {"id": campaign_id.to_string()}}));
-    if let Some(token) = token {
-        request = request.header(reqwest::header::AUTHORIZATION, token);
+    if let Some(authorization) = authorization {
+        request = request.header(reqwest::header::AUTHORIZATION, authorization);
     }
     let body: Value = request
         .send()

@@ -8,14 +8,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, Request, State};
+use async_graphql::Context;
 use axum::http::HeaderMap;
-use axum::middleware::Next;
-use axum::response::Response;
 use chrono::{DateTime, Utc};
 use promptsales_kit::client_addr::{TrustedProxies, client_ip_from_headers};
+use promptsales_kit::server::RequestMeta;
 use promptsales_kit::{RequestContext, StoreError};
 
 use crate::store::audit::AuditStore;
@@ -25,10 +24,6 @@ pub use crate::store::audit::{AuditEntry, NewAuditEntry, Origin, Severity};
 pub const RETENTION_DAYS: i64 = 90;
 /// How often the purge job runs.
 pub const PURGE_EVERY: Duration = Duration::from_secs(6 * 3600);
-
-tokio::task_local! {
-    static ORIGIN: Origin;
-}
 
 /// The origin of a request: the client address [`client_ip_from_headers`] derives
 /// (the peer, or what a trusted proxy forwarded), and the user agent.
@@ -45,29 +40,22 @@ pub fn origin_of(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &TrustedPro
     }
 }
 
-/// Axum middleware: makes the request's origin available to [`current_origin`]
-/// for everything the request runs in its task (resolvers included).
-pub async fn capture_origin(
-    State(trusted): State<Arc<TrustedProxies>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip());
-    let origin = origin_of(request.headers(), peer, &trusted);
-    ORIGIN.scope(origin, next.run(request)).await
+/// The origin of a GraphQL request or WebSocket connection, from what the kit's server
+/// received ([`RequestMeta`]); the app's request data hook puts it in the request's data.
+pub fn origin_of_request(meta: &RequestMeta, trusted: &TrustedProxies) -> Origin {
+    origin_of(meta.headers(), meta.peer().map(|peer| peer.ip()), trusted)
 }
 
-/// The origin of the request being served (empty outside one, e.g. in jobs and tests).
-pub fn current_origin() -> Origin {
-    ORIGIN.try_with(Clone::clone).unwrap_or_default()
+/// The origin of the operation `ctx` belongs to (empty where none was recorded, e.g. in
+/// tests that execute the schema directly).
+pub fn origin(ctx: &Context<'_>) -> Origin {
+    ctx.data_opt::<Origin>().cloned().unwrap_or_default()
 }
 
-/// An entry for an action by the caller of `context` on `target_type` `target_id`.
+/// An entry for an action by the caller of `context`, from `origin`, on `target_type` `target_id`.
 pub fn entry(
     context: &RequestContext,
+    origin: Origin,
     action: &str,
     target_type: &str,
     target_id: Option<String>,
@@ -81,7 +69,7 @@ pub fn entry(
         target_type: target_type.to_string(),
         target_id,
         severity,
-        origin: current_origin(),
+        origin,
         metadata,
     }
 }

@@ -19,6 +19,7 @@ pub mod store;
 use std::sync::Arc;
 
 use promptsales_kit::ServiceConfig;
+use promptsales_kit::client_addr::TrustedProxies;
 use promptsales_kit::server::{SubgraphApp, db_readiness};
 
 pub use schema::{Mutation, Query, SalesSchema, SalesSubscription};
@@ -60,10 +61,21 @@ pub fn etl_sink_on(db: sea_orm::DatabaseConnection) -> Arc<dyn store::etl::EtlSi
     Arc::new(SeaSalesStore::new(db))
 }
 
-/// The servable app: schema, per-request DataLoaders scoped to the caller's tenant, and a readiness ping.
+/// The servable app: schema, per-request DataLoaders scoped to the caller's tenant, and a
+/// readiness ping; client addresses are the peers' (no proxy is trusted).
 pub fn app(
     store: Arc<dyn SalesStore>,
     db: sea_orm::DatabaseConnection,
+) -> SubgraphApp<Query, Mutation, SalesSubscription> {
+    app_trusting(store, db, Arc::new(TrustedProxies::none()))
+}
+
+/// [`app`], each operation's audit origin ([`audit::origin`]) taken from its request or
+/// WebSocket connection, believing `X-Forwarded-For` only from `trusted` peers.
+pub fn app_trusting(
+    store: Arc<dyn SalesStore>,
+    db: sea_orm::DatabaseConnection,
+    trusted: Arc<TrustedProxies>,
 ) -> SubgraphApp<Query, Mutation, SalesSubscription> {
     let schema = build_schema(store.clone());
     // Permissions (auth::permissions) read the identity tables of the same database.
@@ -71,9 +83,10 @@ pub fn app(
     SubgraphApp {
         name: NAME,
         schema,
-        request_data: Arc::new(move |context, data| {
+        request_data: Arc::new(move |context, meta, data| {
             schema::loaders::register(&store, context.scope(), data);
             data.insert(auth_store.clone());
+            data.insert(audit::origin_of_request(meta, &trusted));
         }),
         readiness: db_readiness(db),
     }
@@ -99,7 +112,7 @@ pub fn http_router_with(
     issuer: Arc<auth::Issuer>,
     throttle: Option<Arc<auth::throttle::LoginThrottle>>,
 ) -> anyhow::Result<axum::Router> {
-    let trusted = promptsales_kit::client_addr::TrustedProxies::from_env()?;
+    let trusted = TrustedProxies::from_env()?;
     http_router_trusting(store, db, issuer, throttle, trusted)
 }
 
@@ -109,7 +122,7 @@ pub fn http_router_trusting(
     db: sea_orm::DatabaseConnection,
     issuer: Arc<auth::Issuer>,
     throttle: Option<Arc<auth::throttle::LoginThrottle>>,
-    trusted: promptsales_kit::client_addr::TrustedProxies,
+    trusted: TrustedProxies,
 ) -> anyhow::Result<axum::Router> {
     let trusted = Arc::new(trusted);
     let verifier = Arc::new(issuer.verifier());
@@ -120,15 +133,9 @@ pub fn http_router_trusting(
         throttle,
         trusted_proxies: trusted.clone(),
     };
-    let graphql = promptsales_kit::server::router_with(app(store, db), verifier)?;
-    // Every request's origin (client IP, user agent) is known to the audit log.
-    Ok(graphql
-        .merge(auth::http::routes(tokens))
-        .layer(axum::middleware::from_fn_with_state(
-            trusted,
-            audit::capture_origin,
-        ))
-        .layer(axum::middleware::from_fn(ads_link::capture_authorization)))
+    // Every operation's origin (client IP, user agent) is known to the audit log.
+    let graphql = promptsales_kit::server::router_with(app_trusting(store, db, trusted), verifier)?;
+    Ok(graphql.merge(auth::http::routes(tokens)))
 }
 
 /// Runs the service from its config until Ctrl-C or SIGTERM.

@@ -70,6 +70,7 @@ on_every_backend!(
     identity::refresh_tokens_rotate_and_a_reused_one_revokes_its_whole_login,
     identity::clients_get_tokens_with_their_secret_and_the_jwks_verifies_them,
     identity::sales_admins_grant_and_revoke_permissions_in_their_own_organization,
+    identity::an_operation_over_websocket_is_audited_with_the_callers_address_and_agent,
     identity::a_requested_scope_narrows_the_token_and_its_refreshes_and_more_is_invalid_scope,
     identity::failed_logins_are_throttled_per_account_and_ip_and_a_success_resets_the_account,
     identity::with_redis_down_logins_fail_open_and_the_outage_is_counted,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use async_graphql::{Context, ErrorExtensions, Result};
 use chrono::NaiveDate;
 use promptsales_kit::cache_hints::tag_changed;
+use promptsales_kit::server::RequestMeta;
 use promptsales_kit::{ApiError, Decimal4, RequestContext, parse_id};
 use uuid::Uuid;
 
@@ -18,7 +19,6 @@ use crate::domain::launch::{
 use crate::domain::{AdFields, AdMove, AdPatch, AdStatus, CampaignFacts, CampaignState};
 use crate::ingest::{self, DayReport};
 use crate::platforms::PlatformError;
-use crate::services::CallerAuthorization;
 use crate::store::{Ad, AdChanges, AdMetric, CampaignDecision, CampaignWrite};
 
 /// `SERVICE_UNAVAILABLE`: another service (sales, an ad platform) could not answer; retry later.
@@ -56,10 +56,9 @@ fn caller(ctx: &Context<'_>) -> Result<Caller> {
     Ok(Caller {
         context: ctx.data::<RequestContext>()?.clone(),
         authorization: ctx
-            .data_opt::<CallerAuthorization>()
-            .cloned()
-            .unwrap_or_default()
-            .0,
+            .data_opt::<RequestMeta>()
+            .and_then(RequestMeta::authorization)
+            .map(str::to_string),
     })
 }
 

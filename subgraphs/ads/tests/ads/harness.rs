@@ -228,6 +228,26 @@ pub async fn gql_on(
     serde_json::to_value(&response).unwrap_or(Value::Null)
 }
 
+/// Like [`gql_on`], as a request that came with the `Authorization` header `authorization`
+/// (which the campaign directory forwards to sales).
+pub async fn gql_authorized(
+    app: &SubgraphApp<Query, Mutation, Subscription>,
+    context: &RequestContext,
+    authorization: &str,
+    query: &str,
+    variables: Value,
+) -> Value {
+    let mut headers = axum::http::HeaderMap::new();
+    if let Ok(value) = axum::http::HeaderValue::from_str(authorization) {
+        headers.insert(axum::http::header::AUTHORIZATION, value);
+    }
+    let meta = promptsales_kit::server::RequestMeta::new(headers, None);
+    let request = async_graphql::Request::new(query).variables(Variables::from_json(variables));
+    let response =
+        promptsales_kit::server::execute_with_meta(app, context.clone(), meta, request).await;
+    serde_json::to_value(&response).unwrap_or(Value::Null)
+}
+
 /// A campaign directory for the tests that are not about campaigns: every campaign the
 /// caller names exists in the caller's organization, ACTIVE with its launch approved, from
 /// 2000 to 2100 with a budget no test reaches. The launch tests and the e2e tests use the

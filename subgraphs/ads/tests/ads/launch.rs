@@ -9,13 +9,12 @@ use promptsales_ads::directory::{
     Caller, CampaignDirectory, DirectoryError, SalesCampaignDirectory,
 };
 use promptsales_ads::domain::CampaignState;
-use promptsales_ads::services::CALLER_AUTHORIZATION;
 use promptsales_kit::Decimal4;
 use promptsales_kit::context::Role;
 use promptsales_kit::demo::demo_plan;
 use serde_json::{Value, json};
 
-use crate::harness::{Env, gql_on, tenant, tenant_with, test_services};
+use crate::harness::{Env, gql_authorized, gql_on, tenant, tenant_with, test_services};
 use crate::sales::Sales;
 
 on_each_backend!(
@@ -54,11 +53,7 @@ async fn a_launch_is_all_or_none_against_the_real_sales_subgraph(env: &Env) -> R
     let launch = |ads: Value| {
         let (app, bearer) = (&app, bearer.clone());
         let vars = json!({"campaignId": campaign.id.to_string(), "ads": ads});
-        async move {
-            CALLER_AUTHORIZATION
-                .scope(Some(bearer), gql_on(app, &tenant(org), LAUNCH, vars))
-                .await
-        }
+        async move { gql_authorized(app, &tenant(org), &bearer, LAUNCH, vars).await }
     };
     let field_of = |response: &Value| {
         response["errors"][0]["extensions"]["field"]
@@ -144,17 +139,14 @@ async fn a_launch_is_all_or_none_against_the_real_sales_subgraph(env: &Env) -> R
 
     // Another tenant's campaign does not exist for the caller; a reader may not launch.
     let other_org = plan.organizations[1].id;
-    let other = CALLER_AUTHORIZATION
-        .scope(
-            Some(sales.bearer(other_org, &["sales:read", "ads:write"])?),
-            gql_on(
-                &app,
-                &tenant(other_org),
-                LAUNCH,
-                json!({"campaignId": campaign.id.to_string(), "ads": [first_two[0]]}),
-            ),
-        )
-        .await;
+    let other = gql_authorized(
+        &app,
+        &tenant(other_org),
+        &sales.bearer(other_org, &["sales:read", "ads:write"])?,
+        LAUNCH,
+        json!({"campaignId": campaign.id.to_string(), "ads": [first_two[0]]}),
+    )
+    .await;
     assert_eq!(
         other["errors"][0]["extensions"]["code"], "NOT_FOUND",
         "{other:#}"
@@ -250,9 +242,7 @@ async fn two_concurrent_launches_over_the_budget_exactly_one_succeeds(env: &Env)
                           "ads": [ad(&es, "GOOGLE", &daily, "2026-09-01", "2026-10-31")]});
         async move {
             let _ = name;
-            CALLER_AUTHORIZATION
-                .scope(Some(bearer), gql_on(app, &tenant(org), LAUNCH, vars))
-                .await
+            gql_authorized(app, &tenant(org), &bearer, LAUNCH, vars).await
         }
     };
     let (a, b) = tokio::join!(launch("a"), launch("b"));

@@ -4,8 +4,11 @@
 //!
 //! The transport rules (media types, methods, limits) are in [`transport`].
 
+mod meta;
 pub mod transport;
 pub mod wire;
+
+pub use meta::RequestMeta;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -15,7 +18,7 @@ use std::time::Instant;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{Data, ObjectType, Schema, SubscriptionType};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
-use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -26,8 +29,10 @@ use crate::auth::{Unauthenticated, Verifier, bearer};
 use crate::context::{RequestContext, Subsystem};
 use crate::metrics::Metrics;
 
-/// Adds per-request data (dataloaders, the context's derived values) for a request.
-pub type RequestDataHook = Arc<dyn Fn(&RequestContext, &mut Data) + Send + Sync>;
+/// Adds per-request data (dataloaders, the context's derived values) for a request
+/// whose token verified, given who is asking and what the transport received (headers,
+/// peer): once per HTTP request and once per WebSocket connection alike.
+pub type RequestDataHook = Arc<dyn Fn(&RequestContext, &RequestMeta, &mut Data) + Send + Sync>;
 /// Checks that the service can serve (its store answers).
 pub type ReadinessCheck = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
@@ -169,14 +174,21 @@ pub async fn serve(
 }
 
 /// Serves `router` on an already bound listener (tests bind port 0 first), with the
-/// peer address as `ConnectInfo<SocketAddr>` and hyper's own refusals of unparsable
-/// requests answered as JSON ([`wire`]).
+/// peer address as `ConnectInfo<SocketAddr>` (what [`RequestMeta::peer`] reads) and
+/// hyper's own refusals of unparsable requests answered as JSON ([`wire`]).
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     wire::serve_json_refusals(listener, router, wire::graphql_refusal, shutdown).await
+}
+
+/// The peer a request came from, when the server records it ([`serve_on`] does).
+fn peer_of(extensions: &axum::http::Extensions) -> Option<SocketAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| *peer)
 }
 
 /// A future that completes on Ctrl-C (SIGINT) or SIGTERM.
@@ -276,7 +288,8 @@ where
         // Not an operation: nothing ran, so nothing is observed.
         Err(refusal) => return refusal.into_response(),
     };
-    let mut response = execute(&state, &parts.headers, request).await;
+    let meta = RequestMeta::new(parts.headers, peer_of(&parts.extensions));
+    let mut response = execute(&state, meta, request).await;
     // The router's response cache reads the hint (and the tags) from the extensions.
     crate::cache_hints::annotate(&mut response);
     state
@@ -287,8 +300,8 @@ where
 
 async fn execute<Q, M, S>(
     state: &AppState<Q, M, S>,
-    headers: &HeaderMap,
-    request: async_graphql::Request,
+    meta: RequestMeta,
+    mut request: async_graphql::Request,
 ) -> async_graphql::Response
 where
     Q: ObjectType + 'static,
@@ -296,22 +309,17 @@ where
     S: SubscriptionType + 'static,
 {
     // Identity comes from the verified token only; no other header counts.
-    let token = match bearer::from_headers(headers) {
-        Ok(Some(token)) => token,
-        Ok(None) => {
-            return execute_unauthenticated(
-                &state.app,
-                Unauthenticated(crate::auth::TokenError::Missing),
-                request,
-            )
-            .await;
-        }
-        Err(e) => return execute_unauthenticated(&state.app, Unauthenticated(e), request).await,
-    };
-    match state.verifier.context(&token).await {
-        Ok(context) => execute_as(&state.app, context, request).await,
-        Err(e) => {
+    let verified = match bearer::from_headers(meta.headers()) {
+        Ok(Some(token)) => state.verifier.context(&token).await.inspect_err(|e| {
             tracing::debug!(reason = %e, "token refused");
+        }),
+        Ok(None) => Err(crate::auth::TokenError::Missing),
+        Err(e) => Err(e),
+    };
+    match verified {
+        Ok(context) => execute_with_meta(&state.app, context, meta, request).await,
+        Err(e) => {
+            request.data.insert(meta);
             execute_unauthenticated(&state.app, Unauthenticated(e), request).await
         }
     }
@@ -336,12 +344,28 @@ where
     app.schema.execute(request).await
 }
 
-/// Executes `request` on `app` as the identity `context` (what the HTTP handler does
-/// after verifying the token, and what tests call). The kit's access guard still
-/// applies: the context needs the subgraph's subsystem role.
+/// Executes `request` on `app` as the identity `context`, with no headers and no
+/// peer (what tests call). The kit's access guard still applies: the context needs
+/// the subgraph's subsystem role.
 pub async fn execute_as<Q, M, S>(
     app: &SubgraphApp<Q, M, S>,
     context: RequestContext,
+    request: async_graphql::Request,
+) -> async_graphql::Response
+where
+    Q: ObjectType + 'static,
+    M: ObjectType + 'static,
+    S: SubscriptionType + 'static,
+{
+    execute_with_meta(app, context, RequestMeta::default(), request).await
+}
+
+/// Executes `request` on `app` as the identity `context`, received with `meta`
+/// (what the HTTP handler does after verifying the token).
+pub async fn execute_with_meta<Q, M, S>(
+    app: &SubgraphApp<Q, M, S>,
+    context: RequestContext,
+    meta: RequestMeta,
     mut request: async_graphql::Request,
 ) -> async_graphql::Response
 where
@@ -355,7 +379,8 @@ where
         operation = request.operation_name.as_deref().unwrap_or(""),
         organization = ?context.organization,
     );
-    (app.request_data)(&context, &mut request.data);
+    (app.request_data)(&context, &meta, &mut request.data);
+    request.data.insert(meta);
     request.data.insert(context);
     if let Some(subsystem) = app.subsystem() {
         request.data.insert(subsystem);
@@ -386,6 +411,7 @@ where
     let request_data = state.app.request_data.clone();
     let subsystem = state.app.subsystem();
     let verifier = state.verifier.clone();
+    let peer = peer_of(&parts.extensions);
     let upgrade_headers = parts.headers;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
@@ -396,6 +422,7 @@ where
                     if let Some(subsystem) = subsystem {
                         data.insert(subsystem);
                     }
+                    let meta = RequestMeta::for_connection(&upgrade_headers, &payload, peer);
                     match token_for_connection(&upgrade_headers, &payload) {
                         // No token: the connection opens, and each operation but
                         // introspection is refused as UNAUTHENTICATED by the guard.
@@ -406,11 +433,12 @@ where
                                 .context(&token)
                                 .await
                                 .map_err(|e| async_graphql::Error::new(e.to_string()))?;
-                            request_data(&context, &mut data);
+                            request_data(&context, &meta, &mut data);
                             data.insert(context);
                         }
                         Err(e) => return Err(async_graphql::Error::new(e.to_string())),
                     }
+                    data.insert(meta);
                     Ok(data)
                 })
                 .serve()

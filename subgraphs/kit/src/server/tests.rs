@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::transport::ServerLimits;
-use super::{SubgraphApp, router_with, router_with_limits, serve_on};
+use super::{RequestMeta, SubgraphApp, router_with, router_with_limits, serve_on};
 use crate::auth::{AuthConfig, Claims, SigningKey, TokenType, Verifier};
 use crate::context::RequestContext;
 
@@ -25,6 +25,27 @@ impl Query {
     async fn hello(&self, name: String) -> String {
         format!("hello {name}")
     }
+
+    /// What the request data hook saw of the transport (see [`Seen`]).
+    async fn seen(&self, ctx: &Context<'_>) -> Option<String> {
+        ctx.data_opt::<Seen>().map(|seen| seen.0.clone())
+    }
+}
+
+/// What the test app's request data hook records: `<bearer>|<peer ip>|<user agent>`.
+struct Seen(String);
+
+fn record_what_the_hook_sees(
+    _: &RequestContext,
+    meta: &RequestMeta,
+    data: &mut async_graphql::Data,
+) {
+    data.insert(Seen(format!(
+        "{}|{}|{}",
+        meta.bearer().unwrap_or_default(),
+        meta.peer().map(|p| p.ip().to_string()).unwrap_or_default(),
+        meta.header("user-agent").unwrap_or_default(),
+    )));
 }
 
 /// How many times `bump` ran, per test server (each test has its own counter).
@@ -60,6 +81,15 @@ impl Subscription {
                 .chain(std::iter::once(tenant)),
         )
     }
+
+    /// Once, what the request data hook saw of the connection (see [`Seen`]).
+    async fn seen(&self, ctx: &Context<'_>) -> impl Stream<Item = String> {
+        let seen = ctx
+            .data_opt::<Seen>()
+            .map(|seen| seen.0.clone())
+            .unwrap_or_default();
+        futures::stream::iter(std::iter::once(seen))
+    }
 }
 
 /// A token for `org` with `roles`, signed by `key`.
@@ -92,7 +122,7 @@ async fn start_limited(key: &SigningKey, limits: Option<ServerLimits>) -> (Strin
         schema: crate::schema::subgraph_schema(Query, Mutation, Subscription)
             .data(bumps.clone())
             .finish(),
-        request_data: Arc::new(|_, _| {}),
+        request_data: Arc::new(record_what_the_hook_sees),
         readiness: Arc::new(|| Box::pin(async { Ok(()) })),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -347,6 +377,65 @@ async fn subscriptions_run_as_the_token_of_the_connection_init_payload_or_the_up
             .is_err_and(|reason| reason.contains("not one of the issuer's keys")),
         "{refused:?}"
     );
+}
+
+#[tokio::test]
+async fn the_request_data_hook_sees_the_callers_authorization_and_address_over_websocket_and_http()
+{
+    let (base, key) = start().await;
+    let reader = token(&key, None, &["sales:read"]);
+    let expected = format!("{reader}|127.0.0.1|agent/7");
+
+    let over_http: Value = reqwest::Client::new()
+        .post(format!("http://{base}/graphql"))
+        .bearer_auth(&reader)
+        .header("user-agent", "agent/7")
+        .json(&json!({ "query": "{ seen }" }))
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(over_http["data"]["seen"], expected.as_str(), "{over_http}");
+
+    // Over WebSocket: the agent on the upgrade request, the token in `connection_init`
+    // (as the router sends it); the operation runs in the socket's own task.
+    let mut request = format!("ws://{base}/graphql")
+        .into_client_request()
+        .expect("request");
+    let headers = request.headers_mut();
+    headers.insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    headers.insert("user-agent", "agent/7".parse().expect("header"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("websocket");
+    let send = |v: Value| Message::Text(v.to_string().into());
+    socket
+        .send(send(json!({ "type": "connection_init",
+                           "payload": { "Authorization": format!("Bearer {reader}") } })))
+        .await
+        .expect("init");
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    for (id, query) in [("1", "{ seen }"), ("2", "subscription { seen }")] {
+        socket
+            .send(send(
+                json!({ "id": id, "type": "subscribe", "payload": { "query": query } }),
+            ))
+            .await
+            .expect("subscribe");
+        let answer = next_json(&mut socket).await;
+        assert_eq!(answer["type"], "next", "{answer}");
+        assert_eq!(
+            answer["payload"]["data"]["seen"],
+            expected.as_str(),
+            "{query}: {answer}"
+        );
+        assert_eq!(next_json(&mut socket).await["type"], "complete");
+    }
 }
 
 #[tokio::test]

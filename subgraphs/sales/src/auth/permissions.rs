@@ -168,6 +168,7 @@ async fn audit(ctx: &Context<'_>, context: &RequestContext, action: &str, grant:
     };
     let mut entry = crate::audit::entry(
         context,
+        crate::audit::origin(ctx),
         action,
         "User",
         Some(grant.user_id.to_string()),

@@ -146,6 +146,7 @@ pub async fn record_movement(
     let store = super::store(ctx)?;
     let entry = audit::entry(
         context,
+        audit::origin(ctx),
         "budget.movement",
         "Campaign",
         Some(campaign_id.to_string()),
@@ -285,6 +286,7 @@ pub async fn add_payment_method(
     let id = new_id();
     let mut entry = audit::entry(
         context,
+        audit::origin(ctx),
         "payment_method.added",
         "PaymentMethod",
         Some(id.to_string()),
@@ -323,6 +325,7 @@ pub async fn remove_payment_method(
     let id = parse_id("id", id)?;
     let entry = audit::entry(
         context,
+        audit::origin(ctx),
         "payment_method.removed",
         "PaymentMethod",
         Some(id.to_string()),
@@ -519,6 +522,7 @@ pub async fn record_transaction(
     let id = new_id();
     let mut entry = audit::entry(
         context,
+        audit::origin(ctx),
         "payment.recorded",
         "PaymentTransaction",
         Some(id.to_string()),

@@ -325,6 +325,7 @@ pub async fn subscribe(
     let id = new_id();
     let mut entry = audit::entry(
         context,
+        audit::origin(ctx),
         "subscription.created",
         "Subscription",
         Some(id.to_string()),
@@ -401,6 +402,7 @@ pub async fn change(
     };
     let mut entry = audit::entry(
         context,
+        audit::origin(ctx),
         action,
         "Subscription",
         Some(id.to_string()),

@@ -490,6 +490,7 @@ pub async fn change_status(
         };
         let mut entry = audit::entry(
             context,
+            audit::origin(ctx),
             "campaign.status_changed",
             "Campaign",
             Some(id.to_string()),
@@ -519,7 +520,11 @@ pub async fn change_status(
 /// Asks ads to stop the campaign's ads; a failure is reported beside the (done) status
 /// change as `SERVICE_UNAVAILABLE`, never dropped: `reconcileCampaignAds` retries it.
 async fn stop_ads(ctx: &Context<'_>, id: uuid::Uuid) {
-    match crate::ads_link::campaign_stopped(id).await {
+    // The caller's own token, from its HTTP request or WebSocket connection alike.
+    let authorization = ctx
+        .data_opt::<promptsales_kit::server::RequestMeta>()
+        .and_then(promptsales_kit::server::RequestMeta::authorization);
+    match crate::ads_link::campaign_stopped(id, authorization).await {
         Ok(ads) => {
             // Their status changed outside the router's view: this response names them, so
             // the router invalidates every cached response holding them.
@@ -635,6 +640,7 @@ pub async fn resolve(
         };
         let mut entry = audit::entry(
             context,
+            audit::origin(ctx),
             if granted_now {
                 "approval.granted"
             } else {
@@ -754,6 +760,7 @@ pub async fn propose(
     let plan = planner::propose(&strategy, &history, chrono::Utc::now().date_naive());
     let mut entry = audit::entry(
         context,
+        audit::origin(ctx),
         "campaign.proposed",
         "Campaign",
         None,

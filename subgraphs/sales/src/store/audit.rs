@@ -38,7 +38,7 @@ impl Severity {
 /// Where a request came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origin {
-    /// The client's IP address (first `x-forwarded-for` hop, else the peer).
+    /// The client's IP address (the peer, or what a trusted proxy forwarded).
     pub ip: Option<String>,
     /// Its user agent.
     pub user_agent: Option<String>,

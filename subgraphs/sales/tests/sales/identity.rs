@@ -523,6 +523,105 @@ fn code(body: &Value) -> &str {
         .unwrap_or("<none>")
 }
 
+/// Runs `query` over `graphql-transport-ws` on `s`, the upgrade request carrying `upgrade`
+/// headers and the token in `connection_init` with `payload_extra` beside it (as the router
+/// sends them); the first `next` payload.
+async fn over_websocket(
+    s: &Served,
+    upgrade: &[(&'static str, &str)],
+    token: &str,
+    payload_extra: Value,
+    query: &str,
+    variables: Value,
+) -> anyhow::Result<Value> {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let mut request =
+        format!("{}/graphql", s.base.replacen("http", "ws", 1)).into_client_request()?;
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+    for (name, value) in upgrade {
+        request.headers_mut().insert(*name, value.parse()?);
+    }
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    let mut payload = payload_extra;
+    payload["Authorization"] = json!(format!("Bearer {token}"));
+    let send = |v: Value| Message::Text(v.to_string().into());
+    socket
+        .send(send(
+            json!({ "type": "connection_init", "payload": payload }),
+        ))
+        .await?;
+    socket
+        .send(send(json!({ "id": "1", "type": "subscribe",
+                           "payload": { "query": query, "variables": variables } })))
+        .await?;
+    while let Some(message) = socket.next().await {
+        if let Message::Text(text) = message? {
+            let message: Value = serde_json::from_str(&text)?;
+            match message["type"].as_str() {
+                Some("connection_ack") => continue,
+                Some("next") => return Ok(message["payload"].clone()),
+                _ => anyhow::bail!("unexpected {message}"),
+            }
+        }
+    }
+    anyhow::bail!("the socket closed without an answer")
+}
+
+pub async fn an_operation_over_websocket_is_audited_with_the_callers_address_and_agent(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    let s = Served::start(h).await?;
+    let p = people(h, s.auth.as_ref()).await?;
+    let (_, admin) = s.login("admin@acme.example", PASSWORD).await?;
+    let admin_token = admin["access_token"].as_str().unwrap_or_default();
+    // The test client stands for the trusted loopback proxy: the address it forwards on the
+    // upgrade request is the caller's; one written into the payload counts for nothing.
+    let granted = over_websocket(
+        &s,
+        &[
+            ("user-agent", "portal-ws/2.0"),
+            ("x-forwarded-for", "198.51.100.23"),
+        ],
+        admin_token,
+        json!({ "x-forwarded-for": "6.6.6.6" }),
+        GRANT,
+        json!({ "user": p.marketer.to_string(), "s": "CONTENT", "r": "READ" }),
+    )
+    .await?;
+    assert_eq!(
+        granted["data"]["grantPermission"]["role"], "READ",
+        "{granted}"
+    );
+    let audit = h
+        .store
+        .audit_entries(
+            TenantScope::Organization(p.org),
+            &AuditFilter::default(),
+            Default::default(),
+        )
+        .await?;
+    let entry = audit
+        .items
+        .iter()
+        .find(|e| e.entry.action == "permission.granted")
+        .map(|e| &e.entry);
+    assert_eq!(
+        entry.map(|e| (
+            e.actor_id,
+            e.origin.ip.as_deref(),
+            e.origin.user_agent.as_deref()
+        )),
+        Some((Some(p.admin), Some("198.51.100.23"), Some("portal-ws/2.0"))),
+        "{entry:?}"
+    );
+    Ok(())
+}
+
 pub async fn sales_admins_grant_and_revoke_permissions_in_their_own_organization(
     h: &Harness,
 ) -> anyhow::Result<()> {
