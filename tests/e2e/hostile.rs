@@ -1187,3 +1187,118 @@ async fn malformed_http_gets_a_json_answer_with_a_code_from_every_service() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Sends `POST path` to `base` (`http://host:port`) with a chunked body (no `Content-Length`)
+/// that never ends, reading the answer as it comes; the status and body of the answer.
+/// The body stops at 64 MiB, far past every limit, so a server that reads on past its limit
+/// never answers in time.
+async fn endless_chunked_post(
+    base: &str,
+    path: &str,
+    content_type: &str,
+    token: &str,
+) -> anyhow::Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let host = base.trim_start_matches("http://");
+    let socket = tokio::net::TcpStream::connect(host).await?;
+    let (mut read, mut write) = socket.into_split();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: {content_type}\r\n\
+         authorization: Bearer {token}\r\ntransfer-encoding: chunked\r\n\r\n"
+    );
+    let writer = tokio::spawn(async move {
+        let opening = r#"{"query":"{ __typename }","variables":{"pad":""#;
+        let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "z".repeat(64 * 1024));
+        let mut sent = 0usize;
+        write.write_all(head.as_bytes()).await?;
+        write
+            .write_all(format!("{:x}\r\n{opening}\r\n", opening.len()).as_bytes())
+            .await?;
+        while sent < 64 * 1024 * 1024 {
+            write.write_all(chunk.as_bytes()).await?;
+            sent += 64 * 1024;
+        }
+        anyhow::Ok(())
+    });
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 8192];
+    let read_all = async {
+        loop {
+            match read.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            }
+            if response_is_complete(&answer) {
+                break;
+            }
+        }
+    };
+    let in_time = tokio::time::timeout(ANSWER_WITHIN, read_all).await;
+    writer.abort();
+    anyhow::ensure!(in_time.is_ok(), "no answer within {ANSWER_WITHIN:?}");
+    let text = String::from_utf8_lossy(&answer);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("not an HTTP answer: {head:?}"))?;
+    Ok((status, body.to_string()))
+}
+
+/// Whether `answer` holds a whole HTTP response: its head and `Content-Length` bytes of body.
+fn response_is_complete(answer: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(answer);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return false;
+    };
+    let length = head
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok());
+    length.is_some_and(|length| body.len() >= length)
+}
+
+/// A body streamed without a `Content-Length` (which `DefaultBodyLimit` alone would not
+/// stop in async-graphql-axum) is cut at the limit on every subgraph's GraphQL endpoint
+/// and on the routes the subgraphs add beside it (sales' OAuth, ads' webhook).
+#[tokio::test]
+async fn a_chunked_body_without_a_length_is_cut_at_the_limit() {
+    let f = fixture::start().await.expect("the graph starts");
+    let token = f.token(Some(f.org_a), &fixture::ALL_WRITE);
+    let mut targets: Vec<(String, &str, &str)> = f
+        .subgraph_urls
+        .iter()
+        .map(|url| (url.clone(), "/graphql", "application/json"))
+        .collect();
+    let ads_base = f.subgraph_urls[1].trim_end_matches("/graphql").to_string();
+    targets.push((
+        format!("{}/oauth/token", f.sales_base),
+        "/oauth/token",
+        "application/x-www-form-urlencoded",
+    ));
+    targets.push((
+        format!("{ads_base}/webhooks/ads/meta"),
+        "/webhooks/ads/meta",
+        "application/json",
+    ));
+    for (url, path, content_type) in targets {
+        let base = url.trim_end_matches(path);
+        let (status, body) = endless_chunked_post(base, path, content_type, &token)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        // An answer at all means the server stopped reading: the body never ends. The
+        // kit's GraphQL endpoint says 413; the OAuth endpoint keeps RFC 6749's 400.
+        assert!((400..500).contains(&status), "{url}: {status} {body}");
+        if path == "/graphql" {
+            assert_eq!(status, 413, "{url}: {body}");
+            let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+                "{url}: {body}"
+            );
+        }
+    }
+}
