@@ -4,7 +4,7 @@
 //! "impressions", "reach", "clicks", "engagement", "spend", "conversions",
 //! "conversionValue"}]}`, signed as [`crate::domain::signature`] says with the
 //! platform's secret (`PROMPTSALES_ADS_WEBHOOK_SECRET_<PLATFORM>`), and records
-//! every day or none. Answers `200 {"recorded": n}`, or an error object with a code.
+//! every day or none: only for ads stored RUNNING (else `409 CONFLICT`). Answers `200 {"recorded": n}`, or an error object with a code.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,8 +21,8 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::domain::Performance;
 use crate::domain::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, verify};
+use crate::domain::{AdStatus, Performance};
 use crate::ingest::{self, DayReport};
 use crate::live::LiveMetrics;
 use crate::store::{Ad, AdsStore};
@@ -250,6 +250,20 @@ async fn record(state: &WebhookState, platform: &str, payload: Payload) -> Respo
                 );
             }
         };
+        // The webhook has no caller to ask sales with: the ad's stored status stands for its
+        // campaign (stopping a campaign pauses or ends its ads), so only a RUNNING ad takes spend.
+        if ad.status != AdStatus::Running {
+            return refuse(
+                StatusCode::CONFLICT,
+                "CONFLICT",
+                format!(
+                    "the ad with {platform} id {:?} is {}: only a RUNNING ad records spend",
+                    m.external_id,
+                    ad.status.code().to_uppercase()
+                ),
+                field,
+            );
+        }
         reports.push(DayReport {
             ad_id: ad.id,
             day: m.day,

@@ -25,6 +25,8 @@ pub mod limits;
 pub mod metrics;
 pub mod money;
 pub mod pagination;
+#[cfg(feature = "quota")]
+pub mod quota;
 pub mod schema;
 pub mod sdl;
 #[cfg(feature = "sealing")]

@@ -6,6 +6,13 @@
 //!
 //! Redis is a cache here: when it is down a sales mutation still succeeds;
 //! the failure is logged and counted, and the next publication repairs it.
+//!
+//! The same Redis holds the one monthly counter of AI generations
+//! (`kit::quota`, `ai:tokens:{org}:{yyyymm}`): `subscriptionUsage` and
+//! `recordUsage` read and reserve in it, as the AI gateway does, so sales and
+//! content report the same figure. Without Redis those two answer
+//! `SERVICE_UNAVAILABLE` (the counter cannot be read or reserved in); the AI
+//! gateway's own choice (fail open by default) is `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -122,6 +129,64 @@ impl PlanLimitsPublisher {
                 false
             }
         }
+    }
+}
+
+impl PlanLimitsPublisher {
+    /// The one monthly AI generations counter of `organization` (`kit::quota`, the hash the
+    /// AI gateway reserves in and content's `aiUsage` reads), with this publisher's prefix.
+    fn ai_usage_key(&self, organization: Uuid) -> String {
+        format!(
+            "{}{}",
+            self.prefix,
+            promptsales_kit::quota::usage_key(
+                organization,
+                &promptsales_kit::quota::current_month()
+            )
+        )
+    }
+
+    /// AI generations `organization` used this calendar month (UTC); `Err` when Redis is unavailable.
+    pub async fn ai_generations_used(&self, organization: Uuid) -> Result<u64, String> {
+        let key = self.ai_usage_key(organization);
+        let attempt = async {
+            let mut connection = self.connection().await?;
+            promptsales_kit::quota::used(
+                &mut connection,
+                &key,
+                promptsales_kit::quota::GENERATIONS_FIELD,
+            )
+            .await
+            .map_err(|e| e.to_string())
+        };
+        tokio::time::timeout(TIMEOUT, attempt)
+            .await
+            .map_err(|_| format!("no answer within {TIMEOUT:?}"))?
+    }
+
+    /// Reserves `n` AI generations of this month within `limit` (atomic; a refusal adds nothing).
+    pub async fn reserve_ai_generations(
+        &self,
+        organization: Uuid,
+        n: u64,
+        limit: u64,
+    ) -> Result<promptsales_kit::quota::Reserve, String> {
+        let key = self.ai_usage_key(organization);
+        let attempt = async {
+            let mut connection = self.connection().await?;
+            promptsales_kit::quota::reserve(
+                &mut connection,
+                &key,
+                promptsales_kit::quota::GENERATIONS_FIELD,
+                n,
+                limit,
+            )
+            .await
+            .map_err(|e| e.to_string())
+        };
+        tokio::time::timeout(TIMEOUT, attempt)
+            .await
+            .map_err(|_| format!("no answer within {TIMEOUT:?}"))?
     }
 }
 

@@ -477,6 +477,10 @@ pub async fn sync(
         .external_id
         .clone()
         .ok_or_else(|| ApiError::bad_input("id", "the ad was never published"))?;
+    // Spend is recorded only for a campaign that is active with its launch approved, as
+    // recordAdMetrics and the webhook require.
+    campaign_accepts_spend(&campaign_facts(ctx, ad.campaign_id).await?)?;
+    let campaign_id = ad.campaign_id;
     let days = platform
         .pull_metrics(&external_id, from, to)
         .await
@@ -490,7 +494,7 @@ pub async fn sync(
         })
         .collect();
     let ads = HashMap::from([(ad.id, ad)]);
-    Ok(ingest::record(
+    let recorded = ingest::record(
         store(ctx)?.as_ref(),
         &services(ctx)?.live,
         &ads,
@@ -498,5 +502,8 @@ pub async fn sync(
         "platform",
         today(),
     )
-    .await?)
+    .await?;
+    // The campaign's ad totals changed: cached responses holding them are stale.
+    tag_changed(ctx, "Campaign", &campaign_id.to_string());
+    Ok(recorded)
 }

@@ -2,8 +2,8 @@
 //! all or none; and the platforms' signed webhook.
 
 use anyhow::Result;
-use promptsales_ads::domain::AdChannel;
 use promptsales_ads::domain::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+use promptsales_ads::domain::{AdChannel, AdStatus};
 use promptsales_ads::http::WebhookConfig;
 use promptsales_ads::store::AdChanges;
 use promptsales_kit::context::{Role, TenantScope};
@@ -17,6 +17,7 @@ on_each_backend!(
     recording_a_batch_twice_never_double_counts,
     the_signed_webhook_records_days_and_refuses_the_rest,
     a_platform_webhook_writes_only_to_the_ads_its_ids_name,
+    the_webhook_records_spend_only_for_running_ads,
 );
 
 const RECORD: &str = r#"mutation($input: [AdDayMetricsInput!]!) {
@@ -126,7 +127,8 @@ async fn the_signed_webhook_records_days_and_refuses_the_rest(env: &Env) -> Resu
                 ad.id,
                 AdChanges {
                     name: ad.name.clone(),
-                    status: ad.status,
+                    // Published: the webhook takes spend for RUNNING ads only.
+                    status: AdStatus::Running,
                     audience_segment_id: None,
                     creative_ids: vec![],
                     daily_budget: ad.daily_budget,
@@ -235,7 +237,7 @@ async fn the_signed_webhook_records_days_and_refuses_the_rest(env: &Env) -> Resu
     Ok(())
 }
 
-/// Gives `ad` the platform and platform id a publication would.
+/// Gives `ad` the platform, platform id and RUNNING status a publication would.
 async fn on_platform(
     env: &Env,
     ad: &promptsales_ads::store::Ad,
@@ -248,7 +250,7 @@ async fn on_platform(
             ad.id,
             AdChanges {
                 name: ad.name.clone(),
-                status: ad.status,
+                status: AdStatus::Running,
                 audience_segment_id: None,
                 creative_ids: vec![],
                 daily_budget: ad.daily_budget,
@@ -361,5 +363,108 @@ async fn a_platform_webhook_writes_only_to_the_ads_its_ids_name(env: &Env) -> Re
     .to_string();
     let response = post("meta", &meta_secret, &stays).await?;
     assert_eq!(response.status(), 200);
+    Ok(())
+}
+
+/// The webhook has no caller whose token could ask sales about the campaign: an ad stored
+/// RUNNING is what says its campaign spends (stopping a campaign pauses or ends its ads).
+/// A day for a PAUSED, ENDED or never-published ad is refused with 409 CONFLICT, nothing written.
+async fn the_webhook_records_spend_only_for_running_ads(env: &Env) -> Result<()> {
+    let org = new_id();
+    let market = env.market(org, "ES", "EUR").await?;
+    let campaign = new_id();
+    let running = env
+        .ad(&market, campaign, AdChannel::Facebook, "running")
+        .await?;
+    on_platform(env, &running, "meta", "510001").await?;
+    let mut stopped = Vec::new();
+    for (n, status) in [AdStatus::Paused, AdStatus::Ended, AdStatus::Scheduled]
+        .into_iter()
+        .enumerate()
+    {
+        let ad = env
+            .ad(
+                &market,
+                campaign,
+                AdChannel::Facebook,
+                &format!("stopped {n}"),
+            )
+            .await?;
+        let external = format!("51001{n}");
+        on_platform(env, &ad, "meta", &external).await?;
+        env.store
+            .update_ad(
+                TenantScope::All,
+                ad.id,
+                AdChanges {
+                    name: ad.name.clone(),
+                    status,
+                    audience_segment_id: None,
+                    creative_ids: vec![],
+                    daily_budget: ad.daily_budget,
+                    bid_strategy: ad.bid_strategy,
+                    start_date: ad.start_date,
+                    end_date: ad.end_date,
+                    platform: Some("meta".into()),
+                    external_id: Some(external.clone()),
+                },
+            )
+            .await?;
+        stopped.push((external, status));
+    }
+    let secret = b"meta-secret".to_vec();
+    let config = WebhookConfig {
+        secrets: [("meta".to_string(), secret.clone())].into(),
+        tolerance_secs: 300,
+    };
+    let services = test_services();
+    let graphql = promptsales_kit::server::router_with(
+        env.app_with(services.clone()),
+        Tokens::new()?.verifier(),
+    )?;
+    let served = Served::start(promptsales_ads::http_router(
+        graphql,
+        env.store.clone(),
+        &services,
+        config,
+    ))
+    .await?;
+    let http = reqwest::Client::new();
+    let now = chrono::Utc::now().timestamp();
+    let post = |body: String| {
+        http.post(format!("{}/webhooks/ads/meta", served.base))
+            .header(TIMESTAMP_HEADER, now.to_string())
+            .header(SIGNATURE_HEADER, sign(&secret, now, body.as_bytes()))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let before = env.row_counts().await?;
+    for (external, status) in &stopped {
+        // The running ad's day first: the batch is all or nothing.
+        let body = json!({"metrics": [
+            {"externalId": "510001", "day": "2026-10-05", "impressions": 100, "clicks": 1, "spend": "2"},
+            {"externalId": external, "day": "2026-10-05", "impressions": 100, "clicks": 1, "spend": "2"},
+        ]})
+        .to_string();
+        let response = post(body).await?;
+        assert_eq!(response.status(), 409, "{status:?}");
+        let error = response.json::<Value>().await?;
+        assert_eq!(error["error"]["code"], "CONFLICT", "{error:#}");
+        assert_eq!(
+            error["error"]["field"], "metrics[1].externalId",
+            "{error:#}"
+        );
+    }
+    assert_eq!(
+        env.row_counts().await?,
+        before,
+        "refused days wrote nothing"
+    );
+    let body = json!({"metrics": [
+        {"externalId": "510001", "day": "2026-10-05", "impressions": 100, "clicks": 1, "spend": "2"},
+    ]})
+    .to_string();
+    assert_eq!(post(body).await?.status(), 200, "a running ad records");
     Ok(())
 }

@@ -13,10 +13,16 @@ use promptsales_ads::platforms::{AdPlatform, MetaAdsClient, MetaConfig, Platform
 use promptsales_kit::new_id;
 use serde_json::{Value, json};
 
-use crate::harness::{Env, date, tenant};
+use crate::harness::{Env, date, tenant, test_services};
 use crate::served::Served;
+use promptsales_ads::AdsServices;
+use promptsales_ads::directory::{Caller, CampaignDirectory, DirectoryError};
+use promptsales_ads::domain::{CampaignFacts, CampaignState};
 
-on_each_backend!(publish_pause_and_sync_through_the_simulator_platform);
+on_each_backend!(
+    publish_pause_and_sync_through_the_simulator_platform,
+    sync_records_nothing_for_a_campaign_that_does_not_accept_spend,
+);
 
 const TOKEN: &str = "EAAB-test-token";
 
@@ -272,5 +278,79 @@ async fn publish_pause_and_sync_through_the_simulator_platform(env: &Env) -> Res
         never_published["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "a scheduled ad cannot pause: {never_published:#}"
     );
+    Ok(())
+}
+
+/// A directory whose every campaign is in `state` (launch approved).
+struct CampaignsIn(CampaignState);
+
+#[async_trait::async_trait]
+impl CampaignDirectory for CampaignsIn {
+    async fn campaign(
+        &self,
+        caller: &Caller,
+        id: uuid::Uuid,
+    ) -> Result<Option<CampaignFacts>, DirectoryError> {
+        let Some(organization_id) = caller.context.organization else {
+            return Ok(None);
+        };
+        Ok(Some(CampaignFacts {
+            id,
+            organization_id,
+            state: self.0,
+            currency: "EUR".into(),
+            start_date: date(2000, 1, 1),
+            end_date: date(2100, 12, 31),
+            total: promptsales_kit::Decimal4::from_units(1_000_000),
+            launch_approved: true,
+            target_countries: Vec::new(),
+        }))
+    }
+}
+
+/// `syncAdMetrics` pulls spend from the platform: like `recordAdMetrics`, it records it only
+/// while the ad's campaign is ACTIVE with its launch approved (CONFLICT otherwise, nothing written).
+async fn sync_records_nothing_for_a_campaign_that_does_not_accept_spend(env: &Env) -> Result<()> {
+    let org = new_id();
+    let me = tenant(org);
+    let market = env.market(org, "ES", "EUR").await?;
+    let ad = env
+        .ad(&market, new_id(), AdChannel::Tiktok, "Paused campaign")
+        .await?;
+    let id = ad.id.to_string();
+    let update = r#"mutation($id: ID!, $input: UpdateAdInput!) { updateAd(id: $id, input: $input) { status } }"#;
+    env.gql_ok(
+        &me,
+        update,
+        json!({"id": id, "input": {"status": "SCHEDULED", "platform": "simulator",
+               "endDate": (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).to_string()}}),
+    )
+    .await;
+    env.gql_ok(
+        &me,
+        r#"mutation($id: ID!) { publishAd(id: $id) { status } }"#,
+        json!({"id": id}),
+    )
+    .await;
+    let sync = r#"mutation($id: ID!) { syncAdMetrics(id: $id, from: "2026-10-01", to: "2026-10-03") { day } }"#;
+    let before = env.row_counts().await?;
+    for state in [
+        CampaignState::Paused,
+        CampaignState::Cancelled,
+        CampaignState::PendingApproval,
+    ] {
+        let app = env.app_with(AdsServices {
+            directory: Arc::new(CampaignsIn(state)),
+            ..test_services()
+        });
+        let refused = crate::harness::gql_on(&app, &me, sync, json!({"id": id})).await;
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "CONFLICT",
+            "{state:?}: {refused:#}"
+        );
+    }
+    assert_eq!(env.row_counts().await?, before, "nothing recorded");
+    let synced = env.gql_ok(&me, sync, json!({"id": id})).await;
+    assert_eq!(synced["syncAdMetrics"].as_array().map(Vec::len), Some(3));
     Ok(())
 }

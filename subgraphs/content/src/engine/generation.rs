@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use futures::StreamExt;
 use promptsales_kit::ai::ChatRequest;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{ApiError, ResultExt, new_id};
@@ -135,23 +134,17 @@ impl ContentEngine {
                 .complex()
             })
             .collect();
-        // Owned per call (an Arc and the request), so the futures borrow nothing.
-        let calls = requests.into_iter().map(|request| {
-            let ai = self.ai.clone();
-            async move {
-                ai.generate(Some(organization), "content.generate", &request)
-                    .await
-            }
-        });
-        // In order, a few at a time; the first failure fails the request (nothing is stored).
-        let results: Vec<_> = futures::stream::iter(calls)
-            .buffered(CALLS_IN_FLIGHT)
-            .collect()
-            .await;
-        let mut generations = Vec::with_capacity(results.len());
-        for result in results {
-            generations.push(result?);
-        }
+        // One request against the plan: the generations are reserved together (refused
+        // together past the limit) and given back when one fails (nothing is stored then).
+        let generations = self
+            .ai
+            .generate_all(
+                Some(organization),
+                "content.generate",
+                &requests,
+                CALLS_IN_FLIGHT,
+            )
+            .await?;
         let now = chrono::Utc::now();
         let mut stored = Vec::new();
         for (a, audience) in brief.audiences.iter().enumerate() {

@@ -1,13 +1,16 @@
 //! `AiGateway`: the models behind the Redis cache, the usage counters and the plan limit.
 //!
-//! A generation goes: cache (`ai:gen:{model}:{sha256}`, tenant in the hash;
-//! a hit costs no tokens and no generation) -> plan limit (reserve one
-//! generation in `ai:tokens:{org}:{yyyymm}` field `generations`, refused past
-//! `plan:{org}` field `ai_generations_per_month`, or the configured default)
-//! -> the model -> tokens counted (`tokens_in`, `tokens_out` in the same
-//! hash, 35 days) and the answer cached (24 h). A failed call gives its
-//! reserved generation back. Every call, hit, refusal or failure, reaches the
-//! [`CallRecorder`] (the request log).
+//! A request of one or more generations ([`AiGateway::generate_all`]) goes:
+//! cache (`ai:gen:{model}:{sha256}`, tenant in the hash; a hit costs no
+//! tokens and no generation) -> plan limit (the misses are reserved at once,
+//! all or nothing, in the one monthly counter `ai:tokens:{org}:{yyyymm}`
+//! field `generations` by [`crate::quota::reserve`], refused past `plan:{org}`
+//! field `ai_generations_per_month` or the configured default; a refusal adds
+//! nothing) -> the models -> tokens counted (`tokens_in`, `tokens_out` in the
+//! same hash, 35 days) and the answers cached (24 h). When any generation of
+//! the request fails, the request fails and its whole reservation is given
+//! back: a refused or failed request consumes no quota. Every call, hit,
+//! refusal or failure, reaches the [`CallRecorder`] (the request log).
 //!
 //! Redis down: generation still works, uncached. The limit then fails
 //! **open** by default (the call is unmetered, counted in
@@ -27,8 +30,7 @@ use super::cache::RedisCache;
 use super::config::{AiConfig, LimitWithoutRedis};
 use super::{AiError, ChatModel, ChatOutput, ChatRequest, Embedder, Embeddings, TokenUsage};
 
-/// Life of the monthly usage counters.
-pub const USAGE_TTL: Duration = Duration::from_secs(35 * 24 * 3600);
+pub use crate::quota::{USAGE_TTL, current_month, usage_key};
 /// The plan hash field the sales subgraph publishes.
 pub const PLAN_FIELD: &str = "ai_generations_per_month";
 
@@ -153,16 +155,6 @@ impl std::fmt::Debug for AiGateway {
     }
 }
 
-/// `yyyymm` of now (UTC): the month usage counts toward.
-pub fn current_month() -> String {
-    chrono::Utc::now().format("%Y%m").to_string()
-}
-
-/// The usage hash of `organization` in `month`.
-pub fn usage_key(organization: Uuid, month: &str) -> String {
-    format!("ai:tokens:{organization}:{month}")
-}
-
 /// The plan hash the sales subgraph publishes for `organization`.
 pub fn plan_key(organization: Uuid) -> String {
     format!("plan:{organization}")
@@ -183,9 +175,10 @@ fn digest(organization: Option<Uuid>, model: &str, request: &ChatRequest) -> Str
         .collect()
 }
 
+/// Generations reserved for one request.
 enum Reservation {
-    /// One generation reserved in this usage hash.
-    Reserved(String),
+    /// `count` generations reserved in this usage hash.
+    Reserved { key: String, count: u64 },
     /// Not metered (no tenant, or Redis down and failing open).
     Unmetered,
 }
@@ -277,48 +270,54 @@ impl AiGateway {
             .unwrap_or(self.limits.default_generations_per_month))
     }
 
-    /// Reserves one generation of `organization`'s month, or refuses it.
-    async fn reserve(&self, organization: Option<Uuid>) -> Result<Reservation, AiError> {
+    /// Reserves `count` generations of `organization`'s month at once, or refuses them all.
+    async fn reserve(
+        &self,
+        organization: Option<Uuid>,
+        count: u64,
+    ) -> Result<Reservation, AiError> {
         let Some(organization) = organization else {
             return Ok(Reservation::Unmetered);
         };
+        if count == 0 {
+            return Ok(Reservation::Unmetered);
+        }
         let reserved = match &self.cache {
             None => Err(()),
             Some(cache) => {
                 async {
                     let limit = self.limit_of(cache, organization).await?;
                     let key = cache.key(&usage_key(organization, &current_month()));
-                    let mut pipe = redis::pipe();
-                    pipe.atomic()
-                        .cmd("HINCRBY")
-                        .arg(&key)
-                        .arg("generations")
-                        .arg(1)
-                        .cmd("EXPIRE")
-                        .arg(&key)
-                        .arg(USAGE_TTL.as_secs())
-                        .ignore();
-                    let (count,): (u64,) = cache.run_pipeline(&pipe).await.map_err(|_| ())?;
-                    if count > limit {
-                        let _ = cache
-                            .run::<i64>(redis::cmd("HINCRBY").arg(&key).arg("generations").arg(-1))
-                            .await;
-                        return Ok(Err(AiError::PlanLimitReached {
+                    let mut connection = cache.connection().await.ok_or(())?;
+                    let outcome = tokio::time::timeout(
+                        super::cache::COMMAND_TIMEOUT,
+                        crate::quota::reserve(
+                            &mut connection,
+                            &key,
+                            crate::quota::GENERATIONS_FIELD,
+                            count,
                             limit,
-                            used: count.saturating_sub(1),
-                        }));
-                    }
-                    Ok(Ok(key))
+                        ),
+                    )
+                    .await
+                    .map_err(|_| ())?
+                    .map_err(|e| tracing::warn!(error = %e, "AI quota reservation failed"))?;
+                    Ok(match outcome {
+                        crate::quota::Reserve::Granted { .. } => Ok(key),
+                        crate::quota::Reserve::Refused { used } => {
+                            Err(AiError::PlanLimitReached { limit, used })
+                        }
+                    })
                 }
                 .await
             }
         };
         match reserved {
-            Ok(Ok(key)) => Ok(Reservation::Reserved(key)),
+            Ok(Ok(key)) => Ok(Reservation::Reserved { key, count }),
             Ok(Err(refused)) => Err(refused),
             Err(()) => match self.limits.without_redis {
                 LimitWithoutRedis::Open => {
-                    self.unmetered.fetch_add(1, Ordering::Relaxed);
+                    self.unmetered.fetch_add(count, Ordering::Relaxed);
                     tracing::warn!(%organization, "AI usage not metered: Redis unavailable (limit fails open)");
                     Ok(Reservation::Unmetered)
                 }
@@ -327,120 +326,236 @@ impl AiGateway {
         }
     }
 
-    async fn settle(&self, reservation: &Reservation, usage: Option<TokenUsage>) {
-        let (Reservation::Reserved(key), Some(cache)) = (reservation, &self.cache) else {
+    /// Gives a failed request's whole reservation back.
+    async fn release(&self, reservation: &Reservation) {
+        let (Reservation::Reserved { key, count }, Some(cache)) = (reservation, &self.cache) else {
             return;
         };
-        let mut pipe = redis::pipe();
-        match usage {
-            Some(usage) => {
-                pipe.atomic()
-                    .cmd("HINCRBY")
-                    .arg(key)
-                    .arg("tokens_in")
-                    .arg(usage.input)
-                    .ignore()
-                    .cmd("HINCRBY")
-                    .arg(key)
-                    .arg("tokens_out")
-                    .arg(usage.output)
-                    .ignore();
-            }
-            // The call failed: give the reserved generation back.
-            None => {
-                pipe.cmd("HINCRBY")
-                    .arg(key)
-                    .arg("generations")
-                    .arg(-1)
-                    .ignore();
-            }
+        let released = async {
+            let mut connection = cache.connection().await.ok_or(())?;
+            tokio::time::timeout(
+                super::cache::COMMAND_TIMEOUT,
+                crate::quota::release(
+                    &mut connection,
+                    key,
+                    crate::quota::GENERATIONS_FIELD,
+                    *count,
+                ),
+            )
+            .await
+            .map_err(|_| ())?
+            .map_err(|_| ())
         }
-        if let Err(e) = cache.run_pipeline::<()>(&pipe).await {
-            tracing::warn!(error = %e, "AI usage not updated");
+        .await;
+        if released.is_err() {
+            tracing::warn!(
+                count,
+                "AI quota not released (Redis unavailable): the month's counter reads high"
+            );
         }
     }
 
-    /// Generates an answer for `organization` (None: an operator's or internal call, unlimited).
-    #[tracing::instrument(name = "ai.generate", skip_all, fields(operation = operation))]
+    /// Adds a generation's tokens to the month's hash.
+    async fn count_tokens(&self, reservation: &Reservation, usage: TokenUsage) {
+        let (Reservation::Reserved { key, .. }, Some(cache)) = (reservation, &self.cache) else {
+            return;
+        };
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("HINCRBY")
+            .arg(key)
+            .arg("tokens_in")
+            .arg(usage.input)
+            .ignore()
+            .cmd("HINCRBY")
+            .arg(key)
+            .arg("tokens_out")
+            .arg(usage.output)
+            .ignore();
+        if let Err(e) = cache.run_pipeline::<()>(&pipe).await {
+            tracing::warn!(error = %e, "AI token usage not updated");
+        }
+    }
+
+    fn record_of(
+        &self,
+        organization: Option<Uuid>,
+        operation: &str,
+        digest: &str,
+        started: Instant,
+        outcome: (&str, TokenUsage, bool, bool),
+    ) -> CallRecord {
+        let (status, usage, from_cache, metered) = outcome;
+        CallRecord {
+            organization,
+            service: if from_cache {
+                "cache".to_string()
+            } else {
+                self.chat.provider().to_string()
+            },
+            model: self.chat.model().to_string(),
+            operation: operation.to_string(),
+            request_digest: digest.to_string(),
+            status: status.to_string(),
+            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            tokens_in: usage.input,
+            tokens_out: usage.output,
+            from_cache,
+            metered,
+        }
+    }
+
+    /// Generates one answer for `organization` (None: an operator's or internal call, unlimited).
     pub async fn generate(
         &self,
         organization: Option<Uuid>,
         operation: &str,
         request: &ChatRequest,
     ) -> Result<Generation, AiError> {
+        let mut all = self
+            .generate_all(organization, operation, std::slice::from_ref(request), 1)
+            .await?;
+        all.pop()
+            .ok_or_else(|| AiError::InvalidResponse("no generation".into()))
+    }
+
+    /// Generates an answer to each of `requests` (in order, `in_flight` at a time) as one
+    /// request against the plan: the uncached ones are reserved together (refused together
+    /// past the limit), and when one fails the request fails and the reservation is given back.
+    #[tracing::instrument(name = "ai.generate", skip_all, fields(operation = operation, count = requests.len()))]
+    pub async fn generate_all(
+        &self,
+        organization: Option<Uuid>,
+        operation: &str,
+        requests: &[ChatRequest],
+        in_flight: usize,
+    ) -> Result<Vec<Generation>, AiError> {
+        use futures::StreamExt;
         let started = Instant::now();
         let model = self.chat.model().to_string();
-        let digest = digest(organization, &model, request);
-        let record =
-            |status: &str, usage: TokenUsage, from_cache: bool, metered: bool| CallRecord {
-                organization,
-                service: if from_cache {
-                    "cache".to_string()
-                } else {
-                    self.chat.provider().to_string()
-                },
-                model: model.clone(),
-                operation: operation.to_string(),
-                request_digest: digest.clone(),
-                status: status.to_string(),
-                latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                tokens_in: usage.input,
-                tokens_out: usage.output,
-                from_cache,
-                metered,
-            };
-        let cache_key = format!("ai:gen:{model}:{digest}");
-        if let Some(cache) = &self.cache
-            && let Some(hit) = cache.get(&cache_key).await
-            && let Ok(mut output) = serde_json::from_str::<ChatOutput>(&hit)
-        {
-            output.usage = TokenUsage::default();
-            self.recorder
-                .record(record("ok", TokenUsage::default(), true, false))
-                .await;
-            return Ok(Generation {
-                output,
-                from_cache: true,
-                metered: false,
-                digest,
-            });
+        let mut slots: Vec<(String, Option<ChatOutput>)> = Vec::with_capacity(requests.len());
+        for request in requests {
+            let digest = digest(organization, &model, request);
+            let mut hit = None;
+            if let Some(cache) = &self.cache
+                && let Some(text) = cache.get(&format!("ai:gen:{model}:{digest}")).await
+                && let Ok(mut output) = serde_json::from_str::<ChatOutput>(&text)
+            {
+                output.usage = TokenUsage::default();
+                hit = Some(output);
+            }
+            slots.push((digest, hit));
         }
-        let reservation = match self.reserve(organization).await {
+        let misses = slots.iter().filter(|(_, hit)| hit.is_none()).count() as u64;
+        let reservation = match self.reserve(organization, misses).await {
             Ok(r) => r,
             Err(refused) => {
-                self.recorder
-                    .record(record(refused.status(), TokenUsage::default(), false, true))
-                    .await;
+                for (digest, hit) in &slots {
+                    if hit.is_none() {
+                        self.recorder
+                            .record(self.record_of(
+                                organization,
+                                operation,
+                                digest,
+                                started,
+                                (refused.status(), TokenUsage::default(), false, true),
+                            ))
+                            .await;
+                    }
+                }
                 return Err(refused);
             }
         };
-        let metered = matches!(reservation, Reservation::Reserved(_));
-        match self.chat.generate(request).await {
-            Ok(output) => {
-                self.settle(&reservation, Some(output.usage)).await;
-                if let Some(cache) = &self.cache
-                    && let Ok(text) = serde_json::to_string(&output)
-                {
-                    cache.set(&cache_key, &text, self.cache_ttl).await;
-                }
-                self.recorder
-                    .record(record("ok", output.usage, false, metered))
-                    .await;
-                Ok(Generation {
-                    output,
-                    from_cache: false,
-                    metered,
-                    digest,
+        let metered = matches!(reservation, Reservation::Reserved { .. });
+        let held = &reservation;
+        // Boxed as Send futures: an unboxed closure over these borrows trips the compiler's
+        // higher-ranked Send inference in callers (rust-lang/rust#102211).
+        type Call<'a> = std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<Generation, AiError>> + Send + 'a>,
+        >;
+        let calls: Vec<Call<'_>> = slots
+            .iter()
+            .zip(requests)
+            .map(|((digest, hit), request)| -> Call<'_> {
+                Box::pin(async move {
+                    if let Some(output) = hit {
+                        self.recorder
+                            .record(self.record_of(
+                                organization,
+                                operation,
+                                digest,
+                                started,
+                                ("ok", TokenUsage::default(), true, false),
+                            ))
+                            .await;
+                        return Ok(Generation {
+                            output: output.clone(),
+                            from_cache: true,
+                            metered: false,
+                            digest: digest.clone(),
+                        });
+                    }
+                    match self.chat.generate(request).await {
+                        Ok(output) => {
+                            self.count_tokens(held, output.usage).await;
+                            if let Some(cache) = &self.cache
+                                && let Ok(text) = serde_json::to_string(&output)
+                            {
+                                cache
+                                    .set(
+                                        &format!("ai:gen:{}:{digest}", self.chat.model()),
+                                        &text,
+                                        self.cache_ttl,
+                                    )
+                                    .await;
+                            }
+                            self.recorder
+                                .record(self.record_of(
+                                    organization,
+                                    operation,
+                                    digest,
+                                    started,
+                                    ("ok", output.usage, false, metered),
+                                ))
+                                .await;
+                            Ok(Generation {
+                                output,
+                                from_cache: false,
+                                metered,
+                                digest: digest.clone(),
+                            })
+                        }
+                        Err(e) => {
+                            self.recorder
+                                .record(self.record_of(
+                                    organization,
+                                    operation,
+                                    digest,
+                                    started,
+                                    (e.status(), TokenUsage::default(), false, metered),
+                                ))
+                                .await;
+                            Err(e)
+                        }
+                    }
                 })
-            }
-            Err(e) => {
-                self.settle(&reservation, None).await;
-                self.recorder
-                    .record(record(e.status(), TokenUsage::default(), false, metered))
-                    .await;
-                Err(e)
+            })
+            .collect();
+        let results: Vec<Result<Generation, AiError>> = futures::stream::iter(calls)
+            .buffered(in_flight.max(1))
+            .collect()
+            .await;
+        let mut generations = Vec::with_capacity(results.len());
+        for result in results {
+            match result {
+                Ok(g) => generations.push(g),
+                Err(e) => {
+                    self.release(&reservation).await;
+                    return Err(e);
+                }
             }
         }
+        Ok(generations)
     }
 
     /// Embeds `texts` (recorded; not cached here: callers keep vectors with what they describe).
@@ -494,7 +609,7 @@ impl AiGateway {
             .run(
                 redis::cmd("HMGET")
                     .arg(&key)
-                    .arg("generations")
+                    .arg(crate::quota::GENERATIONS_FIELD)
                     .arg("tokens_in")
                     .arg("tokens_out"),
             )

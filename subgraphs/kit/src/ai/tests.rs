@@ -30,6 +30,8 @@ pub(crate) enum Behaviour {
     RateLimitedFirst(usize),
     /// Answers 500 with a body that echoes the request's Authorization header.
     EchoAuthError,
+    /// Answers 400 (not retried) when the last message contains `FAIL`, else at once.
+    FailOnWord,
 }
 
 pub(crate) struct Server {
@@ -83,6 +85,13 @@ async fn chat(
         .and_then(|m| m["content"].as_str())
         .unwrap_or("")
         .to_string();
+    if matches!(s.behaviour, Behaviour::FailOnWord) && last.contains("FAIL") {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": "refused by the model", "type": "invalid_request_error"}})),
+        )
+            .into_response();
+    }
     let prompt_tokens = last.split_whitespace().count() as u64 + 7;
     Json(json!({
         "id": format!("chatcmpl-{n}"),
@@ -471,6 +480,71 @@ mod with_redis {
                 .count(),
             2
         );
+    }
+
+    #[tokio::test]
+    async fn a_refused_or_failed_request_consumes_nothing_against_local_openai_compatible_server() {
+        let server = start(Behaviour::FailOnWord).await;
+        let gateway = AiGateway::new(
+            Arc::new(client(&server, None)),
+            Arc::new(HashingEmbedder::default()),
+        )
+        .with_cache(cache().await, Duration::from_secs(60))
+        .with_limits(LimitPolicy {
+            default_generations_per_month: 5,
+            ..LimitPolicy::default()
+        });
+        let org = uuid::Uuid::now_v7();
+        let requests = |words: &[&str]| -> Vec<ChatRequest> {
+            words
+                .iter()
+                .map(|w| ChatRequest::new(vec![ChatMessage::user(format!("draft {w}"))]))
+                .collect()
+        };
+        async fn generations(gateway: &AiGateway, org: uuid::Uuid) -> u64 {
+            gateway.monthly_usage(org).await.expect("usage").generations
+        }
+        // A request whose second generation fails fails whole and gives its reservation back.
+        let failed = gateway
+            .generate_all(Some(org), "t", &requests(&["a", "FAIL", "c"]), 2)
+            .await
+            .expect_err("one generation failed");
+        assert_eq!(failed.status(), "upstream_error");
+        assert_eq!(
+            generations(&gateway, org).await,
+            0,
+            "a failed request consumes nothing"
+        );
+        // A request over the limit is refused whole and adds nothing.
+        let refused = gateway
+            .generate_all(
+                Some(org),
+                "t",
+                &requests(&["1", "2", "3", "4", "5", "6"]),
+                2,
+            )
+            .await
+            .expect_err("over the limit");
+        assert_eq!(refused, AiError::PlanLimitReached { limit: 5, used: 0 });
+        assert_eq!(
+            generations(&gateway, org).await,
+            0,
+            "a refused request consumes nothing"
+        );
+        // What fits still fits: five generations.
+        let made = gateway
+            .generate_all(Some(org), "t", &requests(&["v", "w", "x", "y", "z"]), 2)
+            .await
+            .expect("within the limit");
+        assert_eq!(made.len(), 5);
+        assert_eq!(generations(&gateway, org).await, 5);
+        // Cached answers cost nothing, so a request of cached answers passes at the limit.
+        let cached = gateway
+            .generate_all(Some(org), "t", &requests(&["v", "w"]), 2)
+            .await
+            .expect("cached");
+        assert!(cached.iter().all(|g| g.from_cache));
+        assert_eq!(generations(&gateway, org).await, 5);
     }
 
     #[tokio::test]

@@ -252,11 +252,26 @@ pub async fn usage(
     let limits = rules::effective_limits(&features);
     let counted = store.usage_of(scope, organization).await.api()?;
     let active = store.active_campaigns(scope, organization).await.api()?;
+    // AI generations: the one monthly counter the AI gateway reserves in (content's aiUsage reads it too).
+    let ai_generations = if limits.contains_key(rules::AI_GENERATIONS_PER_MONTH) {
+        let used = publisher(ctx)
+            .ai_generations_used(organization)
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "AI usage counter unavailable");
+                ApiError::Unavailable("the AI usage counter is unavailable; try again".into())
+            })?;
+        i64::try_from(used).unwrap_or(i64::MAX)
+    } else {
+        0
+    };
     Ok(limits
         .into_iter()
         .map(|(feature, limit)| SubscriptionUsage {
             used: if feature == rules::ACTIVE_CAMPAIGNS {
                 active
+            } else if feature == rules::AI_GENERATIONS_PER_MONTH {
+                ai_generations
             } else {
                 counted
                     .iter()
@@ -442,6 +457,9 @@ pub async fn record_usage(
         .map(|(_, f)| f)
         .collect();
     let limit = rules::effective_limits(&features).get(&feature).copied();
+    if feature == rules::AI_GENERATIONS_PER_MONTH {
+        return record_ai_generations(ctx, organization, feature, amount, limit).await;
+    }
     match store
         .add_usage(scope, organization, &feature, i64::from(amount))
         .await
@@ -463,5 +481,48 @@ pub async fn record_usage(
         }
         .into()),
         Err(UsageError::Write(e)) => Err(ApiError::from(e).into()),
+    }
+}
+
+/// `recordUsage` of AI generations: reserved in the one monthly counter the AI gateway uses
+/// (all or nothing; a refusal adds nothing). Without a live plan limiting it, nothing is counted.
+async fn record_ai_generations(
+    ctx: &Context<'_>,
+    organization: uuid::Uuid,
+    feature: String,
+    amount: i32,
+    limit: Option<i64>,
+) -> async_graphql::Result<SubscriptionUsage> {
+    let Some(limit) = limit else {
+        return Ok(SubscriptionUsage {
+            feature,
+            used: 0,
+            limit: None,
+        });
+    };
+    let unavailable = |e: String| {
+        tracing::warn!(error = %e, "AI usage counter unavailable");
+        ApiError::Unavailable("the AI usage counter is unavailable; try again".into())
+    };
+    let outcome = publisher(ctx)
+        .reserve_ai_generations(
+            organization,
+            u64::try_from(amount).unwrap_or(0),
+            u64::try_from(limit).unwrap_or(0),
+        )
+        .await
+        .map_err(unavailable)?;
+    match outcome {
+        promptsales_kit::quota::Reserve::Granted { used } => Ok(SubscriptionUsage {
+            feature,
+            used: i64::try_from(used).unwrap_or(i64::MAX),
+            limit: Some(limit),
+        }),
+        promptsales_kit::quota::Reserve::Refused { used } => Err(PortalError::PlanLimitReached {
+            feature,
+            limit,
+            used: i64::try_from(used).unwrap_or(i64::MAX),
+        }
+        .into()),
     }
 }

@@ -60,7 +60,7 @@ async fn paused_campaign(h: &Harness, team: &Team, name: &str) -> anyhow::Result
 }
 
 /// Subscribing (trial), the active-campaign limit and the monthly quota (PLAN_LIMIT_REACHED),
-/// renewal restarting the quota, cancellation lifting the limits; each change audited.
+/// renewal leaving the month's AI counter alone, cancellation lifting the limits; each change audited.
 pub async fn plan_limits_are_enforced_and_follow_the_live_subscription(
     h: &Harness,
 ) -> anyhow::Result<()> {
@@ -134,11 +134,11 @@ pub async fn plan_limits_are_enforced_and_follow_the_live_subscription(
         renewed["renewSubscription"],
         json!({"status": "ACTIVE", "trialEndsAt": null})
     );
-    assert_eq!(
-        used(h.data(&writer, USE, json!({"org": org, "n": 3})).await?),
-        Some(3),
-        "a new period restarts the quota"
-    );
+    // AI generations count per calendar month (the one counter the AI gateway keeps):
+    // renewing the subscription does not hand out another month's worth.
+    let still_over = h.run(&writer, USE, json!({"org": org, "n": 1})).await;
+    assert_eq!(support::errors(&still_over)[0].0, "PLAN_LIMIT_REACHED");
+    assert_eq!(extension(&still_over, "used"), ["3"]);
 
     let cancel =
         r#"mutation($id: ID!) { cancelSubscription(id: $id) { status autoRenew cancelledAt } }"#;
@@ -268,5 +268,113 @@ pub async fn plan_limits_are_published_to_redis_and_an_outage_fails_no_mutation(
         .subscriptions_of(promptsales_kit::context::TenantScope::All, team.org.id)
         .await?;
     assert_eq!(subs.len(), 2);
+    Ok(())
+}
+
+/// `subscriptionUsage` (sales) and the AI gateway (content's `aiUsage`, its plan limit) read and
+/// reserve in one monthly counter: generations made by the gateway show in sales, uses recorded
+/// in sales count against the gateway's limit, and a refusal on either side adds nothing.
+pub async fn subscription_usage_and_ai_usage_read_one_counter(h: &Harness) -> anyhow::Result<()> {
+    use promptsales_kit::ai::{
+        AiError, AiGateway, ChatMessage, ChatRequest, HashingEmbedder, RedisCache, TemplateWriter,
+    };
+    let redis_server = promptsales_kit::testing::redis().await;
+    let prefix = redis_server.fresh_prefix();
+    let publisher = Arc::new(PlanLimitsPublisher::new(redis_server.url(), prefix.clone()));
+    let gateway = AiGateway::new(
+        Arc::new(TemplateWriter::new()),
+        Arc::new(HashingEmbedder::default()),
+    )
+    .with_cache(
+        Arc::new(RedisCache::open(redis_server.url(), prefix)?),
+        std::time::Duration::from_secs(60),
+    );
+    let team = Team::new(h, "OneCounter").await?;
+    let plan = small_plan(h, "ads-counter").await?;
+    let org = team.org.id.to_string();
+    let vars = json!({"org": org, "plan": plan.id.to_string()});
+    let response = run(h, publisher.clone(), &team.approver(), SUBSCRIBE, vars).await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+
+    let request = |i: usize| ChatRequest::new(vec![ChatMessage::user(format!("post {i}"))]);
+    gateway
+        .generate_all(Some(team.org.id), "t", &[request(1), request(2)], 2)
+        .await?;
+    let usage_query =
+        r#"query($org: ID!) { subscriptionUsage(organizationId: $org) { feature used limit } }"#;
+    let ai_used = |response: async_graphql::Response| -> anyhow::Result<Value> {
+        anyhow::ensure!(response.errors.is_empty(), "{:?}", response.errors);
+        let data = response.data.into_json()?;
+        Ok(data["subscriptionUsage"]
+            .as_array()
+            .and_then(|rows| {
+                rows.iter()
+                    .find(|r| r["feature"] == "ai_generations_per_month")
+                    .cloned()
+            })
+            .unwrap_or(Value::Null))
+    };
+    let writer = team.writer();
+    assert_eq!(
+        ai_used(
+            run(
+                h,
+                publisher.clone(),
+                &writer,
+                usage_query,
+                json!({"org": org})
+            )
+            .await
+        )?,
+        json!({"feature": "ai_generations_per_month", "used": 2, "limit": 3}),
+        "what the gateway generated shows in sales"
+    );
+    let response = run(
+        h,
+        publisher.clone(),
+        &writer,
+        USE,
+        json!({"org": org, "n": 1}),
+    )
+    .await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    assert_eq!(
+        gateway
+            .monthly_usage(team.org.id)
+            .await
+            .map(|u| (u.generations, u.limit)),
+        Some((3, 3)),
+        "what sales recorded shows in the gateway"
+    );
+    assert_eq!(
+        gateway
+            .generate(Some(team.org.id), "t", &request(3))
+            .await
+            .expect_err("the month is used up"),
+        AiError::PlanLimitReached { limit: 3, used: 3 }
+    );
+    let refused = run(
+        h,
+        publisher.clone(),
+        &writer,
+        USE,
+        json!({"org": org, "n": 1}),
+    )
+    .await;
+    assert_eq!(support::errors(&refused)[0].0, "PLAN_LIMIT_REACHED");
+    assert_eq!(
+        ai_used(
+            run(
+                h,
+                publisher.clone(),
+                &writer,
+                usage_query,
+                json!({"org": org})
+            )
+            .await
+        )?["used"],
+        3,
+        "refusals on either side added nothing"
+    );
     Ok(())
 }
