@@ -405,7 +405,8 @@ async fn spend_vs_budget(
     let rows: Vec<((String, String), (f64, f64))> = rows
         .into_iter()
         .filter(|((channel, _), (spend, budget))| {
-            (wanted.is_empty() || wanted.contains(&channel.as_str())) && (*spend > 0.0 || *budget > 0.0)
+            (wanted.is_empty() || wanted.contains(&channel.as_str()))
+                && (*spend > 0.0 || *budget > 0.0)
         })
         .collect();
     let figures: Vec<Value> = rows
