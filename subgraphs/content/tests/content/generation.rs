@@ -234,7 +234,12 @@ async fn the_plan_limit_refuses_generations_and_stores_nothing(
     let usage = h
         .ok(&tenant(org), "{ aiUsage { generations limit } }", json!({}))
         .await?;
-    assert_eq!(usage["aiUsage"], json!({"generations": 4, "limit": 4}));
+    // The refused request consumed nothing: only the first request's three generations count.
+    assert_eq!(
+        usage["aiUsage"],
+        json!({"generations": 3, "limit": 4}),
+        "a refused request consumes nothing"
+    );
     // The repeat of an earlier request costs nothing and is still served.
     h.ok(
         &tenant(org),
