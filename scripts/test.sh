@@ -90,6 +90,12 @@ bash scripts/deploy-check.sh
 log "checking GraphiQL in a real browser (scripts/browser-check.sh)"
 bash scripts/browser-check.sh
 
+# The request decoding paths of the router and the MCP adapter under libFuzzer, 60 s per target
+# (issue 12): an instrumented build of the decoders only, in target/fuzz (about 3 minutes on two
+# cores). A crash, a hang or a memory blow-up fails the run; PROMPTSALES_FUZZ_SECONDS=0 skips it.
+log "fuzzing the request decoding (scripts/fuzz.sh)"
+bash scripts/fuzz.sh
+
 # The checks above print after the test runner: its closing line again, so the run ends on it.
 log "test summary"
 grep -E '^ *Summary |^test result:' "$summary" | tail -n 1

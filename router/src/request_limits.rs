@@ -6,7 +6,7 @@
 //! bracket and the validation rules per selection and per fragment spread, so
 //! a small hostile document costs far more than its size (in debug builds, by
 //! orders of magnitude). This plugin, registered first, walks the raw bytes once
-//! ([`promptsales_kit::document_guard`]) and refuses, with HTTP 400 and a stable
+//! ([`promptsales_kit::document_guard`], its `http` checks) and refuses, with HTTP 400 and a stable
 //! code, JSON nested deeper than `max_json_depth` and documents over the nesting,
 //! token, expanded-depth, alias or expanded-field limits, before any of that work.
 //! WebSocket operations (already decoded by Hive) get the document checks.
@@ -18,9 +18,7 @@ use hive_router::executor::hooks::on_graphql_params::{
 use hive_router::executor::hooks::on_plugin_init::{OnPluginInitPayload, OnPluginInitResult};
 use hive_router::executor::plugin_trait::{RouterPlugin, StartHookPayload};
 use hive_router::http::{Method, StatusCode};
-use promptsales_kit::document_guard::{
-    self, DocumentLimits, LimitExceeded, check_document, check_json_depth,
-};
+use promptsales_kit::document_guard::{self, DocumentLimits, LimitExceeded, check_document};
 use serde::Deserialize;
 
 use crate::settings::de_u64;
@@ -106,20 +104,6 @@ pub struct RequestLimitsPlugin {
     document: DocumentLimits,
 }
 
-/// The GraphQL text fields of a POST body, read only after its JSON depth passed.
-#[derive(Deserialize)]
-struct PostText {
-    query: Option<String>,
-}
-
-/// The text fields of a GET query string, before any JSON in them is decoded.
-#[derive(Deserialize)]
-struct GetText {
-    query: Option<String>,
-    variables: Option<String>,
-    extensions: Option<String>,
-}
-
 impl RequestLimitsPlugin {
     /// The plugin with `config`'s limits (tests build it without the router).
     pub fn new(config: &RequestLimitsConfig) -> Self {
@@ -137,26 +121,10 @@ impl RequestLimitsPlugin {
         body: &[u8],
     ) -> Result<(), LimitExceeded> {
         if *method == Method::GET {
-            let Ok(get) = hive_router::ntex::web::types::Query::<GetText>::from_query(query_string)
-            else {
-                // Hive reports an undecodable query string.
-                return Ok(());
-            };
-            let get = get.into_inner();
-            for json in [&get.variables, &get.extensions].into_iter().flatten() {
-                check_json_depth(json.as_bytes(), self.json_depth)?;
-            }
-            if let Some(query) = &get.query {
-                check_document(query, &self.document)?;
-            }
-            return Ok(());
+            promptsales_guard::http::check_get_query(query_string, self.json_depth, &self.document)
+        } else {
+            promptsales_guard::http::check_post_body(body, self.json_depth, &self.document)
         }
-        check_json_depth(body, self.json_depth)?;
-        // Within the depth limit, decoding the text fields is cheap; invalid JSON is Hive's to report.
-        if let Ok(PostText { query: Some(query) }) = hive_router::sonic_rs::from_slice(body) {
-            check_document(&query, &self.document)?;
-        }
-        Ok(())
     }
 
     /// Checks an operation's text (WebSocket operations arrive decoded).

@@ -16,7 +16,8 @@ pub mod config;
 pub mod context;
 pub mod db;
 pub mod demo;
-pub mod document_guard;
+/// Limits checked on a client's raw text before anything parses it (the `promptsales-guard` crate).
+pub use promptsales_guard as document_guard;
 pub mod entity_errors;
 pub mod error;
 pub mod extension;

@@ -11,6 +11,9 @@
 
 use std::collections::HashMap;
 
+#[cfg(feature = "http")]
+pub mod http;
+
 /// Code of a document or JSON value nested deeper than allowed.
 pub const MAX_DEPTH_EXCEEDED: &str = "MAX_DEPTH_EXCEEDED";
 /// Code of a document with more tokens than allowed.
