@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use hive_router::error::RouterInitError;
 use hive_router::ntex::rt::{DefaultRuntime, System};
-use hive_router::{PluginRegistry, init_rustls_crypto_provider, router_entrypoint};
+use hive_router::{PluginRegistry, init_rustls_crypto_provider};
 
 pub use hive_router;
 
@@ -42,6 +42,7 @@ pub mod rate_limit;
 pub mod redis_conn;
 pub mod request_limits;
 pub mod response_cache;
+pub mod server;
 pub mod settings;
 pub mod trusted_documents;
 
@@ -167,11 +168,12 @@ pub fn run(opts: RouterOptions) -> Result<(), RouterError> {
 
     init_rustls_crypto_provider();
 
-    // What `#[hive_router::main]` (`#[ntex::main]`) expands to.
+    // What `#[hive_router::main]` (`#[ntex::main]`) expands to, around Hive's entry point
+    // with JSON answers to unparsable requests (`server::serve`).
     System::build()
         .name("promptsales-router")
         .build(DefaultRuntime)
-        .block_on(async move { router_entrypoint(plugins()).await })?;
+        .block_on(async move { server::serve(plugins()).await })?;
     Ok(())
 }
 

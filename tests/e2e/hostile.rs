@@ -1112,9 +1112,10 @@ async fn raw_http(address: &str, request: &[u8]) -> Result<(u16, String, Vec<u8>
     Ok((status, head, answer[split + 4..].to_vec()))
 }
 
-/// Issue 12: hyper answered what it could not parse (a NUL byte in the path, two different
-/// `Content-Length`s, huge headers, a huge URI) itself, with an empty body. Every subgraph
-/// and the MCP adapter now answer each as JSON with a stable code.
+/// Issue 12: hyper (subgraphs, MCP adapter) and ntex (router) answered what they could not
+/// parse (a NUL byte in the path, two different `Content-Length`s, huge headers, a huge URI)
+/// themselves, with an empty body. Every subgraph, the MCP adapter and the router now answer
+/// each as JSON with a stable code.
 #[tokio::test]
 async fn malformed_http_gets_a_json_answer_with_a_code_from_every_service() {
     let f = fixture::start().await.expect("the graph starts");
@@ -1147,6 +1148,8 @@ async fn malformed_http_gets_a_json_answer_with_a_code_from_every_service() {
         .map(|url| (url.clone(), false))
         .collect();
     targets.push((adapter.url.clone(), true));
+    // The router (ntex under Hive Router) answered each with an empty 400 or 431.
+    targets.push((f.router.url.clone(), false));
     let mut failures = Vec::new();
     for (url, json_rpc) in &targets {
         let address = url
@@ -1184,6 +1187,16 @@ async fn malformed_http_gets_a_json_answer_with_a_code_from_every_service() {
                 failures.push(format!("{url} {what}: {e}"));
             }
         }
+    }
+    // A path no route of the router serves: a JSON 404 with a code (Hive's landing page before).
+    let base = f.router.url.trim_end_matches("/graphql");
+    let response = reqwest::get(format!("{base}/no-such-path"))
+        .await
+        .expect("GET an unknown path");
+    let status = response.status().as_u16();
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    if status != 404 || answer["errors"][0]["extensions"]["code"] != "NOT_FOUND" {
+        failures.push(format!("router /no-such-path: HTTP {status} {answer}"));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
