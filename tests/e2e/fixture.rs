@@ -213,7 +213,7 @@ pub async fn start() -> anyhow::Result<Fixture> {
             ads,
             &ads_services,
             promptsales_ads::http::WebhookConfig::default(),
-        ))
+        )?)
         .await?,
     );
     // SAFETY: set once while the fixture starts, before any request reads it.

@@ -397,6 +397,41 @@ async fn a_subscription_to_another_tenants_ids_is_refused_with_not_found() -> Re
     if let Ok(frame) = tokio::time::timeout(Duration::from_secs(2), next_json(&mut socket)).await {
         failures.push(format!("{own}: refused {frame:?}"));
     }
+
+    // `campaignMetrics` on a campaign with no ads (ads cannot tell its tenant from its
+    // rows; sales is asked): org B's, and one that never existed, are NOT_FOUND; org A's
+    // own is acknowledged.
+    let ads = Database::connect(f.database_urls[1].as_str()).await?;
+    for campaign in [f.campaign_b, f.campaign_2] {
+        ads.execute(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE ads SET campaign_id = $1 WHERE campaign_id = $2",
+            [uuid::Uuid::now_v7().into(), campaign.into()],
+        ))
+        .await?;
+    }
+    let _ = ads.close().await;
+    for campaign in [f.campaign_b, uuid::Uuid::now_v7()] {
+        let query =
+            format!(r#"subscription {{ campaignMetrics(campaignId: "{campaign}") {{ adId }} }}"#);
+        let mut socket = subscribe(&f.router.url, &reader, &query).await?;
+        match refusal(&mut socket).await? {
+            Some(errors)
+                if !errors.is_empty()
+                    && errors
+                        .iter()
+                        .all(|e| e["extensions"]["code"] == "NOT_FOUND") => {}
+            other => failures.push(format!("no ads, {query}: {other:?}")),
+        }
+    }
+    let own = format!(
+        r#"subscription {{ campaignMetrics(campaignId: "{}") {{ adId }} }}"#,
+        f.campaign_2
+    );
+    let mut socket = subscribe(&f.router.url, &reader, &own).await?;
+    if let Ok(frame) = tokio::time::timeout(Duration::from_secs(2), next_json(&mut socket)).await {
+        failures.push(format!("no ads, {own}: refused {frame:?}"));
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     Ok(())
 }

@@ -91,14 +91,30 @@ pub fn app_with(
 }
 
 /// The HTTP surface: the kit's GraphQL server for `app` (`router` builds it,
-/// e.g. with a verifier), plus the platforms' webhook.
+/// e.g. with a verifier), plus the platforms' webhook, within the transport limits of
+/// the environment (`PROMPTSALES_SUBGRAPH_MAX_BODY_SIZE`, ...).
 pub fn http_router(
     graphql: axum::Router,
     store: Arc<dyn AdsStore>,
     services: &AdsServices,
     webhooks: http::WebhookConfig,
+) -> anyhow::Result<axum::Router> {
+    let limits = server::transport::ServerLimits::from_env()?;
+    Ok(http_router_within(
+        graphql, store, services, webhooks, &limits,
+    ))
+}
+
+/// [`http_router`] with the webhook within `limits` (those `graphql` was built with).
+pub fn http_router_within(
+    graphql: axum::Router,
+    store: Arc<dyn AdsStore>,
+    services: &AdsServices,
+    webhooks: http::WebhookConfig,
+    limits: &server::transport::ServerLimits,
 ) -> axum::Router {
-    graphql.merge(http::webhook_routes(store, services.live.clone(), webhooks))
+    let webhook = http::webhook_routes(store, services.live.clone(), webhooks);
+    graphql.merge(server::beside(webhook, limits))
 }
 
 /// Runs the service from its config until Ctrl-C or SIGTERM.
@@ -107,7 +123,7 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     let services = AdsServices::from_env();
     let graphql = server::router(app_with(store.clone(), db, services.clone()))
         .context("cannot set up the GraphQL server")?;
-    let router = http_router(graphql, store, &services, http::WebhookConfig::from_env());
+    let router = http_router(graphql, store, &services, http::WebhookConfig::from_env())?;
     tracing::info!(listen = %config.listen, "ads subgraph listening");
     server::serve(config.listen, router, server::shutdown_signal())
         .await

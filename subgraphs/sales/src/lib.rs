@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use promptsales_kit::ServiceConfig;
 use promptsales_kit::client_addr::TrustedProxies;
+use promptsales_kit::server::transport::ServerLimits;
 use promptsales_kit::server::{SubgraphApp, db_readiness};
 
 pub use schema::{Mutation, Query, SalesSchema, SalesSubscription};
@@ -124,6 +125,20 @@ pub fn http_router_trusting(
     throttle: Option<Arc<auth::throttle::LoginThrottle>>,
     trusted: TrustedProxies,
 ) -> anyhow::Result<axum::Router> {
+    let limits = ServerLimits::from_env()?;
+    http_router_within(store, db, issuer, throttle, trusted, limits)
+}
+
+/// [`http_router_trusting`] within `limits`: the GraphQL endpoint and the issuer's OAuth
+/// endpoints alike (body size, request timeout).
+pub fn http_router_within(
+    store: Arc<dyn SalesStore>,
+    db: sea_orm::DatabaseConnection,
+    issuer: Arc<auth::Issuer>,
+    throttle: Option<Arc<auth::throttle::LoginThrottle>>,
+    trusted: TrustedProxies,
+    limits: ServerLimits,
+) -> anyhow::Result<axum::Router> {
     let trusted = Arc::new(trusted);
     let verifier = Arc::new(issuer.verifier());
     let tokens = auth::TokenService {
@@ -134,8 +149,13 @@ pub fn http_router_trusting(
         trusted_proxies: trusted.clone(),
     };
     // Every operation's origin (client IP, user agent) is known to the audit log.
-    let graphql = promptsales_kit::server::router_with(app_trusting(store, db, trusted), verifier)?;
-    Ok(graphql.merge(auth::http::routes(tokens)))
+    let graphql = promptsales_kit::server::router_with_limits(
+        app_trusting(store, db, trusted),
+        verifier,
+        limits,
+    )?;
+    let oauth = promptsales_kit::server::beside(auth::http::routes(tokens), &limits);
+    Ok(graphql.merge(oauth))
 }
 
 /// Runs the service from its config until Ctrl-C or SIGTERM.

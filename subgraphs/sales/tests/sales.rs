@@ -74,6 +74,7 @@ on_every_backend!(
     identity::a_requested_scope_narrows_the_token_and_its_refreshes_and_more_is_invalid_scope,
     identity::failed_logins_are_throttled_per_account_and_ip_and_a_success_resets_the_account,
     identity::with_redis_down_logins_fail_open_and_the_outage_is_counted,
+    identity::the_oauth_endpoints_take_the_subgraphs_body_limit_and_answer_413,
     identity::a_rotated_signing_key_keeps_old_tokens_valid_until_it_is_retired,
 );
 

@@ -68,7 +68,7 @@ pub fn today() -> NaiveDate {
 }
 
 /// The campaign as sales reports it to the caller; `NOT_FOUND` when the caller cannot see it.
-async fn campaign_facts(ctx: &Context<'_>, campaign_id: Uuid) -> Result<CampaignFacts> {
+pub(crate) async fn campaign_facts(ctx: &Context<'_>, campaign_id: Uuid) -> Result<CampaignFacts> {
     let scope = scope(ctx)?;
     Ok(services(ctx)?
         .directory

@@ -78,12 +78,16 @@ impl Subscription {
         let campaign_id = parse_id("campaignId", &campaign_id)?;
         let scope = context.scope();
         // Refused at subscribe time, as a query would be: a campaign whose ads belong to
-        // another tenant is NOT_FOUND (a campaign with no ads yet has nothing to leak).
+        // another tenant is NOT_FOUND. A campaign with no ads names no tenant here, so sales
+        // (which owns campaigns) is asked with the caller's token: one the caller cannot see,
+        // or that does not exist, is NOT_FOUND too.
         let ads = super::store(ctx)?
             .ads_of_campaign(promptsales_kit::context::TenantScope::All, campaign_id)
             .await
             .api()?;
-        if ads.iter().any(|ad| !scope.allows(ad.organization_id)) {
+        if ads.is_empty() {
+            super::operations::campaign_facts(ctx, campaign_id).await?;
+        } else if ads.iter().any(|ad| !scope.allows(ad.organization_id)) {
             return Err(ApiError::not_found("Campaign", campaign_id).into());
         }
         let live: LiveMetrics = ctx.data::<AdsServices>()?.live.clone();

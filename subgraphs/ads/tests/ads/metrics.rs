@@ -8,6 +8,7 @@ use promptsales_ads::http::WebhookConfig;
 use promptsales_ads::store::AdChanges;
 use promptsales_kit::context::{Role, TenantScope};
 use promptsales_kit::new_id;
+use promptsales_kit::server::transport::ServerLimits;
 use serde_json::{Value, json};
 
 use crate::harness::{Env, date, tenant, tenant_with, test_services};
@@ -18,6 +19,7 @@ on_each_backend!(
     the_signed_webhook_records_days_and_refuses_the_rest,
     a_platform_webhook_writes_only_to_the_ads_its_ids_name,
     the_webhook_records_spend_only_for_running_ads,
+    the_webhook_takes_the_subgraphs_body_limit,
 );
 
 const RECORD: &str = r#"mutation($input: [AdDayMetricsInput!]!) {
@@ -156,7 +158,7 @@ async fn the_signed_webhook_records_days_and_refuses_the_rest(env: &Env) -> Resu
         env.store.clone(),
         &services,
         config,
-    ))
+    )?)
     .await?;
     let http = reqwest::Client::new();
     let post = |platform: &str, body: String, timestamp: i64, signature: String| {
@@ -304,7 +306,7 @@ async fn a_platform_webhook_writes_only_to_the_ads_its_ids_name(env: &Env) -> Re
         env.store.clone(),
         &services,
         config,
-    ))
+    )?)
     .await?;
     let http = reqwest::Client::new();
     let now = chrono::Utc::now().timestamp();
@@ -427,7 +429,7 @@ async fn the_webhook_records_spend_only_for_running_ads(env: &Env) -> Result<()>
         env.store.clone(),
         &services,
         config,
-    ))
+    )?)
     .await?;
     let http = reqwest::Client::new();
     let now = chrono::Utc::now().timestamp();
@@ -466,5 +468,60 @@ async fn the_webhook_records_spend_only_for_running_ads(env: &Env) -> Result<()>
     ]})
     .to_string();
     assert_eq!(post(body).await?.status(), 200, "a running ad records");
+    Ok(())
+}
+
+/// Issue 12: the webhook is merged beside the GraphQL router and used to keep axum's own
+/// 2 MB limit; it now takes the subgraph's (`PROMPTSALES_SUBGRAPH_MAX_BODY_SIZE`): a signed
+/// body over it is refused with 413 and a JSON code, and nothing is written.
+async fn the_webhook_takes_the_subgraphs_body_limit(env: &Env) -> Result<()> {
+    let secret = b"meta-webhook-secret".to_vec();
+    let config = WebhookConfig {
+        secrets: [("meta".to_string(), secret.clone())].into(),
+        tolerance_secs: 300,
+    };
+    let tokens = Tokens::new()?;
+    let services = test_services();
+    let limits = ServerLimits {
+        max_body_size: 4_096,
+        ..ServerLimits::default()
+    };
+    let graphql = promptsales_kit::server::router_with_limits(
+        env.app_with(services.clone()),
+        tokens.verifier(),
+        limits,
+    )?;
+    let served = Served::start(promptsales_ads::http_router_within(
+        graphql,
+        env.store.clone(),
+        &services,
+        config,
+        &limits,
+    ))
+    .await?;
+    let http = reqwest::Client::new();
+    let post = |body: String| {
+        let now = chrono::Utc::now().timestamp();
+        http.post(format!("{}/webhooks/ads/meta", served.base))
+            .header(TIMESTAMP_HEADER, now.to_string())
+            .header(SIGNATURE_HEADER, sign(&secret, now, body.as_bytes()))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let before = env.row_counts().await?;
+    let over = json!({"metrics": [], "padding": "x".repeat(8_000)}).to_string();
+    let response = post(over).await?;
+    assert_eq!(response.status(), 413);
+    let answer: Value = response.json().await?;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+        "{answer}"
+    );
+    // The same kind of body under the limit reaches the webhook: the size refused it.
+    let under = json!({"metrics": [], "padding": "x".repeat(1_000)}).to_string();
+    let response = post(under).await?;
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    assert_eq!(env.row_counts().await?, before);
     Ok(())
 }

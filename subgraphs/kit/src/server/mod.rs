@@ -142,6 +142,29 @@ where
         .layer(TraceLayer::new_for_http()))
 }
 
+/// Routes a subgraph serves beside its GraphQL endpoint (the issuer's OAuth endpoints, the
+/// platforms' webhook), within the same `limits`; merge the result into [`router_with_limits`]'s.
+///
+/// Layers apply only to the routes present when they are added, so routes merged after the
+/// GraphQL router was built would otherwise run with axum's own 2 MB body limit, no timeout
+/// and plain-text refusals. The body limit is set for the extractors (`Form`, `Json`,
+/// `Bytes`) rather than by refusing on `Content-Length`, so a handler that answers an
+/// oversized body itself keeps its own shape (RFC 6749 for the token endpoint); what a
+/// handler leaves as plain text becomes JSON with a code, as on `/graphql`.
+pub fn beside(routes: axum::Router, limits: &transport::ServerLimits) -> axum::Router {
+    use tower_http::timeout::TimeoutLayer;
+    use tower_http::trace::TraceLayer;
+
+    routes
+        .layer(axum::extract::DefaultBodyLimit::max(limits.max_body_size))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn(transport::json_errors))
+        .layer(TraceLayer::new_for_http())
+}
+
 async fn not_found() -> Response {
     transport::error_response(
         StatusCode::NOT_FOUND,

@@ -35,6 +35,8 @@ pub enum OAuthError {
         /// Seconds until logins are counted afresh.
         retry_after: u64,
     },
+    /// The request body is over the subgraph's limit (HTTP 413, `invalid_request`).
+    TooLarge,
     /// The store failed (logged; the client sees no detail).
     ServerError,
 }
@@ -45,7 +47,8 @@ impl OAuthError {
         match self {
             // RFC 6749 has no throttling code; `invalid_request` is one every client
             // knows, and the 429 status with Retry-After says the rest.
-            Self::InvalidRequest(_) | Self::Throttled { .. } => "invalid_request",
+            // RFC 6749 has no size code either: the 413 status says which request it was.
+            Self::InvalidRequest(_) | Self::Throttled { .. } | Self::TooLarge => "invalid_request",
             Self::InvalidClient => "invalid_client",
             Self::InvalidGrant(_) => "invalid_grant",
             Self::UnsupportedGrantType(_) => "unsupported_grant_type",
@@ -65,6 +68,10 @@ impl OAuthError {
             Self::UnsupportedGrantType(g) => format!(
                 "grant_type {g:?} is not supported (client_credentials, password, refresh_token)"
             ),
+            Self::TooLarge => {
+                "the request body is larger than this server accepts (PROMPTSALES_SUBGRAPH_MAX_BODY_SIZE)"
+                    .into()
+            }
             Self::ServerError => "the token could not be issued; retry later".into(),
         }
     }

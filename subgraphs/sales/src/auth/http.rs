@@ -59,6 +59,7 @@ fn error_response(error: &OAuthError) -> Response {
     let status = match error {
         OAuthError::InvalidClient => StatusCode::UNAUTHORIZED,
         OAuthError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        OAuthError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         OAuthError::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };
@@ -82,6 +83,15 @@ fn error_response(error: &OAuthError) -> Response {
         );
     }
     response
+}
+
+/// The error for a form the endpoint could not read: over the body limit (413), or not a form.
+fn form_error(rejection: FormRejection, hint: &str) -> OAuthError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        OAuthError::TooLarge
+    } else {
+        OAuthError::InvalidRequest(format!("{hint}: {rejection}"))
+    }
 }
 
 fn no_store(headers: &mut HeaderMap) {
@@ -138,9 +148,10 @@ async fn token(
 ) -> Response {
     let result = async {
         let Form(form) = form.map_err(|e| {
-            OAuthError::InvalidRequest(format!(
-                "send the parameters form-encoded (application/x-www-form-urlencoded): {e}"
-            ))
+            form_error(
+                e,
+                "send the parameters form-encoded (application/x-www-form-urlencoded)",
+            )
         })?;
         let origin = origin(&headers, &extensions, &service.trusted_proxies);
         let scope = form.scope.as_deref();
@@ -185,9 +196,7 @@ async fn revoke(
     form: Result<Form<RevokeForm>, FormRejection>,
 ) -> Response {
     let result = async {
-        let Form(form) = form.map_err(|e| {
-            OAuthError::InvalidRequest(format!("send the parameters form-encoded: {e}"))
-        })?;
+        let Form(form) = form.map_err(|e| form_error(e, "send the parameters form-encoded"))?;
         service.revoke(&required(form.token, "token")?).await
     }
     .await;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use promptsales_kit::auth::jwks::RemoteJwks;
 use promptsales_kit::auth::{AuthConfig, SigningKey, TokenType, Verifier};
 use promptsales_kit::context::{Role, Subsystem, TenantScope};
+use promptsales_kit::server::transport::ServerLimits;
 use promptsales_kit::{Decimal4, RequestContext};
 use promptsales_sales::auth::secret::hash_secret;
 use promptsales_sales::auth::store::{AuthStore, OAuthClient, Permission};
@@ -39,6 +40,15 @@ impl Served {
     }
 
     async fn start_with(h: &Harness, throttle: Option<Arc<LoginThrottle>>) -> anyhow::Result<Self> {
+        Self::start_within(h, throttle, ServerLimits::default()).await
+    }
+
+    /// Served within `limits` (the GraphQL and OAuth endpoints alike).
+    async fn start_within(
+        h: &Harness,
+        throttle: Option<Arc<LoginThrottle>>,
+        limits: ServerLimits,
+    ) -> anyhow::Result<Self> {
         let issuer = Arc::new(Issuer::new(
             SigningKey::generate()?,
             AuthConfig::default(),
@@ -46,13 +56,14 @@ impl Served {
         ));
         // The test client stands for a proxy on loopback, so its `X-Forwarded-For` names
         // the client (per-address throttling); nothing else's would.
-        let router = promptsales_sales::http_router_trusting(
+        let router = promptsales_sales::http_router_within(
             h.store.clone(),
             h.db.clone(),
             issuer.clone(),
             throttle,
             promptsales_kit::client_addr::TrustedProxies::parse("127.0.0.1")
                 .map_err(anyhow::Error::msg)?,
+            limits,
         )?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
@@ -1200,4 +1211,48 @@ fn jsonwebtoken_kid(token: &str) -> anyhow::Result<String> {
     let header: Value =
         serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header)?)?;
     Ok(header["kid"].as_str().unwrap_or_default().to_string())
+}
+
+/// Issue 12: the OAuth endpoints are merged beside the GraphQL router and kept axum's own
+/// 2 MB limit, answering a larger form 400; they now take the subgraph's limit
+/// (`PROMPTSALES_SUBGRAPH_MAX_BODY_SIZE`) and answer a body over it 413, RFC 6749 shaped.
+pub async fn the_oauth_endpoints_take_the_subgraphs_body_limit_and_answer_413(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    let limits = ServerLimits {
+        max_body_size: 4_096,
+        ..ServerLimits::default()
+    };
+    let s = Served::start_within(h, None, limits).await?;
+    people(h, s.auth.as_ref()).await?;
+    let padding = "x".repeat(8_000);
+    for path in ["/oauth/token", "/oauth/revoke"] {
+        let (status, body) = s
+            .form(
+                path,
+                &[
+                    ("grant_type", "password"),
+                    ("username", "mara@acme.example"),
+                    ("password", PASSWORD),
+                    ("token", "t"),
+                    ("padding", &padding),
+                ],
+            )
+            .await?;
+        assert_eq!(
+            (status, error(&body)),
+            (413, "invalid_request"),
+            "{path}: {body}"
+        );
+        assert!(
+            body["error_description"]
+                .as_str()
+                .is_some_and(|d| d.contains("larger")),
+            "{path}: {body}"
+        );
+    }
+    // The same login under the limit is served: the size refused it, nothing else.
+    let (status, body) = s.login("mara@acme.example", PASSWORD).await?;
+    assert_eq!(status, 200, "{body}");
+    Ok(())
 }
