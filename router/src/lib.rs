@@ -34,6 +34,7 @@ pub const DEFAULT_SUPERGRAPH_PATH: &str = "schema/supergraph.graphql";
 
 pub mod apq;
 pub mod error_codes;
+pub mod forwarded;
 pub mod graphiql;
 pub mod graphql_request;
 pub mod identity;
@@ -51,7 +52,8 @@ pub mod trusted_documents;
 /// Hooks run in this order: GraphiQL answers browser page and asset requests (and ends
 /// them, so nothing below counts or caches them), the request limits refuse hostile input
 /// before anything decodes or parses it, persisted queries resolve the operation text, the
-/// rate limit counts the request (cache hits too), then the response cache answers or executes.
+/// rate limit counts the request (cache hits too), then the response cache answers or executes;
+/// last, the client's address is written for the subgraphs (`X-Forwarded-For`).
 pub fn plugins() -> PluginRegistry {
     PluginRegistry::new()
         .register::<graphiql::GraphiqlPlugin>()
@@ -60,6 +62,7 @@ pub fn plugins() -> PluginRegistry {
         .register::<apq::PersistedQueriesPlugin>()
         .register::<rate_limit::RateLimitPlugin>()
         .register::<response_cache::ResponseCachePlugin>()
+        .register::<forwarded::ForwardedPlugin>()
 }
 
 /// What [`run`] starts the router with; `Default` gives the embedded config and the default supergraph.

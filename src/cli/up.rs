@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use promptsales_kit::client_addr::TRUSTED_PROXIES_ENV;
 
 use super::components::ALL;
 use super::platform::reachable;
@@ -95,6 +96,20 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
                 promptsales_router::SUPERGRAPH_ENV.to_string(),
                 supergraph.clone(),
             ));
+        }
+        // The subgraphs believe the address the router forwards (it connects from loopback
+        // here); the router itself trusts no proxy unless told, so a client cannot pick its
+        // address. A configured PROMPTSALES_TRUSTED_PROXIES applies to every component as is.
+        if std::env::var_os(TRUSTED_PROXIES_ENV).is_none() {
+            for spec in specs
+                .iter_mut()
+                .filter(|s| ALL.iter().any(|c| c.name() == s.name))
+            {
+                spec.env.push((
+                    TRUSTED_PROXIES_ENV.to_string(),
+                    "127.0.0.1, ::1".to_string(),
+                ));
+            }
         }
         let mut supervisor = Supervisor::new(exe, specs, policy)?;
         println!("Starting the components (data in {}):", data_dir.display());

@@ -1315,3 +1315,63 @@ async fn a_chunked_body_without_a_length_is_cut_at_the_limit() {
         }
     }
 }
+
+/// Issue 12: the router forwarded only the token and the request id, so the subgraphs
+/// audited every operation with the router's address and no user agent. It now forwards the
+/// client's user agent and address (`X-Forwarded-For` as the router writes it: a client's own
+/// is dropped), which a subgraph believes because the router is among its trusted proxies.
+#[tokio::test]
+async fn an_operation_through_the_router_is_audited_with_the_clients_address_and_agent() {
+    // SAFETY: set before the fixture starts anything that reads the environment (every
+    // nextest test is a process of its own). The subgraphs and the router trust loopback's
+    // 127.0.0.1, where the router connects from; the client comes from 127.0.0.2.
+    unsafe { std::env::set_var("PROMPTSALES_TRUSTED_PROXIES", "127.0.0.1") };
+    let f = fixture::start().await.expect("the graph starts");
+    let token = f.user_token(
+        f.marketer_a,
+        f.org_a,
+        &["sales:read", "sales:write", "sales:admin"],
+    );
+    let client = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .user_agent("hostile-e2e/1.0")
+        .build()
+        .expect("a client");
+    let send = |query: String| {
+        client
+            .post(&f.router.url)
+            .bearer_auth(&token)
+            // What a client may claim; the router forwards what it saw instead.
+            .header("x-forwarded-for", "6.6.6.6")
+            .json(&json!({ "query": query }))
+            .send()
+    };
+    let changed: Value = send(format!(
+        r#"mutation {{ changeCampaignStatus(id: "{}", status: CANCELLED) {{ status }} }}"#,
+        f.campaign_2
+    ))
+    .await
+    .expect("the mutation answers")
+    .json()
+    .await
+    .expect("JSON");
+    assert_eq!(
+        changed["data"]["changeCampaignStatus"]["status"], "CANCELLED",
+        "{changed}"
+    );
+    let audit: Value = send(format!(
+        r#"{{ auditLog(filter: {{ action: "campaign.status_changed", targetId: "{}" }}, first: 5) {{ edges {{ node {{ ip userAgent }} }} }} }}"#,
+        f.campaign_2
+    ))
+    .await
+    .expect("the audit log answers")
+    .json()
+    .await
+    .expect("JSON");
+    let entry = &audit["data"]["auditLog"]["edges"][0]["node"];
+    assert_eq!(
+        (entry["ip"].as_str(), entry["userAgent"].as_str()),
+        (Some("127.0.0.2"), Some("hostile-e2e/1.0")),
+        "{audit}"
+    );
+}
