@@ -29,6 +29,8 @@ mod e2e {
     pub mod routed_subscriptions;
     // The MCP adapter driven by an MCP client.
     mod mcp;
+    // AI agents' daily work through the MCP write tools, under supervision (issue 17).
+    mod mcp_work;
     mod schema_files;
     mod store_commands;
     // `promptsales up` restarting killed components (issue 19).

@@ -275,13 +275,15 @@ pub struct Prepared {
     pub operation_name: String,
     /// Its checked variables.
     pub variables: Map<String, Value>,
+    /// Its risk class.
+    pub risk: crate::risk::RiskClass,
 }
 
 /// What `executeOperation` should run, once checked; or the tool error that explains why not.
 pub fn prepare_execute(
     index: &SchemaIndex,
     caller: &Caller,
-    allow_mutations: bool,
+    policy: &crate::risk::ToolPolicy,
     args: &Map<String, Value>,
     limits: &DocumentLimits,
 ) -> Result<Prepared, CallToolResult> {
@@ -332,10 +334,24 @@ pub fn prepare_execute(
             ));
         }
     };
-    if chosen.kind == OperationKind::Mutation && !allow_mutations {
-        return Err(tool_error(
-            "refused: mutations are disabled on this adapter (PROMPTSALES_MCP_ALLOW_MUTATIONS=true enables them)",
-        ));
+    // An arbitrary operation runs only when its risk class runs without supervision: what
+    // needs a person's approval goes through its own tool, which asks for it.
+    match policy.decide(EXECUTE, chosen.risk) {
+        crate::risk::Policy::Run => {}
+        crate::risk::Policy::Approve => {
+            return Err(tool_error(format!(
+                "refused: the operation's risk is {} and needs a person's approval; use the \
+                 dedicated tool, which asks for it",
+                chosen.risk
+            )));
+        }
+        crate::risk::Policy::Deny => {
+            return Err(tool_error(format!(
+                "refused: {} operations are disabled on this adapter \
+                 (PROMPTSALES_MCP_ALLOW_MUTATIONS / PROMPTSALES_MCP_TOOL_POLICY)",
+                chosen.risk
+            )));
+        }
     }
     if !caller.may(&chosen.roles) {
         return Err(tool_error(format!(
@@ -349,5 +365,6 @@ pub fn prepare_execute(
         document: chosen.document.clone(),
         operation_name: chosen.name.clone(),
         variables,
+        risk: chosen.risk,
     })
 }

@@ -18,8 +18,19 @@ pub struct Config {
     pub supergraph: Option<PathBuf>,
     /// `PROMPTSALES_ROUTER_URL`: where operations go.
     pub router_url: String,
-    /// `PROMPTSALES_MCP_ALLOW_MUTATIONS`: whether mutation tools run.
+    /// `PROMPTSALES_MCP_ALLOW_MUTATIONS` (default true): the coarse switch; false refuses
+    /// every tool that writes, whatever the tool policy says.
     pub allow_mutations: bool,
+    /// `PROMPTSALES_MCP_TOOL_POLICY` (default empty: everyday writes run; launching,
+    /// spending, erasing, permissions and secrets wait for a person's approval): what a call
+    /// does, per tool or per risk class (`spend=deny,createSale=approve`).
+    pub tool_policy: crate::risk::ToolPolicy,
+    /// `PROMPTSALES_MCP_REPLAY_EVENTS` (default 64): events kept per HTTP stream for a client
+    /// that reconnects with `Last-Event-ID`.
+    pub replay_events: usize,
+    /// `PROMPTSALES_MCP_REPLAY_SECONDS` (default 60): how long a finished stream's events stay
+    /// replayable.
+    pub replay_window: Duration,
     /// `PROMPTSALES_MCP_ALLOW_EXECUTE`: whether the arbitrary-operation tool is offered.
     pub allow_execute: bool,
     /// `PROMPTSALES_MCP_HOST` / `PROMPTSALES_MCP_PORT`: the HTTP listen address.
@@ -133,12 +144,20 @@ impl Config {
                     .and_then(|u| u.strip_suffix("/.well-known/jwks.json").map(str::to_string))
             })
             .unwrap_or_else(|| "http://127.0.0.1:4001".into());
+        let allow_mutations = flag("PROMPTSALES_MCP_ALLOW_MUTATIONS", true)?;
+        let tool_policy = crate::risk::ToolPolicy::parse(
+            &var("PROMPTSALES_MCP_TOOL_POLICY").unwrap_or_default(),
+            allow_mutations,
+        )?;
         Ok(Self {
+            allow_mutations,
+            tool_policy,
+            replay_events: number::<usize>("PROMPTSALES_MCP_REPLAY_EVENTS", 64)?.clamp(1, 10_000),
+            replay_window: Duration::from_secs(number("PROMPTSALES_MCP_REPLAY_SECONDS", 60)?),
             operations_dir,
             supergraph,
             router_url: var("PROMPTSALES_ROUTER_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:4000/graphql".into()),
-            allow_mutations: flag("PROMPTSALES_MCP_ALLOW_MUTATIONS", false)?,
             allow_execute: flag("PROMPTSALES_MCP_ALLOW_EXECUTE", false)?,
             listen,
             public_url: var("PROMPTSALES_MCP_PUBLIC_URL")

@@ -46,9 +46,15 @@ pub fn app(shared: Arc<Shared>, cancel: CancellationToken) -> Router {
     if let Some(host) = host_of(&shared.config.public_url) {
         config.allowed_hosts.push(host);
     }
+    // Resumability: each stream keeps its last events (PROMPTSALES_MCP_REPLAY_EVENTS) for a
+    // client that reconnects with Last-Event-ID, a finished one for PROMPTSALES_MCP_REPLAY_SECONDS;
+    // both bounds keep a long-running adapter's memory flat.
+    let mut sessions = LocalSessionManager::default();
+    sessions.session_config.channel_capacity = shared.config.replay_events;
+    sessions.session_config.completed_cache_ttl = shared.config.replay_window;
     let mcp = StreamableHttpService::new(
         move || Ok(Adapter::new(factory_shared.clone(), Transport::Http)),
-        Arc::new(LocalSessionManager::default()),
+        Arc::new(sessions),
         config,
     );
     let metadata = get(protected_resource_metadata);

@@ -8,6 +8,7 @@
 pub mod args;
 pub mod ask;
 pub mod builtin;
+pub mod completion;
 pub mod config;
 pub mod error;
 pub mod graph;
@@ -16,9 +17,13 @@ pub mod identity;
 pub mod json_schema;
 pub mod jsonrpc_errors;
 pub mod operations;
+pub mod prompts;
+pub mod resources;
 pub mod results;
+pub mod risk;
 pub mod schema;
 pub mod server;
+pub mod supervision;
 pub mod watch;
 
 use std::future::Future;

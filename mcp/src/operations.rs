@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::error::McpError;
 use crate::json_schema;
+use crate::risk::RiskClass;
 use crate::schema::{OperationKind, SchemaIndex, named};
 
 /// The operation files compiled into the binary, for when it runs outside the repository.
@@ -40,6 +41,8 @@ pub struct OperationTool {
     pub roles: BTreeMap<Subsystem, Role>,
     /// Where it came from (file name).
     pub source: String,
+    /// What it risks: the strongest class of its root fields.
+    pub risk: RiskClass,
 }
 
 /// Reads every `.graphql` file of `dir` (sorted by name); a bad file is reported and skipped.
@@ -75,6 +78,22 @@ pub fn load_dir(index: &SchemaIndex, dir: &Path) -> (Vec<OperationTool>, Vec<Mcp
         files.iter().map(|(f, t)| (f.as_str(), t.as_str())),
         errors,
     )
+}
+
+/// The `.graphql` files of `dir` as written: (file name, text); unreadable ones are left out.
+pub fn read_dir_texts(dir: &Path) -> Vec<(String, String)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "graphql" || e == "gql"))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            Some((name, std::fs::read_to_string(&p).ok()?))
+        })
+        .collect()
 }
 
 /// Builds the tools of the embedded operation files.
@@ -194,7 +213,9 @@ pub fn parse_file(
             .cloned()
             .unwrap_or_else(|| format!("Runs the GraphQL {} {name}.", kind_word(kind)));
         let data_schema = json_schema::selection_schema(index, root, selection, &fragments);
+        let risk = root_risk(kind, selection, &fragments);
         tools.push(OperationTool {
+            risk,
             data_schema,
             input_schema: json_schema::input_schema(index, variables, &walk.variable_descriptions),
             roles: walk.roles,
@@ -210,6 +231,49 @@ pub fn parse_file(
         return Err(fail("no named operation in the file".into()));
     }
     Ok(tools)
+}
+
+/// The strongest risk class of the root fields (through fragments at the root too).
+fn root_risk(
+    kind: OperationKind,
+    set: &SelectionSet<'static, String>,
+    fragments: &BTreeMap<&str, &query::FragmentDefinition>,
+) -> RiskClass {
+    fn walk(
+        mutation: bool,
+        set: &SelectionSet<'static, String>,
+        fragments: &BTreeMap<&str, &query::FragmentDefinition>,
+        seen: &mut BTreeSet<String>,
+        risk: &mut RiskClass,
+    ) {
+        for item in &set.items {
+            match item {
+                Selection::Field(field) => {
+                    let class = RiskClass::of_root_field(mutation, &field.name, &field.arguments);
+                    *risk = (*risk).max(class);
+                }
+                Selection::InlineFragment(inline) => {
+                    walk(mutation, &inline.selection_set, fragments, seen, risk);
+                }
+                Selection::FragmentSpread(spread) => {
+                    if seen.insert(spread.fragment_name.clone())
+                        && let Some(fragment) = fragments.get(spread.fragment_name.as_str())
+                    {
+                        walk(mutation, &fragment.selection_set, fragments, seen, risk);
+                    }
+                }
+            }
+        }
+    }
+    let mut risk = RiskClass::Read;
+    walk(
+        kind == OperationKind::Mutation,
+        set,
+        fragments,
+        &mut BTreeSet::new(),
+        &mut risk,
+    );
+    risk
 }
 
 fn kind_word(kind: OperationKind) -> &'static str {

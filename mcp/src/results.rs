@@ -19,6 +19,17 @@ pub fn output_schema(data_schema: Option<&Value>) -> Value {
             "data": data,
             "truncated": { "type": "boolean", "description": "true when lists were cut to fit" },
             "note": { "type": "string", "description": "what was cut and how to get the rest" },
+            "approval": {
+                "type": "object",
+                "description": "present when the call did not run but waits for a person's approval",
+                "properties": {
+                    "requestId": { "type": "string" },
+                    "status": { "type": "string" },
+                    "riskClass": { "type": "string" },
+                    "message": { "type": "string" },
+                },
+                "required": ["requestId", "status"],
+            },
         },
         "required": ["data"],
     })

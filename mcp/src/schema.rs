@@ -86,7 +86,15 @@ impl SchemaIndex {
         })
     }
 
-    /// A type by name.
+    /// The values of enum `name` (none when it is not an enum).
+    pub fn enum_values(&self, name: &str) -> Vec<String> {
+        match self.types.get(name) {
+            Some(TypeDefinition::Enum(e)) => e.values.iter().map(|v| v.name.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The definition of type `name`.
     pub fn type_def(&self, name: &str) -> Option<&ast::TypeDefinition> {
         self.types.get(name)
     }

@@ -1,6 +1,9 @@
 //! The MCP adapter driven as a real MCP client drives it (the `rmcp` client), over
 //! streamable HTTP (both protocol generations) and stdio, against the running graph.
 
+// The client hears log notifications, which the protocol deprecated (SEP-2577) but 2025 clients use.
+#![allow(deprecated)]
+
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -9,12 +12,13 @@ use anyhow::Context;
 use promptsales_kit::testing::free_port;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
-    PaginatedRequestParams, ProtocolVersion, ServerNotification, SubscriptionFilter, Tool,
+    LoggingMessageNotificationParam, PaginatedRequestParams, ProtocolVersion, ServerNotification,
+    SubscriptionFilter, Tool,
 };
 use rmcp::service::{NotificationContext, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
-use rmcp::{ClientHandler, ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceExt};
+use rmcp::{ClientHandler, ClientLifecycleMode, ClientServiceExt, RoleClient};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
@@ -28,10 +32,20 @@ use super::harness::{promptsales_bin, repo_root, wait_for_http};
 /// Every subsystem at read: what an analyst's agent holds.
 const ALL_READ: [&str; 4] = ["sales:read", "ads:read", "crm:read", "content:read"];
 
-/// A client that reports `notifications/tools/list_changed`.
+/// A client that reports what the server tells it: tool and prompt list changes, log messages.
 #[derive(Clone)]
 pub(super) struct Client {
     changed: mpsc::UnboundedSender<()>,
+    prompts: mpsc::UnboundedSender<()>,
+    logs: mpsc::UnboundedSender<LoggingMessageNotificationParam>,
+}
+
+/// What a [`Client`] heard, apart from the tool list changes most tests wait for.
+pub(super) struct Heard {
+    /// `notifications/prompts/list_changed`.
+    pub(super) prompts: mpsc::UnboundedReceiver<()>,
+    /// `notifications/message`.
+    pub(super) logs: mpsc::UnboundedReceiver<LoggingMessageNotificationParam>,
 }
 
 impl ClientHandler for Client {
@@ -45,11 +59,110 @@ impl ClientHandler for Client {
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
         let _ = self.changed.send(());
     }
+
+    async fn on_prompt_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        let _ = self.prompts.send(());
+    }
+
+    async fn on_logging_message(
+        &self,
+        params: LoggingMessageNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        let _ = self.logs.send(params);
+    }
 }
 
 fn client() -> (Client, mpsc::UnboundedReceiver<()>) {
+    let (client, changed, _) = client_hearing_all();
+    (client, changed)
+}
+
+fn client_hearing_all() -> (Client, mpsc::UnboundedReceiver<()>, Heard) {
     let (changed, rx) = mpsc::unbounded_channel();
-    (Client { changed }, rx)
+    let (prompts, prompts_rx) = mpsc::unbounded_channel();
+    let (logs, logs_rx) = mpsc::unbounded_channel();
+    (
+        Client {
+            changed,
+            prompts,
+            logs,
+        },
+        rx,
+        Heard {
+            prompts: prompts_rx,
+            logs: logs_rx,
+        },
+    )
+}
+
+/// How a test reaches the adapter.
+pub(super) enum Via<'a> {
+    /// Streamable HTTP to a running adapter, with this bearer token.
+    Http(&'a HttpAdapter, &'a str),
+    /// `promptsales mcp --stdio` as a child process in front of the fixture's router.
+    Stdio(StdioSetup<'a>),
+}
+
+/// The stdio adapter's setup: its operation folder, its service credential, more variables.
+pub(super) struct StdioSetup<'a> {
+    pub(super) fixture: &'a Fixture,
+    pub(super) operations: &'a Path,
+    /// `PROMPTSALES_MCP_CLIENT_ID` / `_SECRET` (registered at the sales issuer).
+    pub(super) credential: Option<(&'a str, &'a str)>,
+    pub(super) extra: &'a [(&'a str, &'a str)],
+}
+
+/// The official `rmcp` client connected over `via`, with the protocol generation `lifecycle`
+/// chooses (`Initialize`: 2025-11-25 and older; `Discover`: 2026-07-28).
+pub(super) async fn connect(
+    via: Via<'_>,
+    lifecycle: ClientLifecycleMode,
+) -> anyhow::Result<(
+    RunningService<RoleClient, Client>,
+    mpsc::UnboundedReceiver<()>,
+    Heard,
+)> {
+    let (handler, changes, heard) = client_hearing_all();
+    let service = match via {
+        Via::Http(adapter, token) => {
+            let transport = StreamableHttpClientTransport::from_config(
+                StreamableHttpClientTransportConfig::with_uri(adapter.url.clone())
+                    .auth_header(token),
+            );
+            handler
+                .serve_with_lifecycle(transport, lifecycle)
+                .await
+                .context("MCP handshake over HTTP")?
+        }
+        Via::Stdio(setup) => {
+            let mut command = Command::new(promptsales_bin());
+            command
+                .args(["mcp", "--stdio"])
+                .envs(adapter_env(setup.fixture, setup.operations))
+                .env(
+                    "PROMPTSALES_MCP_TOKEN_URL",
+                    format!("{}/oauth/token", setup.fixture.sales_base),
+                )
+                .env_remove("PROMPTSALES_MCP_CLIENT_ID")
+                .env_remove("PROMPTSALES_MCP_CLIENT_SECRET");
+            if let Some((id, secret)) = setup.credential {
+                command
+                    .env("PROMPTSALES_MCP_CLIENT_ID", id)
+                    .env("PROMPTSALES_MCP_CLIENT_SECRET", secret);
+            }
+            for (k, v) in setup.extra {
+                command.env(k, v);
+            }
+            let transport =
+                TokioChildProcess::new(command).context("spawning promptsales mcp --stdio")?;
+            handler
+                .serve_with_lifecycle(transport, lifecycle)
+                .await
+                .context("MCP handshake over stdio")?
+        }
+    };
+    Ok((service, changes, heard))
 }
 
 /// `promptsales mcp` serving HTTP in front of the fixture's router; killed when dropped.
@@ -59,7 +172,7 @@ pub(super) struct HttpAdapter {
     pub(super) _child: Child,
 }
 
-fn adapter_env(f: &Fixture, operations: &Path) -> Vec<(String, String)> {
+pub(super) fn adapter_env(f: &Fixture, operations: &Path) -> Vec<(String, String)> {
     vec![
         ("PROMPTSALES_ROUTER_URL".into(), f.router.url.clone()),
         ("PROMPTSALES_JWKS_URL".into(), f.jwks_url.clone()),
@@ -118,18 +231,11 @@ pub(super) async fn connect_http(
     RunningService<RoleClient, Client>,
     mpsc::UnboundedReceiver<()>,
 )> {
-    let transport = StreamableHttpClientTransport::from_config(
-        StreamableHttpClientTransportConfig::with_uri(adapter.url.clone()).auth_header(token),
-    );
-    let (handler, changes) = client();
-    let service = handler
-        .serve_with_lifecycle(transport, lifecycle)
-        .await
-        .context("MCP handshake over HTTP")?;
+    let (service, changes, _) = connect(Via::Http(adapter, token), lifecycle).await?;
     Ok((service, changes))
 }
 
-fn names(tools: &[Tool]) -> Vec<String> {
+pub(super) fn names(tools: &[Tool]) -> Vec<String> {
     tools.iter().map(|t| t.name.to_string()).collect()
 }
 
@@ -144,7 +250,7 @@ pub(super) async fn call(
         .await?)
 }
 
-fn text_of(result: &CallToolResult) -> String {
+pub(super) fn text_of(result: &CallToolResult) -> String {
     result
         .content
         .iter()
@@ -154,7 +260,7 @@ fn text_of(result: &CallToolResult) -> String {
 }
 
 /// Asserts a tool's structured result fits the output schema it advertised.
-fn assert_fits_output_schema(tool: &Tool, result: &CallToolResult) {
+pub(super) fn assert_fits_output_schema(tool: &Tool, result: &CallToolResult) {
     let schema = Value::Object(
         tool.output_schema
             .as_ref()
@@ -702,18 +808,16 @@ async fn over_stdio_the_adapter_uses_its_service_credential() {
         })
         .await
         .expect("client registered");
-    let token_url = format!("{}/oauth/token", f.sales_base);
-    let mut command = Command::new(promptsales_bin());
-    command
-        .args(["mcp", "--stdio"])
-        .envs(adapter_env(&f, &shipped_operations()))
-        .env("PROMPTSALES_MCP_TOKEN_URL", &token_url)
-        .env("PROMPTSALES_MCP_CLIENT_ID", "mcp-agent")
-        .env("PROMPTSALES_MCP_CLIENT_SECRET", "s3cret-for-tests");
-    let transport = TokioChildProcess::new(command).expect("spawns promptsales mcp --stdio");
-    let (handler, _) = client();
-    let service = handler
-        .serve(transport)
+    let operations = shipped_operations();
+    let stdio = |secret| {
+        Via::Stdio(StdioSetup {
+            fixture: &f,
+            operations: &operations,
+            credential: Some(("mcp-agent", secret)),
+            extra: &[],
+        })
+    };
+    let (service, _, _) = connect(stdio("s3cret-for-tests"), ClientLifecycleMode::Initialize)
         .await
         .expect("initialize over stdio");
     let listed = names(&service.list_all_tools().await.expect("tools/list"));
@@ -742,16 +846,7 @@ async fn over_stdio_the_adapter_uses_its_service_credential() {
     service.cancel().await.expect("closes");
 
     // A wrong secret: the adapter cannot act, and says so instead of listing tools it cannot run.
-    let mut command = Command::new(promptsales_bin());
-    command
-        .args(["mcp", "--stdio"])
-        .envs(adapter_env(&f, &shipped_operations()))
-        .env("PROMPTSALES_MCP_TOKEN_URL", &token_url)
-        .env("PROMPTSALES_MCP_CLIENT_ID", "mcp-agent")
-        .env("PROMPTSALES_MCP_CLIENT_SECRET", "wrong");
-    let (handler, _) = client();
-    let service = handler
-        .serve(TokioChildProcess::new(command).expect("spawns"))
+    let (service, _, _) = connect(stdio("wrong"), ClientLifecycleMode::Initialize)
         .await
         .expect("initialize over stdio");
     let refused = service.list_all_tools().await;
@@ -778,7 +873,7 @@ async fn connect_http_anonymous(
 }
 
 /// The structured `data` of a successful tool result (fails the test with the text otherwise).
-fn data_of(result: &CallToolResult) -> Value {
+pub(super) fn data_of(result: &CallToolResult) -> Value {
     assert_ne!(result.is_error, Some(true), "{}", text_of(result));
     result
         .structured_content
@@ -788,7 +883,7 @@ fn data_of(result: &CallToolResult) -> Value {
 }
 
 /// Runs `query` on the router as `token`, failing the test on any GraphQL error.
-async fn graph(f: &Fixture, token: &str, query: &str, variables: Value) -> Value {
+pub(super) async fn graph(f: &Fixture, token: &str, query: &str, variables: Value) -> Value {
     let response = f
         .router
         .post(query, variables, &super::harness::bearer(token))
@@ -798,7 +893,12 @@ async fn graph(f: &Fixture, token: &str, query: &str, variables: Value) -> Value
 }
 
 /// Registers a service client of org A at the sales issuer (client-credentials grant).
-async fn register_service_client(f: &Fixture, client_id: &str, secret: &str, roles: &[&str]) {
+pub(super) async fn register_service_client(
+    f: &Fixture,
+    client_id: &str,
+    secret: &str,
+    roles: &[&str],
+) {
     f.auth
         .upsert_client(OAuthClient {
             id: uuid::Uuid::now_v7(),
@@ -1196,27 +1296,20 @@ async fn over_stdio_a_2026_client_discovers_calls_and_hears_of_new_tools() {
         folder.path().join("content.graphql"),
     )
     .expect("copied");
-    let mut command = Command::new(promptsales_bin());
-    command
-        .args(["mcp", "--stdio"])
-        .envs(adapter_env(&f, folder.path()))
-        .env(
-            "PROMPTSALES_MCP_TOKEN_URL",
-            format!("{}/oauth/token", f.sales_base),
-        )
-        .env("PROMPTSALES_MCP_CLIENT_ID", "mcp-modern")
-        .env("PROMPTSALES_MCP_CLIENT_SECRET", "modern-secret");
-    let (handler, _) = client();
     // 2026-07-28 over stdio: `server/discover`, no `initialize`.
-    let service = handler
-        .serve_with_lifecycle(
-            TokioChildProcess::new(command).expect("spawns promptsales mcp --stdio"),
-            ClientLifecycleMode::Discover {
-                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-            },
-        )
-        .await
-        .expect("discovers over stdio");
+    let (service, _, _) = connect(
+        Via::Stdio(StdioSetup {
+            fixture: &f,
+            operations: folder.path(),
+            credential: Some(("mcp-modern", "modern-secret")),
+            extra: &[],
+        }),
+        ClientLifecycleMode::Discover {
+            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+        },
+    )
+    .await
+    .expect("discovers over stdio");
     assert_eq!(
         service.peer_info().expect("server info").protocol_version,
         ProtocolVersion::V_2026_07_28
@@ -1379,18 +1472,18 @@ async fn with_auth_off_every_tool_is_listed_but_only_a_token_the_graph_verifies_
     forged.cancel().await.expect("closes");
 
     // Over stdio without a credential: the same, every tool listed and no data.
-    let mut command = Command::new(promptsales_bin());
-    command
-        .args(["mcp", "--stdio"])
-        .envs(adapter_env(&f, &shipped_operations()))
-        .env("PROMPTSALES_MCP_AUTH", "false")
-        .env_remove("PROMPTSALES_MCP_CLIENT_ID")
-        .env_remove("PROMPTSALES_MCP_CLIENT_SECRET");
-    let (handler, _) = client();
-    let stdio = handler
-        .serve(TokioChildProcess::new(command).expect("spawns"))
-        .await
-        .expect("initialize over stdio");
+    let operations = shipped_operations();
+    let (stdio, _, _) = connect(
+        Via::Stdio(StdioSetup {
+            fixture: &f,
+            operations: &operations,
+            credential: None,
+            extra: &[("PROMPTSALES_MCP_AUTH", "false")],
+        }),
+        ClientLifecycleMode::Initialize,
+    )
+    .await
+    .expect("initialize over stdio");
     let listed = names(&stdio.list_all_tools().await.expect("tools/list"));
     assert!(listed.contains(&"listLeads".to_string()), "{listed:?}");
     let refused = call(&stdio, "listLeads", json!({}))

@@ -116,3 +116,55 @@ fn every_subgraph_has_at_least_two_tools_of_its_own() {
         assert!(own.len() >= 2, "{subsystem:?} has only {own:?}");
     }
 }
+
+#[test]
+fn the_daily_write_tools_ship_with_their_risk_class() {
+    use promptsales_mcp::risk::RiskClass;
+    let index = index();
+    let (tools, problems) = load_dir(
+        &index,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("operations"),
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+    let class = |name: &str| {
+        tools
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("{name} shipped"))
+            .risk
+    };
+    for everyday in [
+        "createCampaignFromStrategy",
+        "createCampaignDraft",
+        "requestCampaignApproval",
+        "generateCampaignContent",
+        "reviewGeneratedContent",
+        "savePromptTemplate",
+        "claimNextLead",
+        "moveLeadStage",
+        "recordInteraction",
+        "sendSuggestedReply",
+        "createSale",
+    ] {
+        assert_eq!(class(everyday), RiskClass::Write, "{everyday}");
+    }
+    assert_eq!(class("recordCampaignBudgetMovement"), RiskClass::Spend);
+    assert_eq!(class("launchCampaign"), RiskClass::Launch);
+    assert_eq!(class("listLeads"), RiskClass::Read);
+    // Each description says what to pass, not only what it is.
+    let move_stage = tools
+        .iter()
+        .find(|t| t.name == "moveLeadStage")
+        .expect("shipped");
+    assert!(
+        move_stage.description.contains("expectedVersion"),
+        "{}",
+        move_stage.description
+    );
+    assert_eq!(
+        move_stage.roles.get(&Subsystem::Crm),
+        Some(&Role::Write),
+        "{:?}",
+        move_stage.roles
+    );
+}

@@ -13,6 +13,7 @@ mod m0020_identity;
 mod m0030_portal_postgres;
 mod m0031_refresh_scope;
 mod m0050_etl;
+mod m0060_agent_actions;
 
 /// Applies the sales store's migrations in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0030_portal_postgres::Migration),
             Box::new(m0031_refresh_scope::Migration),
             Box::new(m0050_etl::Migration),
+            Box::new(m0060_agent_actions::Migration),
         ]
     }
 

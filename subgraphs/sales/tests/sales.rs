@@ -4,6 +4,8 @@
 
 #[path = "sales/agenda.rs"]
 mod agenda;
+#[path = "sales/agent_actions.rs"]
+mod agent_actions;
 #[path = "sales/batching.rs"]
 mod batching;
 #[path = "sales/contract.rs"]
@@ -96,6 +98,8 @@ mod portal {
         results::the_dashboard_adds_up_the_seeded_results,
         results::the_audit_log_keeps_ninety_days,
         agenda::the_scheduler_fires_each_reminder_once_and_pushes_it,
+        agent_actions::an_agent_action_waits_for_a_person_and_runs_once_with_the_arguments_approved,
+        agent_actions::every_agent_tool_call_is_audited_whatever_the_callers_roles,
     );
 }
 

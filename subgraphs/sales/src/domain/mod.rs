@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod agenda;
+pub mod agent_action;
 pub mod campaign;
 pub mod country;
 pub mod dashboard;

@@ -2,6 +2,7 @@
 //! each resolver parses its arguments, asks the domain, then the store.
 
 pub mod agenda;
+pub mod agent_actions;
 pub mod campaign;
 pub mod etl;
 pub mod loaders;
@@ -286,6 +287,17 @@ impl Query {
         plans::usage(ctx, &organization_id).await
     }
 
+    /// Requests of AI agents' tool calls waiting for (or after) a person's decision, newest
+    /// first (sales:read; a sales admin decides them with `resolveAgentAction`).
+    async fn agent_action_requests(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<agent_actions::AgentActionStatus>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<agent_actions::AgentActionRequest>> {
+        agent_actions::list(ctx, status, first).await
+    }
+
     /// The audit log, newest first (sales admins).
     #[graphql(complexity = "page_complexity(first, child_complexity)")]
     async fn audit_log(
@@ -495,6 +507,49 @@ impl Mutation {
         comments: Option<String>,
     ) -> async_graphql::Result<workflow::Approval> {
         workflow::resolve(ctx, &id, decision, comments).await
+    }
+
+    /// Files an AI agent's tool call that may not run on its own (it launches, spends, erases
+    /// or changes permissions) for a person's decision; the same call still pending is returned
+    /// instead of a second request. Any identified caller of an organization.
+    async fn request_agent_action(
+        &self,
+        ctx: &Context<'_>,
+        input: agent_actions::RequestAgentActionInput,
+    ) -> async_graphql::Result<agent_actions::AgentActionRequest> {
+        agent_actions::request(ctx, input).await
+    }
+
+    /// Approves or rejects a pending agent action (a sales admin, not the user the agent acts
+    /// for; `CONFLICT` when it was already decided).
+    async fn resolve_agent_action(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        decision: agent_actions::AgentActionDecision,
+        comment: Option<String>,
+    ) -> async_graphql::Result<agent_actions::AgentActionRequest> {
+        agent_actions::resolve(ctx, &id, decision, comment).await
+    }
+
+    /// Uses the caller's approved request for exactly this tool call (once): the request, now
+    /// `USED`, or null when no approved request matches.
+    async fn use_agent_action(
+        &self,
+        ctx: &Context<'_>,
+        input: agent_actions::UseAgentActionInput,
+    ) -> async_graphql::Result<Option<agent_actions::AgentActionRequest>> {
+        agent_actions::use_approved(ctx, input).await
+    }
+
+    /// Audits an AI agent's tool call (action `mcp.tool_call`: the caller, the tool, the
+    /// outcome). Any identified caller, whatever its roles.
+    async fn record_tool_call(
+        &self,
+        ctx: &Context<'_>,
+        input: agent_actions::ToolCallInput,
+    ) -> async_graphql::Result<results::AuditEntry> {
+        agent_actions::record_tool_call(ctx, input).await
     }
 
     /// Subscribes an organization to a plan (a trial when `trial` and the plan offers one);

@@ -8,6 +8,7 @@
 //! is called; the database's constraints are the last guard.
 
 pub mod agenda;
+pub mod agent_actions;
 pub mod audit;
 pub mod etl;
 pub mod money;
@@ -336,6 +337,7 @@ impl From<WriteError> for ApiError {
 #[async_trait]
 pub trait SalesStore:
     workflow::WorkflowStore
+    + agent_actions::AgentActionStore
     + money::MoneyStore
     + audit::AuditStore
     + results::ResultsStore

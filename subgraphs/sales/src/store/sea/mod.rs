@@ -1,6 +1,7 @@
 //! The sea-orm adapter of [`SalesStore`]: the embedded SQLite default and PostgreSQL.
 
 mod agenda;
+mod agent_actions;
 mod audit;
 mod campaigns;
 mod entity;

@@ -6,7 +6,7 @@ use promptsales_kit::context::TenantScope;
 use promptsales_kit::{Page, PageRequest, StoreError};
 use uuid::Uuid;
 
-use super::{SeaSalesStore, agenda, audit, money, plans, results, workflow};
+use super::{SeaSalesStore, agenda, agent_actions, audit, money, plans, results, workflow};
 use crate::domain::agenda::TaskStatus;
 use crate::domain::planner::{ChannelHistory, Plan as ProposedPlan, Strategy};
 use crate::domain::subscription::LiveFeature;
@@ -336,5 +336,61 @@ impl AgendaStore for SeaSalesStore {
 
     async fn fire_due(&self, now: DateTime<Utc>) -> Result<Vec<AgendaNotification>, StoreError> {
         agenda::fire_due(&self.db, now).await
+    }
+}
+
+#[async_trait]
+impl crate::store::agent_actions::AgentActionStore for SeaSalesStore {
+    async fn file_agent_action(
+        &self,
+        new: crate::domain::agent_action::NewAgentAction,
+        audit: NewAuditEntry,
+    ) -> Result<crate::store::agent_actions::AgentAction, WriteError> {
+        agent_actions::file(&self.db, new, audit).await
+    }
+
+    async fn agent_actions_by_ids(
+        &self,
+        scope: TenantScope,
+        ids: &[Uuid],
+    ) -> Result<Vec<crate::store::agent_actions::AgentAction>, StoreError> {
+        agent_actions::by_ids(&self.db, scope, ids).await
+    }
+
+    async fn agent_actions(
+        &self,
+        scope: TenantScope,
+        status: Option<crate::domain::agent_action::AgentActionStatus>,
+        limit: u64,
+    ) -> Result<Vec<crate::store::agent_actions::AgentAction>, StoreError> {
+        agent_actions::list(&self.db, scope, status, limit).await
+    }
+
+    async fn resolve_agent_action(
+        &self,
+        scope: TenantScope,
+        resolution: crate::store::agent_actions::AgentActionResolution,
+        audit: NewAuditEntry,
+    ) -> Result<crate::store::agent_actions::AgentAction, WriteError> {
+        agent_actions::resolve(&self.db, scope, resolution, audit).await
+    }
+
+    async fn use_agent_action(
+        &self,
+        organization_id: Uuid,
+        requested_by: Option<Uuid>,
+        tool: &str,
+        arguments: &str,
+        audit: NewAuditEntry,
+    ) -> Result<Option<crate::store::agent_actions::AgentAction>, WriteError> {
+        agent_actions::use_approved(
+            &self.db,
+            organization_id,
+            requested_by,
+            tool,
+            arguments,
+            audit,
+        )
+        .await
     }
 }
