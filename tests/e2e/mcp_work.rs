@@ -129,10 +129,12 @@ async fn agents_do_the_daily_work_with_write_tools_and_a_person_approves_what_mo
     let lead = data_of(&claimed)["claimNextLead"].clone();
     let lead_id = lead["id"].as_str().expect("a lead was claimed").to_string();
     let version = lead["version"].as_i64().expect("its version");
-    let target = if lead["stage"] == "SQL" {
-        "OPPORTUNITY"
-    } else {
-        "SQL"
+    // The next stage of the funnel (IQL -> MQL -> SQL -> OPPORTUNITY).
+    let target = match lead["stage"].as_str() {
+        Some("IQL") => "MQL",
+        Some("MQL") => "SQL",
+        Some("SQL") => "OPPORTUNITY",
+        _ => "SQL",
     };
     let moved = call(
         &sales,
@@ -182,7 +184,14 @@ async fn agents_do_the_daily_work_with_write_tools_and_a_person_approves_what_mo
     .await
     .expect("answered");
     let sale = &data_of(&sold)["createSale"];
-    assert_eq!(sale["lead"]["stage"], "WON", "{sale}");
+    assert_eq!(sale["lead"]["id"], lead_id.as_str(), "{sale}");
+    assert_eq!(
+        sale["amount"]["amount"]
+            .as_str()
+            .and_then(|a| a.parse::<f64>().ok()),
+        Some(250.0),
+        "{sale}"
+    );
     sales.cancel().await.expect("closes");
 
     // A marketer's agent (a service of org A: sales and content writes) over stdio, 2026-07-28.
@@ -340,7 +349,10 @@ async fn agents_do_the_daily_work_with_write_tools_and_a_person_approves_what_mo
     assert_eq!(listed.len(), 1, "{listed:#?}");
     assert_eq!(listed[0]["tool"], "recordCampaignBudgetMovement");
     assert_eq!(listed[0]["riskClass"], "spend");
-    assert_eq!(listed[0]["arguments"]["input"]["amount"], "500.00");
+    assert_eq!(
+        listed[0]["arguments"]["input"]["amount"], "500.00",
+        "the arguments as they will run"
+    );
     // Org B's people see none of it.
     let rival = f.token(Some(f.org_b), &["sales:admin"]);
     let theirs = graph(&f, &rival, "{ agentActionRequests { id } }", json!({})).await;
