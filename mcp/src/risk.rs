@@ -192,6 +192,14 @@ impl Default for ToolPolicy {
 }
 
 impl ToolPolicy {
+    /// A policy under which only reads run (what `ask` and other read-only paths use).
+    pub fn reads_only() -> Self {
+        Self {
+            allow_mutations: false,
+            ..Self::default()
+        }
+    }
+
     /// Parses `key=policy` entries separated by commas or whitespace, where a key is a risk
     /// class (`spend=deny`) or a tool name (`createSale=approve`); a tool's entry beats its
     /// class's. `run` for a class or tool that launches, spends, erases or changes

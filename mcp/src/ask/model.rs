@@ -193,17 +193,22 @@ pub fn check(
 ) -> Result<ModelOperation, ModelError> {
     let args = json!({ "operation": document, "variables": variables });
     let args = args.as_object().cloned().unwrap_or_default();
-    let prepared = crate::builtin::prepare_execute(index, caller, false, &args, limits).map_err(
-        |refusal| {
-            let text = refusal
-                .content
-                .iter()
-                .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-                .collect::<Vec<_>>()
-                .join(" ");
-            ModelError::Refused(text)
-        },
-    )?;
+    let prepared = crate::builtin::prepare_execute(
+        index,
+        caller,
+        &crate::risk::ToolPolicy::reads_only(),
+        &args,
+        limits,
+    )
+    .map_err(|refusal| {
+        let text = refusal
+            .content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        ModelError::Refused(text)
+    })?;
     Ok(ModelOperation {
         document: prepared.document,
         operation_name: prepared.operation_name,

@@ -218,6 +218,7 @@ pub async fn request(
     )?;
     let mut entry = audit::entry(
         context,
+        audit::origin(ctx),
         "agent_action.requested",
         "AgentActionRequest",
         None,
@@ -261,6 +262,7 @@ pub async fn resolve(
     )?;
     let mut entry = audit::entry(
         context,
+        audit::origin(ctx),
         match decision {
             AgentActionDecision::Approve => "agent_action.approved",
             AgentActionDecision::Reject => "agent_action.rejected",
@@ -300,6 +302,7 @@ pub async fn use_approved(
     let arguments = agent_action::canonical_arguments(&input.arguments.0)?;
     let mut entry = audit::entry(
         context,
+        audit::origin(ctx),
         "agent_action.used",
         "AgentActionRequest",
         None,
@@ -349,6 +352,7 @@ pub async fn record_tool_call(
     };
     let entry = audit::entry(
         context,
+        audit::origin(ctx),
         "mcp.tool_call",
         "McpTool",
         Some(tool.clone()),
