@@ -60,6 +60,7 @@ pub fn app(shared: Arc<Shared>, cancel: CancellationToken) -> Router {
     let metadata = get(protected_resource_metadata);
     Router::new()
         .nest_service("/mcp", mcp)
+        .layer(middleware::from_fn(crate::resume::skip_seen_event))
         .layer(middleware::from_fn_with_state(shared.clone(), authenticate))
         .layer(middleware::from_fn(crate::jsonrpc_errors::as_jsonrpc))
         .route(METADATA_PATH, metadata.clone())

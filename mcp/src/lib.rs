@@ -20,6 +20,7 @@ pub mod operations;
 pub mod prompts;
 pub mod resources;
 pub mod results;
+pub mod resume;
 pub mod risk;
 pub mod schema;
 pub mod server;

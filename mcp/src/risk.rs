@@ -128,6 +128,12 @@ impl RiskClass {
             "grantPermission" | "revokePermission" | "createUser" | "createOrganization" => {
                 Self::Permissions
             }
+            // A person's decisions (a campaign's approvals, an agent's request) and the
+            // supervision's own machinery: an agent deciding or forging them would defeat
+            // the supervision, so they never run from a tool (`executeOperation` refuses
+            // every supervised class, and no operation file names them).
+            "resolveApproval" | "resolveAgentAction" | "requestAgentAction" | "useAgentAction"
+            | "recordToolCall" => Self::Permissions,
             "setThirdPartyServiceCredential"
             | "registerThirdPartyService"
             | "addPaymentMethod"
@@ -364,6 +370,18 @@ mod tests {
             RiskClass::of_root_field(true, "moveLeadStage", &[]),
             RiskClass::Write
         );
+        for decision in [
+            "resolveApproval",
+            "resolveAgentAction",
+            "useAgentAction",
+            "recordToolCall",
+        ] {
+            assert_eq!(
+                RiskClass::of_root_field(true, decision, &[]),
+                RiskClass::Permissions,
+                "{decision}"
+            );
+        }
         assert_eq!(
             RiskClass::of_root_field(false, "eraseCustomer", &[]),
             RiskClass::Read

@@ -444,7 +444,9 @@ async fn over_http_an_agent_lists_tools_gets_content_and_is_told_what_to_fix() {
     // A mutation tool needs sales:write: hidden from this reader.
     let hidden = call(&service, "createCampaignDraft", json!({})).await;
     assert!(hidden.is_err(), "{hidden:?}");
-    // A writer sees it, and calling it while mutations are off is refused.
+    // A writer sees it, and (issue 17) an everyday write runs by default for a caller whose
+    // roles allow it: the graph itself judges the call (here a negative budget it refuses,
+    // so nothing is written); the coarse switch off is tested in mcp_work.
     let writer = f.token(
         Some(f.org_a),
         &["sales:write", "ads:read", "crm:read", "content:read"],
@@ -452,20 +454,20 @@ async fn over_http_an_agent_lists_tools_gets_content_and_is_told_what_to_fix() {
     let (writer, _) = connect_http(&adapter, &writer, ClientLifecycleMode::Initialize)
         .await
         .expect("connects");
-    let refused = call(
+    let judged = call(
         &writer,
         "createCampaignDraft",
         json!({ "input": {
             "name": "Autumn", "organizationId": f.org_a.to_string(), "ownerId": f.marketer_a.to_string(),
-            "budget": "1000", "currency": "EUR", "startDate": "2026-11-01", "endDate": "2026-11-30" } }),
+            "budget": "-1000", "currency": "EUR", "startDate": "2026-11-01", "endDate": "2026-11-30" } }),
     )
     .await
     .expect("answered");
-    assert_eq!(refused.is_error, Some(true));
+    assert_eq!(judged.is_error, Some(true));
     assert!(
-        text_of(&refused).contains("mutations are disabled"),
+        text_of(&judged).contains("BAD_USER_INPUT") && !text_of(&judged).contains("disabled"),
         "{}",
-        text_of(&refused)
+        text_of(&judged)
     );
     writer.cancel().await.expect("closes");
 

@@ -258,7 +258,7 @@ async fn agents_do_the_daily_work_with_write_tools_and_a_person_approves_what_mo
             "name": "Spring Ridge", "organizationId": f.org_a.to_string(), "ownerId": f.marketer_a.to_string(),
             "budget": "3000.00", "currency": "EUR", "startDate": "2027-03-01", "endDate": "2027-03-31",
             "keyMessage": "Light packs for long days", "countries": ["ES"],
-            "audiences": [{ "name": "Trail runners", "description": "people who run mountain trails" }] } }),
+            "audiences": [{ "name": "Trail runners" }] } }),
     )
     .await
     .expect("answered");
@@ -277,7 +277,7 @@ async fn agents_do_the_daily_work_with_write_tools_and_a_person_approves_what_mo
         json!({ "input": {
             "campaignId": f.campaign_1.to_string(), "campaignName": "Winter Summit",
             "keyMessage": "Gear that keeps climbing",
-            "audiences": [{ "name": "Weekend hikers", "description": "city people who hike" }],
+            "audiences": [{ "name": "Weekend hikers" }],
             "channels": ["EMAIL"] } }),
     )
     .await
@@ -813,13 +813,21 @@ async fn prompts_resources_logging_and_completion_over_both_transports_and_proto
         .await
         .expect("resources/read");
     assert!(!guide.contents.is_empty());
+    // The channel placeholder completes with the graph's content channels (whatever their
+    // number: the enum grows), narrowed by what was typed.
+    let channels = stdio
+        .complete_prompt_simple(latest.clone(), "channel", "")
+        .await
+        .expect("completion");
+    for channel in ["BLOG", "EMAIL", "INSTAGRAM", "LINKEDIN", "TIKTOK"] {
+        assert!(channels.iter().any(|c| c == channel), "{channels:?}");
+    }
     assert_eq!(
         stdio
-            .complete_prompt_simple(latest, "channel", "")
+            .complete_prompt_simple(latest, "channel", "ins")
             .await
-            .expect("completion")
-            .len(),
-        7
+            .expect("completion"),
+        ["INSTAGRAM"]
     );
     stdio.cancel().await.expect("closes");
 }

@@ -23,7 +23,7 @@ pub mod signing;
 pub mod verifier;
 
 pub use claims::{Claims, TokenType};
-pub use guard::{AccessGuard, Unauthenticated};
+pub use guard::{AccessGuard, MemberFields, Unauthenticated};
 pub use signing::SigningKey;
 pub use verifier::{TokenError, Verifier};
 

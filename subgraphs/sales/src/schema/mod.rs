@@ -53,10 +53,17 @@ pub(crate) fn tag_campaign_list(ctx: &Context<'_>) {
 /// The cost ceiling; a connection costs its page size times its selection.
 pub const MAX_COMPLEXITY: usize = 20_000;
 
+/// Root fields any identified caller runs whatever its sales role: an AI agent audits its
+/// own tool calls and files (then uses) approval requests holding only, say, a crm role.
+/// Their resolvers require an identity and an organization; what the approved call does
+/// later still runs with the agent's own token and roles.
+pub const MEMBER_FIELDS: &[&str] = &["recordToolCall", "requestAgentAction", "useAgentAction"];
+
 /// The schema's builder, shared by [`crate::build_schema`] and [`crate::schema_sdl`].
 pub fn builder() -> SchemaBuilder<Query, Mutation, SalesSubscription> {
     promptsales_kit::schema::subgraph_schema(Query, Mutation, SalesSubscription)
         .limit_complexity(MAX_COMPLEXITY)
+        .data(promptsales_kit::auth::MemberFields(MEMBER_FIELDS))
 }
 
 /// The complexity of a connection field: its page size times its selection.
@@ -168,7 +175,15 @@ impl Query {
 
     /// A campaign by id.
     async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
-        campaign_by_id(ctx, parse_id("id", &id)?).await
+        let id = parse_id("id", &id)?;
+        let campaign = campaign_by_id(ctx, id).await?;
+        // Tagged whatever it selects: without `id` in the selection the response would carry
+        // no `Campaign:<id>` tag, and a budget movement could never invalidate its cached copy.
+        promptsales_kit::cache_hints::add_tag(
+            ctx,
+            promptsales_kit::cache_hints::entity_tag("Campaign", &id.to_string()),
+        );
+        Ok(campaign)
     }
 
     /// The campaigns the caller may see that pass `filter`, by creation.

@@ -175,6 +175,9 @@ pub async fn record_movement(
         .apply_movement(context.scope(), movement, entry)
         .await
         .map_err(|e| movement_error(e, delta))?;
+    // The movement changed the campaign's budget without returning the campaign: name it,
+    // so the router drops every cached response holding it (its total, spent, available).
+    promptsales_kit::cache_hints::tag_changed(ctx, "Campaign", &campaign_id.to_string());
     Ok(BudgetMovement(applied, currency))
 }
 
@@ -534,6 +537,7 @@ pub async fn record_transaction(
         .as_ref()
         .map(|d| d.delta)
         .unwrap_or(money::Delta { total: 0, spent: 0 });
+    let funded = deposit.as_ref().map(|d| d.campaign_id);
     let (transaction, _) = store
         .record_transaction(
             scope,
@@ -555,6 +559,10 @@ pub async fn record_transaction(
         )
         .await
         .map_err(|e| movement_error(e, delta))?;
+    // A succeeded campaign payment deposited into its budget (see record_movement).
+    if let Some(campaign) = funded {
+        promptsales_kit::cache_hints::tag_changed(ctx, "Campaign", &campaign.to_string());
+    }
     Ok(PaymentTransaction(transaction))
 }
 
