@@ -9,6 +9,8 @@ mod e2e {
     // The router's edge: Redis persisted queries, response cache, limits, resilience.
     pub mod edge;
 
+    // `ask`: questions in plain words through MCP and GraphQL (issue 22).
+    mod ask;
     mod bad_input;
     mod cross_subgraph;
     // The delta ETL killed mid-cycle, and its live dashboards through the router.

@@ -66,6 +66,10 @@ pub fn app(shared: Arc<Shared>, cancel: CancellationToken) -> Router {
         .route(METADATA_PATH, metadata.clone())
         .route(&format!("{METADATA_PATH}/mcp"), metadata)
         .route("/health", get(|| async { "ok" }))
+        .route(
+            "/graphql",
+            axum::routing::post(crate::ask::graphql::handler),
+        )
         .with_state(shared)
 }
 
@@ -126,7 +130,7 @@ async fn authenticate(
 }
 
 /// The token of an `Authorization: Bearer ...` header (the scheme in any case, RFC 7235).
-fn bearer_of(headers: &axum::http::HeaderMap) -> Option<String> {
+pub fn bearer_of(headers: &axum::http::HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();

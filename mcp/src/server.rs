@@ -115,6 +115,8 @@ pub struct Shared {
     pub config: Config,
     catalog: RwLock<Arc<Catalog>>,
     graph: GraphClient,
+    /// Answers `ask` (the MCP tool and the adapter's GraphQL `ask`).
+    pub asker: crate::ask::Asker,
     /// Verifies tokens (HTTP bearers and the service credential's token).
     pub verifier: Verifier,
     credential: Option<ServiceCredential>,
@@ -137,6 +139,7 @@ impl Shared {
         });
         let (changes, _) = broadcast::channel(16);
         Ok(Arc::new(Self {
+            asker: crate::ask::Asker::from_env()?,
             config,
             catalog: RwLock::new(Arc::new(catalog)),
             graph,
@@ -150,6 +153,22 @@ impl Shared {
     /// The current catalog.
     pub async fn catalog(&self) -> Arc<Catalog> {
         self.catalog.read().await.clone()
+    }
+
+    /// Answers a question for `caller` (the `ask` tool and GraphQL field).
+    pub async fn answer(&self, caller: &Caller, question: &str) -> crate::ask::Answer {
+        let catalog = self.catalog().await;
+        let today = chrono::Utc::now().date_naive();
+        self.asker
+            .ask(
+                &self.graph,
+                &catalog,
+                &self.config.document_limits,
+                caller,
+                question,
+                today,
+            )
+            .await
     }
 
     /// Loads the catalog again and tells every connected client the tool list changed.
@@ -286,6 +305,7 @@ impl Adapter {
     async fn visible_tools(&self, caller: &Caller) -> Vec<Tool> {
         let catalog = self.shared.catalog().await;
         let mut tools = builtin::tools(self.shared.config.allow_execute);
+        tools.push(crate::ask::tool::definition());
         for op in catalog.operations.iter().filter(|op| caller.may(&op.roles)) {
             tools.push(self.tool_of(op));
         }
@@ -324,6 +344,9 @@ impl Adapter {
         let max = self.shared.config.max_result_bytes;
         match name {
             builtin::SEARCH => return Ran::read(builtin::search(&catalog.index, &args, max)),
+            crate::ask::tool::NAME => {
+                return Ran::read(crate::ask::tool::call(&self.shared, caller, &args).await);
+            }
             builtin::INTROSPECT => {
                 return Ran::read(builtin::introspect(&catalog.index, &args, max));
             }

@@ -69,11 +69,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     super::tokio_main(bench(args, data.path().to_path_buf()))
 }
 
-struct Graph {
-    router_url: String,
+/// A demo graph this process started (also used by `promptsales eval ask`).
+pub(super) struct Graph {
+    /// The router's `/graphql`.
+    pub(super) router_url: String,
     _router: Child,
     _subgraphs: Vec<tokio::task::JoinHandle<()>>,
-    token: String,
+    /// A platform operator's token with every role.
+    pub(super) token: String,
+    /// The issuer the sales subgraph signs with (more tokens: one per demo organization).
+    pub(super) issuer: Arc<Issuer>,
 }
 
 async fn bench(args: BenchArgs, data: std::path::PathBuf) -> anyhow::Result<()> {
@@ -337,7 +342,7 @@ async fn ping_redis(url: &str) -> anyhow::Result<()> {
 }
 
 /// The four subgraphs in this process on free ports, the router as a child process.
-async fn start_graph(data: &Path, redis_url: &str) -> anyhow::Result<Graph> {
+pub(super) async fn start_graph(data: &Path, redis_url: &str) -> anyhow::Result<Graph> {
     let url = |name: &str| format!("sqlite://{}/{name}.db?mode=rwc", data.display());
     let issuer = Arc::new(Issuer::new(
         SigningKey::generate()?,
@@ -456,6 +461,7 @@ async fn start_graph(data: &Path, redis_url: &str) -> anyhow::Result<Graph> {
         _router: router,
         _subgraphs: subgraphs,
         token,
+        issuer,
     })
 }
 

@@ -7,6 +7,7 @@ mod bench_search;
 mod components;
 mod etl;
 mod eval;
+mod eval_ask;
 mod mcp;
 mod models;
 mod platform;

@@ -19,12 +19,15 @@
 //! - [`model`]: the model path (a chat model writes the operation; it is checked, reads only);
 //! - [`config`]: `PROMPTSALES_ASK_PLANNER`;
 //! - [`answer`]: what is answered;
-//! - [`engine`]: all of it for one question.
+//! - [`engine`]: all of it for one question;
+//! - [`tool`]: the MCP tool;
+//! - [`graphql`]: the same as GraphQL, at the adapter's `/graphql`.
 
 pub mod answer;
 pub mod config;
 pub mod engine;
 pub mod execute;
+pub mod graphql;
 pub mod kinds;
 pub mod matcher;
 pub mod model;
@@ -32,6 +35,7 @@ pub mod names;
 pub mod period;
 pub mod plan;
 pub mod runner;
+pub mod tool;
 pub mod vocabulary;
 pub mod words;
 
