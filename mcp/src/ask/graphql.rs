@@ -112,6 +112,8 @@ pub fn schema() -> AskSchema {
     SCHEMA
         .get_or_init(|| {
             Schema::build(AskQuery, EmptyMutation, EmptySubscription)
+                // Parse and validation errors get a stable code like every subgraph's.
+                .extension(promptsales_kit::extension::ErrorCodes)
                 .limit_depth(8)
                 .limit_complexity(200)
                 .finish()
