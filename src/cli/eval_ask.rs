@@ -232,11 +232,14 @@ pub async fn ask(data: std::path::PathBuf) -> anyhow::Result<()> {
             }
             let dump = serde_json::to_string(&(&answer.text, &answer.figures, &answer.operations))
                 .unwrap_or_default();
-            if other_names(label.org)
+            if let Some(name) = other_names(label.org)
                 .iter()
-                .any(|n| dump.contains(n.as_str()))
+                .find(|n| dump.contains(n.as_str()))
             {
                 leaks += 1;
+                if verbose {
+                    println!("  [LEAK {name:?}] {:?} -> {}", label.q, answer.text);
+                }
             }
             writes += answer
                 .operations

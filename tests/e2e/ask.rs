@@ -276,6 +276,22 @@ async fn ask_says_what_it_understood_when_it_cannot_answer() {
     let said = text(&result);
     assert!(said.contains("name of one of your campaigns"), "{said}");
     assert!(said.contains("Winter Summit"), "{said}");
+    // Org B is never shown org A's names, not even in the examples of what can be asked.
+    let other = f.token(Some(f.org_b), &ALL_READ);
+    let result = ask_tool(&adapter, &other, "Tell me a joke").await;
+    let said = text(&result);
+    assert!(said.contains("<campaign>"), "{said}");
+    assert!(!said.contains("Winter Summit"), "{said}");
+    // A request for a change is refused as such, not answered with a read that looks close.
+    let result = ask_tool(&adapter, &token, "Please pause Winter Summit").await;
+    let answer = structured(&result);
+    assert_eq!(answer["answered"], json!(false), "{answer:#}");
+    assert!(text(&result).contains("only reads"), "{}", text(&result));
+    assert_eq!(
+        operation_names(&answer),
+        ["listCampaigns"],
+        "only the name lookup ran"
+    );
     // What it read is reported, structured.
     let result = ask_tool(&adapter, &token, "Tell me a joke about TikTok last week").await;
     let answer = structured(&result);

@@ -15,7 +15,7 @@ use super::kinds::KINDS;
 use super::matcher::KindIndex;
 use super::model;
 use super::names::KnownCampaign;
-use super::plan::{Decision, Understood, choose, understand};
+use super::plan::{Decision, Understood, asks_for_a_change, choose, templated, understand};
 use super::runner::Runner;
 use crate::error::McpError;
 use crate::graph::GraphClient;
@@ -121,6 +121,21 @@ impl Asker {
         // Campaign names come from the caller's own campaigns, read as the caller.
         let campaigns = own_campaigns(&mut runner).await;
         let understood = understand(question, today, &campaigns);
+        // The transparent planner refuses a request for a change outright (the model path,
+        // when chosen alone, has its own guard: whatever it writes must be a read).
+        if self.planner != PlannerChoice::Model
+            && let Some(verb) = asks_for_a_change(question)
+        {
+            return cannot(
+                format!(
+                    "It asks me to {verb} something, and ask only reads: it never changes \
+                     anything (an agent does that with the adapter's write tools, under their \
+                     supervision)."
+                ),
+                understood,
+                &mut runner,
+            );
+        }
         let offline = match self.planner {
             PlannerChoice::Model => None,
             _ => Some(
@@ -174,7 +189,7 @@ impl Asker {
                 );
             }
         };
-        let scores = match index.scores(question).await {
+        let scores = match index.scores(&templated(question, &understood)).await {
             Ok(s) => s,
             Err(e) => {
                 return cannot(

@@ -25,7 +25,8 @@ pub struct Kind {
     pub operation: &'static str,
     /// What it answers, in a few words (for "what I can answer").
     pub summary: &'static str,
-    /// A question it answers, as listed to the user.
+    /// A question it answers, as listed to the user (`<campaign>` stands for one of theirs:
+    /// a real name here would be some tenant's campaign shown to every other one).
     pub example: &'static str,
     /// Ways of asking it, for the embedder.
     pub phrasings: &'static [&'static str],
@@ -84,7 +85,7 @@ pub const KINDS: &[Kind] = &[
         id: "leads_by_channel",
         operation: "listCampaignLeadSources",
         summary: "the leads a campaign brought, by source channel, over a period",
-        example: "How many leads did Winter Summit bring last week, by channel?",
+        example: "How many leads did <campaign> bring last week, by channel?",
         phrasings: &[
             "how many leads did the campaign bring by channel",
             "leads of the campaign per source",
@@ -118,7 +119,7 @@ pub const KINDS: &[Kind] = &[
         id: "funnel",
         operation: "getCampaignFunnel",
         summary: "a campaign's lead funnel (IQL, MQL, SQL, opportunity, won, lost)",
-        example: "What does the funnel of Winter Summit look like?",
+        example: "What does the funnel of <campaign> look like?",
         phrasings: &[
             "what does the campaign's funnel look like",
             "leads per stage of the campaign",
@@ -135,7 +136,7 @@ pub const KINDS: &[Kind] = &[
         id: "campaign_revenue",
         operation: "getCampaignFunnel",
         summary: "the revenue of a campaign's sales and how many sales it made",
-        example: "How much revenue did Winter Summit bring?",
+        example: "How much revenue did <campaign> bring?",
         phrasings: &[
             "how much revenue did the campaign bring",
             "what did the campaign sell",
@@ -151,7 +152,7 @@ pub const KINDS: &[Kind] = &[
         id: "top_ads",
         operation: "getBestChannels",
         summary: "a campaign's best ads within each channel over a period (by conversions, CTR or ROAS)",
-        example: "What were the top ads of Winter Summit by CTR?",
+        example: "What were the top ads of <campaign> by CTR?",
         phrasings: &[
             "top ads of the campaign",
             "best ads by conversions",
@@ -168,7 +169,7 @@ pub const KINDS: &[Kind] = &[
         id: "best_channel",
         operation: "getBestChannels",
         summary: "a campaign's figures per channel over a period (impressions, clicks, spend, conversions, ROAS)",
-        example: "Which channel worked best for Winter Summit in September?",
+        example: "Which channel worked best for <campaign> in September?",
         phrasings: &[
             "which channel worked best for the campaign",
             "performance of the campaign per channel",
@@ -184,7 +185,7 @@ pub const KINDS: &[Kind] = &[
         id: "campaign_budget",
         operation: "getCampaignPerformance",
         summary: "a campaign's budget: total, spent and available, with its ad totals",
-        example: "How much budget does Winter Summit have left?",
+        example: "How much budget does <campaign> have left?",
         phrasings: &[
             "how much budget does the campaign have left",
             "what has the campaign spent of its budget",

@@ -73,17 +73,97 @@ impl Understood {
 /// caller's own campaigns.
 pub fn understand(question: &str, today: NaiveDate, campaigns: &[KnownCampaign]) -> Understood {
     let words = plain(question);
+    let named: Vec<KnownCampaign> = named(&words, campaigns).into_iter().cloned().collect();
+    // The words of a named campaign say nothing else: "Trail Running Spring" is no status.
+    let name_words = name_words(&named);
+    let rest: Vec<String> = words
+        .iter()
+        .filter(|w| !name_words.contains(w))
+        .cloned()
+        .collect();
     Understood {
         period: period::parse(question, today),
-        campaigns: named(&words, campaigns).into_iter().cloned().collect(),
-        channels: vocabulary::channels(&words),
-        statuses: vocabulary::statuses(&words),
-        metric: vocabulary::ranking_metric(&words),
+        campaigns: named,
+        channels: vocabulary::channels(&rest),
+        statuses: vocabulary::statuses(&rest),
+        metric: vocabulary::ranking_metric(&rest),
     }
+}
+
+/// The significant words of the named campaigns' names.
+fn name_words(campaigns: &[KnownCampaign]) -> Vec<String> {
+    campaigns
+        .iter()
+        .flat_map(|c| plain(&c.name))
+        .filter(|w| !matches!(w.as_str(), "the" | "a" | "an" | "of" | "and" | "campaign"))
+        .collect()
+}
+
+/// The question as the embedder compares it with the kinds' phrasings: each named campaign
+/// becomes "the campaign", as the phrasings say it ("where did the campaign's leads come
+/// from"), so an unusual name weighs nothing in the similarity.
+pub fn templated(question: &str, understood: &Understood) -> String {
+    let name_words = name_words(&understood.campaigns);
+    if name_words.is_empty() {
+        return question.to_string();
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut in_name = false;
+    for word in plain(question) {
+        if name_words.contains(&word) {
+            if !in_name {
+                if out.last().map(String::as_str) != Some("the") {
+                    out.push("the".into());
+                }
+                out.push("campaign".into());
+            }
+            in_name = true;
+            continue;
+        }
+        // "the Black Friday Outdoor campaign": one "campaign"; "Winter Summit's": possessive.
+        if in_name && (word == "campaign" || word == "s") {
+            if word == "s"
+                && let Some(last) = out.last_mut()
+            {
+                last.push_str("'s");
+            }
+            continue;
+        }
+        in_name = false;
+        out.push(word);
+    }
+    out.join(" ")
+}
+
+/// Words that ask for a change: `ask` only reads, so such a question is refused (never
+/// answered with some read that looks close).
+const CHANGE_VERBS: &[&str] = &[
+    "pause", "resume", "launch", "start", "stop", "delete", "remove", "erase", "create", "add",
+    "approve", "reject", "cancel", "send", "move", "update", "change", "set", "rename", "increase",
+    "decrease", "raise", "lower", "assign", "claim", "archive", "publish", "edit",
+];
+
+/// Words before the verb of a request ("please", "can you", "let's").
+const POLITE: &[&str] = &[
+    "please", "can", "could", "would", "will", "you", "kindly", "lets", "let", "us", "i", "want",
+    "to", "go", "ahead", "and",
+];
+
+/// The verb, when the question asks for a change ("Pause the Black Friday campaign").
+pub fn asks_for_a_change(question: &str) -> Option<String> {
+    plain(question)
+        .into_iter()
+        .find(|w| !POLITE.contains(&w.as_str()))
+        .filter(|w| CHANGE_VERBS.contains(&w.as_str()))
 }
 
 /// Why `kind` cannot be answered from what was understood, if it cannot.
 pub fn missing(kind: &Kind, understood: &Understood) -> Option<String> {
+    // A named campaign is never dropped silently: an organization-wide answer would look
+    // like the campaign's own figures.
+    if kind.campaign == Need::Unused && !understood.campaigns.is_empty() {
+        return Some("no campaign (it covers the whole organization)".into());
+    }
     if kind.campaign == Need::Required {
         match understood.campaigns.len() {
             0 => return Some("the name of one of your campaigns".into()),
@@ -235,6 +315,51 @@ mod tests {
             }
             other => panic!("expected no answer, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_named_campaign_is_the_campaign_and_never_an_organization_answer() {
+        let own = [
+            campaign("Trail Running Spring"),
+            campaign("Black Friday Outdoor"),
+        ];
+        let u = understand(
+            "Where did the leads of Trail Running Spring come from?",
+            today(),
+            &own,
+        );
+        // "Running" in the name is no status.
+        assert!(u.statuses.is_empty(), "{:?}", u.statuses);
+        assert_eq!(
+            templated("Where did the leads of Trail Running Spring come from?", &u),
+            "where did the leads of the campaign come from"
+        );
+        let u = understand(
+            "Is the Black Friday Outdoor campaign's budget gone?",
+            today(),
+            &own,
+        );
+        assert_eq!(
+            templated("Is the Black Friday Outdoor campaign's budget gone?", &u),
+            "is the campaign's budget gone"
+        );
+        let organization_wide = by_id("organization_results").expect("a kind");
+        assert!(missing(organization_wide, &u).is_some());
+        assert!(missing(by_id("campaign_budget").expect("a kind"), &u).is_none());
+    }
+
+    #[test]
+    fn a_request_for_a_change_is_recognised() {
+        assert_eq!(
+            asks_for_a_change("Please pause the Black Friday Outdoor campaign").as_deref(),
+            Some("pause")
+        );
+        assert_eq!(
+            asks_for_a_change("Can you launch Winter Summit?").as_deref(),
+            Some("launch")
+        );
+        assert_eq!(asks_for_a_change("Which campaigns are paused?"), None);
+        assert_eq!(asks_for_a_change("Show the draft campaigns"), None);
     }
 
     #[test]

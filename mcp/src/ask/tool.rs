@@ -34,7 +34,7 @@ pub fn definition() -> Tool {
                     "type": "string",
                     "minLength": 1,
                     "maxLength": super::engine::MAX_QUESTION_CHARS,
-                    "description": "e.g. \"How many leads did Winter Summit bring last week, by channel?\""
+                    "description": "e.g. \"How many leads did <campaign> bring last week, by channel?\" (one of your campaigns by name)"
                 }
             },
             "required": ["question"],
