@@ -112,6 +112,8 @@ enum SigningKeyAction {
     /// a pending rotation when given the next key's id.
     Retire {
         /// The key id (`kid`), as `status` shows it.
+        // A base64url kid may begin with `-`: a value, not a flag.
+        #[arg(allow_hyphen_values = true)]
         kid: String,
     },
 }
