@@ -2,11 +2,14 @@
 //! token Hive Router's JWT validation accepted, the PromptSales context
 //! headers, and the client's address.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use base64::Engine as _;
 use hive_router::ntex::http::HeaderMap;
 use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
 
 /// The prefix of the request headers subgraphs read a context from (`x-promptsales-organization`, ...).
 pub const CONTEXT_HEADER_PREFIX: &str = "x-promptsales-";
@@ -29,7 +32,7 @@ pub struct Claims {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     /// A token Hive Router verified; its claims.
-    Verified(Claims),
+    Verified(Arc<Claims>),
     /// A token the router did not verify (JWT validation off, or the token was rejected
     /// without failing the request): nothing about the caller can be trusted here.
     Unverified,
@@ -45,10 +48,58 @@ pub fn caller(headers: &HeaderMap, jwt_verified: bool) -> Caller {
     if !jwt_verified {
         return Caller::Unverified;
     }
-    match decode_claims(token) {
+    match remembered_claims(token) {
         Some(claims) => Caller::Verified(claims),
         None => Caller::Unverified,
     }
+}
+
+/// The claims of verified tokens until they expire, keyed by the token's SHA-256 (the
+/// token itself is never kept): every plugin of every request with the same token reads
+/// them here instead of decoding the token again.
+struct Remembered {
+    claims: Arc<Claims>,
+    expires_at: u64,
+}
+
+/// The most tokens remembered; past it, expired ones go, and if none had, all of them.
+const REMEMBERED_TOKENS: usize = 10_000;
+
+static REMEMBERED: OnceLock<Mutex<HashMap<[u8; 32], Remembered>>> = OnceLock::new();
+
+/// The claims of a verified `token`, remembered by its digest until its `exp`.
+fn remembered_claims(token: &str) -> Option<Arc<Claims>> {
+    let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    let now = crate::response_cache::store::now();
+    let memo = REMEMBERED.get_or_init(Mutex::default);
+    if let Ok(memo) = memo.lock()
+        && let Some(found) = memo.get(&digest)
+        && now < found.expires_at
+    {
+        return Some(found.claims.clone());
+    }
+    let (claims, expires_at) = decode_claims(token)?;
+    let claims = Arc::new(claims);
+    // A token without an expiry is decoded every time rather than remembered for ever.
+    if let Some(expires_at) = expires_at
+        && now < expires_at
+        && let Ok(mut memo) = memo.lock()
+    {
+        if memo.len() >= REMEMBERED_TOKENS {
+            memo.retain(|_, r| now < r.expires_at);
+            if memo.len() >= REMEMBERED_TOKENS {
+                memo.clear();
+            }
+        }
+        memo.insert(
+            digest,
+            Remembered {
+                claims: claims.clone(),
+                expires_at,
+            },
+        );
+    }
+    Some(claims)
 }
 
 /// The token of an `Authorization: Bearer ...` header.
@@ -61,14 +112,24 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The claims and expiry (`exp`) a JWT's payload carries.
+#[derive(Deserialize)]
+struct Payload {
+    #[serde(flatten)]
+    claims: Claims,
+    #[serde(default)]
+    exp: Option<u64>,
+}
+
 /// The payload of a JWT, read without checking its signature: call only for a
 /// token Hive Router has verified.
-fn decode_claims(token: &str) -> Option<Claims> {
+fn decode_claims(token: &str) -> Option<(Claims, Option<u64>)> {
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
-    serde_json::from_slice(&bytes).ok()
+    let payload: Payload = serde_json::from_slice(&bytes).ok()?;
+    Some((payload.claims, payload.exp))
 }
 
 /// The PromptSales context headers of a request, lower-cased and sorted (`name=value`).
@@ -128,17 +189,18 @@ mod tests {
 
     #[test]
     fn verified_tokens_give_their_claims() {
-        let t =
-            token(serde_json::json!({"sub": "u1", "org": "o1", "roles": ["sales:read"], "exp": 1}));
-        let h = headers(&[("authorization", &format!("Bearer {t}"))]);
-        assert_eq!(
-            caller(&h, true),
-            Caller::Verified(Claims {
-                sub: Some("u1".into()),
-                org: Some("o1".into()),
-                roles: vec!["sales:read".into()],
-            })
+        let t = token(
+            serde_json::json!({"sub": "u1", "org": "o1", "roles": ["sales:read"], "exp": 4_000_000_000u64}),
         );
+        let h = headers(&[("authorization", &format!("Bearer {t}"))]);
+        let expected = Caller::Verified(Arc::new(Claims {
+            sub: Some("u1".into()),
+            org: Some("o1".into()),
+            roles: vec!["sales:read".into()],
+        }));
+        assert_eq!(caller(&h, true), expected);
+        // Remembered: the same answer again.
+        assert_eq!(caller(&h, true), expected);
         assert_eq!(caller(&h, false), Caller::Unverified);
         let garbage = headers(&[("authorization", "Bearer not-a-jwt")]);
         assert_eq!(caller(&garbage, true), Caller::Unverified);
@@ -147,6 +209,33 @@ mod tests {
             caller(&headers(&[("authorization", "Basic abc")]), true),
             Caller::Anonymous
         );
+    }
+
+    #[test]
+    fn remembered_claims_end_with_their_token() {
+        let expired = token(serde_json::json!({"sub": "old", "exp": 1}));
+        let h = headers(&[("authorization", &format!("Bearer {expired}"))]);
+        // Hive Router refuses an expired token; were it let through, its claims would still
+        // be read from the token each time, never from a stale memory.
+        for _ in 0..2 {
+            let Caller::Verified(claims) = caller(&h, true) else {
+                panic!("claims expected");
+            };
+            assert_eq!(claims.sub.as_deref(), Some("old"));
+        }
+        let digest: [u8; 32] = Sha256::digest(expired.as_bytes()).into();
+        let memo = REMEMBERED.get_or_init(Mutex::default).lock().unwrap();
+        assert!(
+            !memo.contains_key(&digest),
+            "an expired token is not remembered"
+        );
+        let no_exp = token(serde_json::json!({"sub": "forever"}));
+        let digest: [u8; 32] = Sha256::digest(no_exp.as_bytes()).into();
+        drop(memo);
+        let h = headers(&[("authorization", &format!("Bearer {no_exp}"))]);
+        assert!(matches!(caller(&h, true), Caller::Verified(_)));
+        let memo = REMEMBERED.get_or_init(Mutex::default).lock().unwrap();
+        assert!(!memo.contains_key(&digest), "no expiry: not remembered");
     }
 
     #[test]

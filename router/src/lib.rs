@@ -242,6 +242,7 @@ mod tests {
         "PROMPTSALES_RATE_LIMIT_WINDOW",
         "PROMPTSALES_RESPONSE_CACHE",
         "PROMPTSALES_RESPONSE_CACHE_MAX_TTL",
+        "PROMPTSALES_RESPONSE_CACHE_MEMORY",
         "PROMPTSALES_ROUTER_MAX_DEPTH",
         "PROMPTSALES_ROUTER_MAX_ALIASES",
         "PROMPTSALES_ROUTER_MAX_TOKENS",
@@ -394,6 +395,7 @@ mod tests {
             plugin_config(&config, "promptsales_response_cache");
         assert!(rc.enabled);
         assert_eq!(rc.max_ttl, Duration::from_secs(3600));
+        assert_eq!(rc.memory_bytes, 64 * 1024 * 1024);
         let limits = &config.limits;
         assert_eq!(limits.max_depth.as_ref().map(|d| d.n), Some(15));
         assert_eq!(limits.max_aliases.as_ref().map(|a| a.n), Some(30));

@@ -225,10 +225,10 @@ mod tests {
     #[test]
     fn subjects_prefer_the_verified_user() {
         let ip: IpAddr = "10.0.0.7".parse().unwrap();
-        let verified = Caller::Verified(Claims {
+        let verified = Caller::Verified(std::sync::Arc::new(Claims {
             sub: Some("u1".into()),
             ..Claims::default()
-        });
+        }));
         assert_eq!(subject(&verified, Some(ip)), "sub:u1");
         assert_eq!(subject(&Caller::Unverified, Some(ip)), "ip:10.0.0.7");
         assert_eq!(subject(&Caller::Anonymous, None), "ip:unknown");

@@ -428,3 +428,88 @@ async fn two_users_of_one_tenant_never_share_a_private_response_and_each_gets_a_
         .expect("KEYS");
     assert!(!personal.is_empty(), "no per-user key under {prefix}");
 }
+
+#[tokio::test]
+async fn a_mutation_through_one_replica_reaches_the_memory_of_another() {
+    let f = fixture::start().await.expect("the graph starts");
+    let redis_url = edge::shared_redis_url().await;
+    let (a, prefix) = edge::router(&f, &redis_url, &[]).await.expect("router a");
+    // A second replica on the same Redis keys.
+    let (b, _) = edge::router(
+        &f,
+        &redis_url,
+        &[("PROMPTSALES_REDIS_KEY_PREFIX", prefix.clone())],
+    )
+    .await
+    .expect("router b");
+    let auth = f.as_org_a();
+    let one = edge::query(CAMPAIGN_NAME, json!({ "id": f.campaign_1.to_string() }));
+    let two = edge::query(CAMPAIGN_NAME, json!({ "id": f.campaign_2.to_string() }));
+    for body in [&one, &two] {
+        edge::post(&a.url, body.clone(), &auth)
+            .await
+            .expect("query");
+        edge::until_hit(&a.url, body, &auth).await.expect("cached");
+    }
+
+    // Hits from memory: with its Redis keys gone (deleted behind the cache's back, so
+    // nothing is published), router a still answers campaign 2 from its memory.
+    let mut redis = edge::redis_connection(&redis_url).await.expect("redis");
+    let org = f.org_a.to_string();
+    let tagged = |id: uuid::Uuid| {
+        let key = tag_key(
+            &prefix,
+            Some(org.as_str()),
+            &entity_tag("Campaign", &id.to_string()),
+        );
+        ::redis::cmd("SMEMBERS").arg(key).clone()
+    };
+    let two_keys: Vec<String> = tagged(f.campaign_2)
+        .query_async(&mut redis)
+        .await
+        .expect("SMEMBERS");
+    assert_eq!(two_keys.len(), 1, "{two_keys:?}");
+    let _: () = ::redis::cmd("DEL")
+        .arg(&two_keys[0])
+        .query_async(&mut redis)
+        .await
+        .expect("DEL");
+    let from_memory = edge::post(&a.url, two.clone(), &auth).await.expect("query");
+    assert_eq!(from_memory.cache(), "HIT", "{from_memory:#?}");
+    assert_eq!(
+        from_memory.body["data"]["campaign"]["name"],
+        "Spring Trails"
+    );
+
+    // A rename through router b: router a drops campaign 1's response from its memory
+    // as Redis deletes it (b's invalidation runs after b answers, hence the retries).
+    let renamed = edge::post(
+        &b.url,
+        edge::query(
+            RENAME,
+            json!({ "id": f.campaign_1.to_string(), "name": "Winter Summit III" }),
+        ),
+        &auth,
+    )
+    .await
+    .expect("mutation");
+    assert_eq!(
+        renamed.body["data"]["updateCampaign"]["name"], "Winter Summit III",
+        "{renamed:#?}"
+    );
+    let mut fresh = None;
+    for _ in 0..100 {
+        let reply = edge::post(&a.url, one.clone(), &auth).await.expect("query");
+        if reply.body["data"]["campaign"]["name"] == "Winter Summit III" {
+            fresh = Some(reply);
+            break;
+        }
+        assert_eq!(reply.cache(), "HIT", "{reply:#?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let fresh = fresh.expect("router a never saw the rename made through router b");
+    assert_eq!(fresh.cache(), "MISS", "{fresh:#?}");
+    edge::until_hit(&a.url, &one, &auth)
+        .await
+        .expect("cached again");
+}

@@ -114,11 +114,11 @@ mod tests {
     }
 
     fn verified(org: &str, roles: &[&str], sub: &str) -> Caller {
-        Caller::Verified(Claims {
+        Caller::Verified(std::sync::Arc::new(Claims {
             sub: Some(sub.into()),
             org: Some(org.into()),
             roles: roles.iter().map(|r| r.to_string()).collect(),
-        })
+        }))
     }
 
     #[test]
@@ -151,11 +151,11 @@ mod tests {
             organization(&verified("org-a", &["sales:read"], "u1")),
             Some("org-a")
         );
-        let platform = Caller::Verified(Claims {
+        let platform = Caller::Verified(std::sync::Arc::new(Claims {
             sub: Some("ops".into()),
             org: None,
             roles: vec![],
-        });
+        }));
         assert_eq!(organization(&platform), None);
         assert_eq!(organization(&Caller::Unverified), None);
         assert_eq!(organization(&Caller::Anonymous), None);

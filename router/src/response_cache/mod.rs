@@ -13,6 +13,11 @@
 //! Redis slow or down: the request is answered without the cache (`x-cache:
 //! BYPASS`), counted in `promptsales_router_redis_failures`.
 //!
+//! In front of Redis, each router keeps the responses it found there recently in
+//! memory ([`hot`]): a hit then costs no Redis round trip. Every invalidation
+//! publishes the keys it deleted, and each router drops them from its memory too,
+//! so no replica serves what Redis no longer holds (see [`hot`] for the ordering).
+//!
 //! Needs Redis 7 or later (`EXPIRE ... NX|GT` keeps a tag set alive as long as
 //! its longest-lived response): the version is logged once connected, and on
 //! an older server every query is answered `BYPASS`. Every key carries the
@@ -25,6 +30,7 @@
 //! tenants), never another tenant's (see `hints::invalidation_tags`).
 
 pub mod hints;
+pub mod hot;
 pub mod key;
 pub mod store;
 pub mod tags;
@@ -58,6 +64,7 @@ use crate::metrics;
 use crate::redis_conn::{self, Redis, RedisSettings};
 use crate::settings::{de_bool, de_duration, de_u64};
 use hints::Hints;
+use promptsales_kit::cache_tags::response_key;
 use store::Entry;
 use tags::Invalidations;
 
@@ -80,6 +87,14 @@ pub struct ResponseCacheConfig {
     /// Larger responses are not cached (bytes).
     #[serde(default = "default_max_entry_bytes", deserialize_with = "de_u64")]
     pub max_entry_bytes: u64,
+    /// The most bytes of responses each router keeps in memory in front of Redis; 0: none
+    /// (`PROMPTSALES_RESPONSE_CACHE_MEMORY`).
+    #[serde(default = "default_memory_bytes", deserialize_with = "de_u64")]
+    pub memory_bytes: u64,
+}
+
+fn default_memory_bytes() -> u64 {
+    64 * 1024 * 1024
 }
 
 fn yes() -> bool {
@@ -99,6 +114,8 @@ pub struct ResponseCachePlugin {
     redis: Arc<Redis>,
     config: ResponseCacheConfig,
     invalidations: Arc<Invalidations>,
+    /// The responses kept in memory in front of Redis.
+    hot: Arc<hot::HotCache>,
     /// Whether the refusal of a Redis older than 7 was logged already.
     old_redis_logged: AtomicBool,
 }
@@ -164,10 +181,16 @@ impl RouterPlugin for ResponseCachePlugin {
             let redis = redis.clone();
             runtime.spawn(async move { redis.warm_up().await });
         }
+        let memory = usize::try_from(config.memory_bytes).unwrap_or(usize::MAX);
+        let hot = Arc::new(hot::HotCache::new(memory));
+        if memory > 0 {
+            hot.subscribe(&config.redis.url, &config.redis.key_prefix);
+        }
         payload.initialize_plugin(Self {
             redis,
             config,
-            invalidations: Arc::default(),
+            invalidations: Arc::new(Invalidations::new(hot.clone())),
+            hot,
             old_redis_logged: AtomicBool::new(false),
         })
     }
@@ -194,22 +217,30 @@ impl RouterPlugin for ResponseCachePlugin {
         payload: OnExecuteStartHookPayload<'exec>,
     ) -> OnExecuteStartHookResult<'exec> {
         let context = payload.context;
-        context.insert(Gathered::default());
         let is_mutation = match payload.operation_for_plan.operation_kind {
             None | Some(OperationKind::Query) => false,
             Some(OperationKind::Mutation) => true,
             Some(OperationKind::Subscription) => return payload.proceed(),
         };
+        let headers = payload.router_http_request.headers;
+        // A client asking for a fresh response (`Cache-Control: no-cache` or `no-store`) gets
+        // one, and a request that bypasses the cache costs nothing more.
+        if !is_mutation && (wants_fresh(headers) || self.redis_too_old()) {
+            metrics::response_cache("bypass");
+            context.insert(CacheState::Bypass);
+            return payload.proceed();
+        }
         let jwt_verified = payload
             .request_context
             .read()
             .ok()
             .and_then(|read| read.authentication().jwt_status().copied())
             .unwrap_or(false);
-        let headers = payload.router_http_request.headers;
         let caller = identity::caller(headers, jwt_verified);
 
         if is_mutation {
+            // The subgraphs' tags of what the mutation returned, gathered for the invalidation.
+            context.insert(Gathered::default());
             context.insert(CacheState::Bypass);
             let redis = self.redis.clone();
             let invalidations = self.invalidations.clone();
@@ -226,12 +257,6 @@ impl RouterPlugin for ResponseCachePlugin {
             });
         }
 
-        // A client asking for a fresh response (`Cache-Control: no-cache` or `no-store`) gets one.
-        if wants_fresh(headers) || self.redis_too_old() {
-            metrics::response_cache("bypass");
-            context.insert(CacheState::Bypass);
-            return payload.proceed();
-        }
         // Shared caches (CDNs) must never keep what a token let through: `private` then.
         let identified = !matches!(caller, identity::Caller::Anonymous);
         let Some(scope) = key::scope(&caller, headers) else {
@@ -250,22 +275,39 @@ impl RouterPlugin for ResponseCachePlugin {
             return payload.proceed();
         }
         let generation = self.invalidations.generation();
-        match store::lookup(&self.redis, organization.as_deref(), &base, user.as_deref()).await {
+        let now = store::now();
+        let prefix = self.redis.prefix();
+        let shared_key = response_key(prefix, organization.as_deref(), &base);
+        let user_key = user
+            .as_deref()
+            .map(|u| response_key(prefix, organization.as_deref(), u));
+        let found = match self.hot.lookup(&shared_key, user_key.as_deref(), now) {
+            Some(entry) => Ok(Some(entry)),
+            None => {
+                let mark = self.hot.epoch();
+                store::lookup(&self.redis, &shared_key, user_key.as_deref())
+                    .await
+                    .map(|found| self.keep(mark, now, &shared_key, user_key.as_deref(), found))
+            }
+        };
+        match found {
             Ok(Some(entry)) => {
                 metrics::response_cache("hit");
                 context.insert(CacheState::Hit {
-                    age: entry.age(store::now()),
+                    age: entry.age(now),
                     max_age: entry.max_age,
                     private: entry.private || identified,
                 });
                 let response = EarlyHTTPResponse {
-                    body: entry.body,
+                    body: entry.body.clone(),
                     headers: Default::default(),
                     status_code: hive_router::http::StatusCode::OK,
                 };
                 payload.end_with_response(response)
             }
             Ok(None) => {
+                // The hints and tags of the subgraphs' responses decide whether and how it is stored.
+                context.insert(Gathered::default());
                 context.insert(CacheState::Miss {
                     base,
                     user,
@@ -308,6 +350,42 @@ impl RouterPlugin for ResponseCachePlugin {
 }
 
 impl ResponseCachePlugin {
+    /// Keeps what a Redis lookup found in memory; returns the response to serve, if any.
+    fn keep(
+        &self,
+        mark: hot::Epoch,
+        now: u64,
+        shared_key: &str,
+        user_key: Option<&str>,
+        found: store::Found,
+    ) -> Option<Arc<Entry>> {
+        match found {
+            store::Found::Shared(entry) => {
+                let entry = Arc::new(entry);
+                self.hot.keep(
+                    mark,
+                    now,
+                    (shared_key, hot::Cached::Response(entry.clone())),
+                    None,
+                );
+                Some(entry)
+            }
+            store::Found::Private(entry) => {
+                let entry = Arc::new(entry);
+                if let Some(user_key) = user_key {
+                    self.hot.keep(
+                        mark,
+                        now,
+                        (shared_key, hot::Cached::PrivateMarker),
+                        Some((user_key, entry.clone())),
+                    );
+                }
+                Some(entry)
+            }
+            store::Found::Nothing => None,
+        }
+    }
+
     /// Whether Redis is known to be older than the cache needs (logged once); an unknown version counts as recent enough.
     fn redis_too_old(&self) -> bool {
         let Some(version) = self.redis.server_version() else {

@@ -79,28 +79,42 @@ pub fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Looks up the response cached for `organization` under `base` (and, for private operations, `user_hash`): one round trip.
+/// What a lookup found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A response shared by the scope, at the shared key.
+    Shared(Entry),
+    /// The operation is private (a marker at the shared key), and this is the user's response.
+    Private(Entry),
+    /// Nothing usable.
+    Nothing,
+}
+
+/// Looks up the response at `shared_key` (the scope's) and, for private operations, at
+/// `user_key` (see [`response_key`]): one round trip.
 pub async fn lookup(
     redis: &Redis,
-    organization: Option<&str>,
-    base: &str,
-    user_hash: Option<&str>,
-) -> Result<Option<Entry>, RedisFailure> {
-    let prefix = redis.prefix();
+    shared_key: &str,
+    user_key: Option<&str>,
+) -> Result<Found, RedisFailure> {
     let mut cmd = redis::cmd("MGET");
-    cmd.arg(response_key(prefix, organization, base));
-    if let Some(user_hash) = user_hash {
-        cmd.arg(response_key(prefix, organization, user_hash));
+    cmd.arg(shared_key);
+    if let Some(user_key) = user_key {
+        cmd.arg(user_key);
     }
     let found: Vec<Option<Vec<u8>>> = redis.query(FEATURE, &cmd).await?;
     let mut found = found.into_iter();
     let shared = found.next().flatten();
     let personal = found.next().flatten();
-    Ok(match shared {
-        Some(marker) if marker == PRIVATE_MARKER => personal.as_deref().and_then(Entry::decode),
-        Some(bytes) => Entry::decode(&bytes),
+    let decoded = match shared {
+        Some(marker) if marker == PRIVATE_MARKER => personal
+            .as_deref()
+            .and_then(Entry::decode)
+            .map(Found::Private),
+        Some(bytes) => Entry::decode(&bytes).map(Found::Shared),
         None => None,
-    })
+    };
+    Ok(decoded.unwrap_or(Found::Nothing))
 }
 
 /// Stores `entry` for `organization` under `hash` (the base, or the user hash of a private one),

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::hot::HotCache;
 use crate::redis_conn::Redis;
 
 const FEATURE: &str = "response_cache";
@@ -22,18 +23,19 @@ const FEATURE: &str = "response_cache";
 pub struct Invalidations {
     pending: watch::Sender<usize>,
     started: AtomicU64,
-}
-
-impl Default for Invalidations {
-    fn default() -> Self {
-        Self {
-            pending: watch::Sender::new(0),
-            started: AtomicU64::new(0),
-        }
-    }
+    hot: Arc<HotCache>,
 }
 
 impl Invalidations {
+    /// No invalidation pending; the keys they delete also leave `hot`.
+    pub fn new(hot: Arc<HotCache>) -> Self {
+        Self {
+            pending: watch::Sender::new(0),
+            started: AtomicU64::new(0),
+            hot,
+        }
+    }
+
     /// How many invalidations have started; a response may be stored only if this has not moved since it was computed.
     pub fn generation(&self) -> u64 {
         self.started.load(Ordering::SeqCst)
@@ -58,7 +60,7 @@ impl Invalidations {
             let result = redis
                 .run(FEATURE, |mut connection| async move {
                     let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
-                    promptsales_kit::cache_tags::invalidate_for(
+                    promptsales_kit::cache_tags::invalidate_for_keys(
                         &mut connection,
                         &prefix,
                         organization.as_deref(),
@@ -68,8 +70,13 @@ impl Invalidations {
                 })
                 .await;
             match result {
-                Ok(deleted) => tracing::debug!(deleted, "cached responses invalidated"),
+                Ok((deleted, keys)) => {
+                    this.hot.drop_keys(keys.iter().map(String::as_str));
+                    tracing::debug!(deleted, "cached responses invalidated");
+                }
                 Err(failure) => {
+                    // Whatever it reached is unknown: nothing kept in memory is trusted.
+                    this.hot.clear();
                     tracing::warn!(%failure, "cache invalidation failed; entries expire by their TTL")
                 }
             }

@@ -37,6 +37,10 @@
 //! every tenant the router has cached for, which it registers in the set
 //! [`tenants_key`] (itself in `{rc:all}`) before storing a tenant's response.
 //! The router also needs Redis 7 or later (`EXPIRE ... NX|GT` on the tag sets).
+//!
+//! Every router also keeps its hottest responses in memory: the script publishes the keys
+//! it deleted on [`invalidation_channel`], whoever ran it, and each router drops them there
+//! too (so an invalidation from the ETL or another replica reaches every router's memory).
 
 pub use crate::cache_hints::{
     entity_tag, list_tag, list_tags_changed_by, list_tags_stored_for, tenant_list_tag,
@@ -65,18 +69,33 @@ pub fn tenants_key(prefix: &str) -> String {
     format!("{prefix}{}:tenants", hash_tag(None))
 }
 
-/// Deletes every response listed in the given tag sets, then the sets; returns how many responses were deleted.
-/// One script, so a response stored concurrently is either deleted or tagged after the deletion.
+/// The Pub/Sub channel the response keys deleted by an invalidation are published on
+/// (newline-separated), for the routers' in-memory caches: `{prefix}rc:invalidated`.
+pub fn invalidation_channel(prefix: &str) -> String {
+    format!("{prefix}rc:invalidated")
+}
+
+/// Deletes every response listed in the given tag sets, then the sets, and publishes the
+/// deleted keys on the channel `ARGV[1]`; returns how many responses were deleted and their keys.
+/// One script, so a response stored concurrently is either deleted or tagged after the deletion,
+/// and the routers hear of a deletion no later than the caller does.
 pub const INVALIDATE_SCRIPT: &str = r#"
 local deleted = 0
+local keys = {}
 for _, tag in ipairs(KEYS) do
   local members = redis.call('SMEMBERS', tag)
   for i = 1, #members, 500 do
     deleted = deleted + redis.call('DEL', unpack(members, i, math.min(i + 499, #members)))
   end
+  for _, member in ipairs(members) do
+    keys[#keys + 1] = member
+  end
   redis.call('DEL', tag)
 end
-return deleted
+if #keys > 0 then
+  redis.call('PUBLISH', ARGV[1], table.concat(keys, '\n'))
+end
+return {deleted, keys}
 "#;
 
 /// Invalidates every cached response tagged with one of `tags`, for every tenant (router key prefix empty);
@@ -108,8 +127,24 @@ pub async fn invalidate_for<C>(
 where
     C: redis::aio::ConnectionLike + Send,
 {
+    Ok(invalidate_for_keys(redis, prefix, organization, tags)
+        .await?
+        .0)
+}
+
+/// [`invalidate_for`], also returning the response keys it deleted (or found already expired),
+/// which the router drops from its memory at once.
+pub async fn invalidate_for_keys<C>(
+    redis: &mut C,
+    prefix: &str,
+    organization: Option<&str>,
+    tags: &[&str],
+) -> redis::RedisResult<(u64, Vec<String>)>
+where
+    C: redis::aio::ConnectionLike + Send,
+{
     if tags.is_empty() {
-        return Ok(0);
+        return Ok((0, Vec::new()));
     }
     let mut slots: Vec<Option<String>> = vec![None];
     match organization {
@@ -123,16 +158,20 @@ where
         }
     }
     let script = redis::Script::new(INVALIDATE_SCRIPT);
+    let channel = invalidation_channel(prefix);
     let mut deleted = 0;
+    let mut keys = Vec::new();
     for slot in &slots {
         let mut invocation = script.prepare_invoke();
         for tag in tags {
             invocation.key(tag_key(prefix, slot.as_deref(), tag));
         }
-        let n: u64 = invocation.invoke_async(redis).await?;
+        invocation.arg(&channel);
+        let (n, mut slot_keys): (u64, Vec<String>) = invocation.invoke_async(redis).await?;
         deleted += n;
+        keys.append(&mut slot_keys);
     }
-    Ok(deleted)
+    Ok((deleted, keys))
 }
 
 #[cfg(all(test, feature = "testing"))]
@@ -170,6 +209,57 @@ mod tests {
         let tag_left: bool = con.exists(tag_key(&prefix, org, &c1)).await.unwrap();
         assert!(!tag_left);
         assert_eq!(invalidate_in(&mut con, &prefix, &[]).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_invalidation_publishes_the_keys_it_deleted() {
+        use futures::StreamExt as _;
+        let r = crate::testing::redis().await;
+        let prefix = r.fresh_prefix();
+        let client = redis::Client::open(r.url()).unwrap();
+        let mut pubsub = client.get_async_pubsub().await.unwrap();
+        pubsub
+            .subscribe(invalidation_channel(&prefix))
+            .await
+            .unwrap();
+        let mut con = client.get_multiplexed_async_connection().await.unwrap();
+        let tag = entity_tag("Campaign", "c1");
+        let untouched = entity_tag("Campaign", "c2");
+        let (one, two) = (
+            response_key(&prefix, Some("org-a"), "one"),
+            response_key(&prefix, None, "two"),
+        );
+        for (org, key) in [(Some("org-a"), &one), (None, &two)] {
+            let _: () = con.set(key, "cached").await.unwrap();
+            let _: () = con.sadd(tag_key(&prefix, org, &tag), key).await.unwrap();
+        }
+
+        // Nothing tagged: nothing deleted, nothing published.
+        let (deleted, keys) =
+            invalidate_for_keys(&mut con, &prefix, Some("org-a"), &[untouched.as_str()])
+                .await
+                .unwrap();
+        assert_eq!((deleted, keys.len()), (0, 0));
+
+        let (deleted, mut keys) =
+            invalidate_for_keys(&mut con, &prefix, Some("org-a"), &[tag.as_str()])
+                .await
+                .unwrap();
+        keys.sort();
+        let mut expected = vec![one.clone(), two.clone()];
+        expected.sort();
+        assert_eq!((deleted, &keys), (2, &expected));
+        // One message per slot (the cross-tenant one first), each naming its deleted keys.
+        let mut published = Vec::new();
+        let mut messages = pubsub.on_message();
+        while published.len() < 2 {
+            let message = messages.next().await.expect("a message");
+            assert_eq!(message.get_channel_name(), invalidation_channel(&prefix));
+            let payload: String = message.get_payload().unwrap();
+            published.extend(payload.split('\n').map(str::to_string));
+        }
+        published.sort();
+        assert_eq!(published, expected);
     }
 
     #[tokio::test]
