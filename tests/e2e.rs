@@ -20,9 +20,11 @@ mod e2e {
     mod graphiql;
     // Hundreds of hostile requests to every service: nothing goes down, nothing changes.
     mod hostile;
+    // Every id of another subgraph's entity a mutation names is checked against the caller's tenant (issue 13).
     mod identity;
     mod persisted_queries;
     mod rate_limit;
+    mod references;
     mod resilience;
     mod response_cache;
     // The platform's promises across subgraphs (approvals, budget, quotas, tenants, freshness).

@@ -238,6 +238,19 @@ pub async fn start() -> anyhow::Result<Fixture> {
         subgraphs[2].url.clone(),
         subgraphs[3].url.clone(),
     ];
+    // Each subgraph checks the ids it is given of another's entities against this graph's owners
+    // (`kit::references`, `PROMPTSALES_<OWNER>_URL`, read per call; checks on).
+    for (owner, url) in [
+        promptsales_kit::references::Owner::Sales,
+        promptsales_kit::references::Owner::Ads,
+        promptsales_kit::references::Owner::Crm,
+        promptsales_kit::references::Owner::Content,
+    ]
+    .into_iter()
+    .zip(&subgraph_urls)
+    {
+        promptsales_kit::testing::references_to(owner, url);
+    }
     let router = Router::start(
         [
             subgraph_urls[0].as_str(),

@@ -739,7 +739,7 @@ fn rss_mib(pid: &str) -> Option<u64> {
 }
 
 /// Per database, table and tenant: the row count and an MD5 of the rows.
-async fn digest(urls: &[String; 4]) -> BTreeMap<String, (i64, String)> {
+pub(super) async fn digest(urls: &[String; 4]) -> BTreeMap<String, (i64, String)> {
     let mut digests = BTreeMap::new();
     for url in urls {
         let db = Database::connect(url.as_str()).await.expect("the database");
@@ -786,7 +786,7 @@ async fn digest(urls: &[String; 4]) -> BTreeMap<String, (i64, String)> {
 }
 
 /// Tables that record the attempts themselves (refused logins, AI calls), not tenant data.
-fn is_attempt_log(key: &str) -> bool {
+pub(super) fn is_attempt_log(key: &str) -> bool {
     ["audit", "ai_request", "seaql_migrations"]
         .iter()
         .any(|t| key.contains(t))

@@ -123,7 +123,8 @@ async fn ads_a_routed_subscription_receives_a_metric_recorded_through_the_router
 async fn crm_an_agent_subscribed_through_the_router_hears_of_a_lead_captured_through_it()
 -> Result<()> {
     let f = fixture::start().await?;
-    let agent = f.user_token(f.marketer_a, f.org_a, &["crm:write"]);
+    // sales:read too: crm checks the campaign a capture names with sales, as the caller.
+    let agent = f.user_token(f.marketer_a, f.org_a, &["crm:write", "sales:read"]);
     let mut socket = subscribe(
         &f.router.url,
         &agent,

@@ -37,13 +37,15 @@ EXPECTED_PATHS = (
     | {("router", sg) for sg in SUBGRAPHS}
     | {("mcp", "router"), ("mcp", "sales")}
     | {(sg, "sales") for sg in SUBGRAPHS}
+    # sales stops a campaign's ads; ids of another subgraph's entities are checked with their owner.
+    | {("sales", "ads"), ("ads", "content"), ("crm", "ads")}
     | {(c, "stores") for c in SUBGRAPHS + ["etl", "migrate", "backup"]}
     | {(c, "redis") for c in ["router"] + SUBGRAPHS + ["etl"]}
     | {(c, "dns") for c in SERVICES + ["etl", "migrate", "backup"]}
 )
 
 # Who calls whom inside the release (the other half of EXPECTED_PATHS' pod-to-pod paths).
-CALLS = {"router": SUBGRAPHS, "mcp": ["router", "sales"], "sales": ["sales"], "ads": ["sales"], "crm": ["sales"], "content": ["sales"]}
+CALLS = {"router": SUBGRAPHS, "mcp": ["router", "sales"], "sales": ["sales", "ads"], "ads": ["sales", "content"], "crm": ["sales", "ads"], "content": ["sales"]}
 
 # Environment variable names whose value is a secret: never a literal, never in a ConfigMap.
 SECRET_NAME = re.compile(r"(DATABASE_URL|REDIS_URL|PASSWORD|SECRET|DATA_KEY|API_KEY|PRIVATE_KEY$|TOKEN$)")

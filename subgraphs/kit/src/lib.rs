@@ -28,6 +28,7 @@ pub mod money;
 pub mod pagination;
 #[cfg(feature = "quota")]
 pub mod quota;
+pub mod references;
 pub mod schema;
 pub mod sdl;
 #[cfg(feature = "sealing")]

@@ -34,6 +34,7 @@ use loaders::Loaders;
 use market::{AdMarket, CreateAdMarketInput};
 use metric::{AdDayMetricsInput, AdMetric};
 use organization::Organization;
+use promptsales_kit::references::{self, Reference};
 pub use subscription::Subscription;
 
 /// The ads subgraph's executable schema.
@@ -222,6 +223,13 @@ impl Mutation {
                 )
             })?;
         let new = fields.into_new_ad(market.organization_id)?;
+        let mut named = vec![Reference::campaign("input.campaignId", new.campaign_id)];
+        named.extend(Reference::each(
+            "input.creativeIds",
+            &new.creative_ids,
+            Reference::media_asset,
+        ));
+        references::check_for(ctx, named).await?;
         let ad = store.insert_ad(new).await.map_err(conflict(
             "another ad already has this platform and externalId",
         ))?;
@@ -234,6 +242,13 @@ impl Mutation {
         writer(ctx)?;
         let id = parse_id("id", &id)?;
         let patch = input.into_patch()?;
+        if let Some(creatives) = &patch.creative_ids {
+            references::check_for(
+                ctx,
+                Reference::each("input.creativeIds", creatives, Reference::media_asset),
+            )
+            .await?;
+        }
         Ok(Ad(operations::update(ctx, id, patch).await?))
     }
 
@@ -278,6 +293,19 @@ impl Mutation {
             .enumerate()
             .map(|(i, ad)| ad.into_fields(i, campaign_id))
             .collect::<Result<Vec<_>, ApiError>>()?;
+        // The campaign is checked by `launch` (its facts come from sales); the creatives here.
+        let creatives = inputs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, ad)| {
+                Reference::each(
+                    &format!("ads[{i}].creativeIds"),
+                    &ad.creative_ids,
+                    Reference::media_asset,
+                )
+            })
+            .collect();
+        references::check_for(ctx, creatives).await?;
         let launched = operations::launch(ctx, campaign_id, inputs).await?;
         Ok(launched.into_iter().map(Ad).collect())
     }

@@ -96,6 +96,9 @@ impl Env {
         postgres_database: Option<String>,
         dir: Option<tempfile::TempDir>,
     ) -> Result<Self> {
+        // Ads runs alone here: the ids it names of sales' and content's entities are not
+        // checked, except by the tests that start a real sales (`references_to`).
+        promptsales_kit::testing::without_reference_checks();
         let mut db =
             promptsales_kit::db::connect_and_migrate::<promptsales_migrations::ads::Migrator>(url)
                 .await?;

@@ -19,7 +19,8 @@ use crate::sales::Sales;
 
 on_each_backend!(
     a_launch_is_all_or_none_against_the_real_sales_subgraph,
-    two_concurrent_launches_over_the_budget_exactly_one_succeeds
+    two_concurrent_launches_over_the_budget_exactly_one_succeeds,
+    create_ad_names_a_campaign_of_the_callers_tenant_in_sales
 );
 
 const LAUNCH: &str = r#"mutation($campaignId: ID!, $ads: [AdLaunchInput!]!) {
@@ -257,5 +258,66 @@ async fn two_concurrent_launches_over_the_budget_exactly_one_succeeds(env: &Env)
         refused[0]
     );
     assert_eq!(env.row_counts().await?.0, 1, "one launch's ad only");
+    Ok(())
+}
+
+const CREATE_AD: &str = "mutation($input: CreateAdInput!) { createAd(input: $input) { id } }";
+
+/// Issue 13: `createAd`'s `campaignId` is checked against the REAL sales with the caller's
+/// token (`kit::references`): another tenant's campaign is `NOT_FOUND` exactly like a missing
+/// one, nothing is written, the caller's own passes, and with sales down nothing is written
+/// either (`SERVICE_UNAVAILABLE`).
+async fn create_ad_names_a_campaign_of_the_callers_tenant_in_sales(env: &Env) -> Result<()> {
+    let mut sales = Sales::start().await?;
+    promptsales_kit::testing::references_to(promptsales_kit::references::Owner::Sales, &sales.url);
+    let plan = demo_plan();
+    let mine = &plan.campaigns[0];
+    let org = mine.organization_id;
+    let theirs = plan
+        .campaigns
+        .iter()
+        .find(|c| c.organization_id != org)
+        .expect("a campaign of another demo organization");
+    let es = env.market(org, "ES", "EUR").await?.id.to_string();
+    let bearer = sales.bearer(org, &["sales:read", "ads:write"])?;
+    let create = |campaign: String| {
+        let vars = json!({"input": {"marketId": es, "campaignId": campaign, "channel": "INSTAGRAM",
+            "name": "Checked", "dailyBudget": "1", "startDate": "2027-01-01", "endDate": "2027-01-02"}});
+        let (app, bearer) = (&env.app, bearer.clone());
+        async move { gql_authorized(app, &tenant(org), &bearer, CREATE_AD, vars).await }
+    };
+    let foreign = create(theirs.id.to_string()).await;
+    let missing_id = uuid::Uuid::now_v7();
+    let missing = create(missing_id.to_string()).await;
+    for answer in [&foreign, &missing] {
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{answer:#}"
+        );
+    }
+    assert_eq!(
+        foreign["errors"][0]["message"]
+            .as_str()
+            .map(|m| m.replace(&theirs.id.to_string(), "ID")),
+        missing["errors"][0]["message"]
+            .as_str()
+            .map(|m| m.replace(&missing_id.to_string(), "ID")),
+        "the same answer as for an id that does not exist"
+    );
+    assert_eq!(env.row_counts().await?.0, 0, "nothing written");
+    let own = create(mine.id.to_string()).await;
+    assert!(own.get("errors").is_none(), "{own:#}");
+    assert_eq!(env.row_counts().await?.0, 1);
+    sales.stop();
+    let down = create(mine.id.to_string()).await;
+    assert_eq!(
+        down["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{down:#}"
+    );
+    assert_eq!(
+        env.row_counts().await?.0,
+        1,
+        "nothing written without sales"
+    );
     Ok(())
 }

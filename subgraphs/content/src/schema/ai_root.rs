@@ -35,6 +35,7 @@ use crate::engine::generation::templates_by_channel;
 use crate::engine::outreach::{BatchRequest, open};
 use crate::engine::search::SearchRequest;
 use crate::store::{GeneratedFilter, OutreachFilter, TemplateFilter};
+use promptsales_kit::references::{self, Reference};
 
 fn engine<'a>(ctx: &Context<'a>) -> Result<&'a Arc<ContentEngine>> {
     ctx.data::<Arc<ContentEngine>>()
@@ -342,6 +343,12 @@ impl AiMutation {
             TemplatePurpose::CampaignContent,
             "input.templateIds",
         )?;
+        // The campaign is sales': it must be the caller's before anything is generated or counted.
+        references::check_for(
+            ctx,
+            vec![Reference::campaign("input.campaignId", brief.campaign_id)],
+        )
+        .await?;
         let pieces = engine(ctx)?
             .generate_campaign_content(organization, &brief, &by_channel)
             .await?;

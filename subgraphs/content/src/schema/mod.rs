@@ -37,6 +37,7 @@ use self::templates::{PromptTemplate, PromptTemplateComparison};
 use crate::domain;
 use crate::engine::ContentEngine;
 use crate::store::{CampaignAssetLink, ContentStore};
+use promptsales_kit::references::{self, Reference};
 
 pub use self::ai_root::Subscription;
 
@@ -285,6 +286,11 @@ impl AssetMutation {
     ) -> Result<MediaAsset> {
         let draft = input.into_draft(scope(ctx)?)?;
         let new = domain::input::validate_new_asset(draft)?;
+        references::check_for(
+            ctx,
+            Reference::each("input.campaignIds", &new.campaign_ids, Reference::campaign),
+        )
+        .await?;
         // Embedded, stored with its vector, indexed, and cached searches invalidated.
         let asset = engine(ctx)?.register_asset(new).await?;
         tracing::info!(asset = %asset.id, organization = %asset.organization_id, "media asset registered");
@@ -321,6 +327,7 @@ impl AssetMutation {
         let asset_id = parse_id("assetId", &asset_id)?;
         let campaign_id = parse_id("campaignId", &campaign_id)?;
         let asset = visible_asset(ctx, asset_id).await?;
+        references::check_for(ctx, vec![Reference::campaign("campaignId", campaign_id)]).await?;
         let created = store(ctx)?
             .link_asset_to_campaign(CampaignAssetLink {
                 campaign_id,

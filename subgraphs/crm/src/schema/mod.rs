@@ -32,6 +32,7 @@ use self::loaders::CustomerLoader;
 use self::sale::{CreateSaleInput, Sale};
 use crate::domain;
 use crate::store::{self, CrmStore};
+use promptsales_kit::references::{Reference, check_for as check_references};
 
 pub use self::subscription::Subscription;
 
@@ -302,6 +303,16 @@ impl CoreMutation {
         };
         domain::lead::validate(&new, Utc::now()).map_err(ApiError::from)?;
         new.organization_id = customer_in_scope(ctx, customer_id).await?.organization_id;
+        let mut named = vec![Reference::campaign("input.campaignId", new.campaign_id)];
+        named.extend(
+            new.source_ad_id
+                .map(|id| Reference::ad("input.sourceAdId", id)),
+        );
+        named.extend(
+            new.assigned_agent_id
+                .map(|id| Reference::user("input.assignedAgentId", id)),
+        );
+        check_references(ctx, named).await?;
         let store = crm_store(ctx)?;
         // A score given with the lead (an import from another CRM) stands; otherwise the lead
         // is scored now (the organization's model, else the platform prior).
@@ -367,6 +378,12 @@ impl CoreMutation {
         };
         domain::sale::validate(&new, now).map_err(ApiError::from)?;
         new.organization_id = customer_in_scope(ctx, customer_id).await?.organization_id;
+        // `productId` is not checked: sales exposes products by no key (not an entity).
+        check_references(
+            ctx,
+            vec![Reference::campaign("input.campaignId", new.campaign_id)],
+        )
+        .await?;
         let created = crm_store(ctx)?
             .insert_sale(new)
             .await

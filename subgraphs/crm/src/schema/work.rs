@@ -23,6 +23,7 @@ use crate::domain::{copilot, funnel, queue, scoring};
 use crate::queue_bus::{QueueEvent, QueueEventKind};
 use crate::services::Services;
 use crate::store::{self, CrmStore, LeadScore, StageMove};
+use promptsales_kit::references::{self, Reference};
 
 /// Publishes a queue event about `lead` (never fails: see [`crate::queue_bus`]).
 pub async fn publish(services: &Services, lead: &store::Lead, kind: QueueEventKind) {
@@ -376,6 +377,13 @@ impl WorkMutation {
         )?;
         let capture_input = input.into_domain(organization)?;
         let campaign_id = capture_input.campaign_id;
+        let mut named = vec![Reference::campaign("input.campaignId", campaign_id)];
+        named.extend(
+            capture_input
+                .source_ad_id
+                .map(|id| Reference::ad("input.sourceAdId", id)),
+        );
+        references::check_for(ctx, named).await?;
         let captured = capture(crm_store(ctx)?, ctx.data::<Services>()?, capture_input).await?;
         // The campaign's funnel changed: cached responses holding it are stale.
         promptsales_kit::cache_hints::tag_changed(ctx, "Campaign", &campaign_id.to_string());
@@ -428,7 +436,13 @@ impl WorkMutation {
             optional_id("input.agentId", input.agent_id.as_ref())?,
         ) {
             (Actor::Agent, None) => context.user,
-            (_, given) => given,
+            (_, given) => {
+                if let Some(agent) = given {
+                    references::check_for(ctx, vec![Reference::user("input.agentId", agent)])
+                        .await?;
+                }
+                given
+            }
         };
         let recorded = crm_store(ctx)?
             .record_interaction(
