@@ -12,6 +12,7 @@ on_each_backend!(
     bad_input_is_refused_with_a_code_and_writes_nothing,
     a_tenant_never_sees_or_touches_another_tenants_rows,
     media_assets_list_the_ads_that_show_them,
+    an_external_id_is_unique_per_platform_across_tenants,
 );
 
 const CREATE_MARKET: &str = r#"mutation($input: CreateAdMarketInput!) {
@@ -620,5 +621,73 @@ async fn media_assets_list_the_ads_that_show_them(env: &Env) -> Result<()> {
     let data = env.gql_ok(&me, query, reps).await;
     assert!(names(&data, 0).is_empty());
     assert_eq!(names(&data, 1).len(), 2);
+    Ok(())
+}
+
+/// Issue 13: a tenant could give its ad another tenant's platform `externalId`, making that
+/// platform's webhook batches ambiguous (409) for the other tenant. Ads m0004 makes the pair
+/// (platform, externalId) unique across tenants: `createAd` and `updateAd` answer `CONFLICT`
+/// and write nothing; the same id on another platform, or no id, is fine.
+async fn an_external_id_is_unique_per_platform_across_tenants(env: &Env) -> Result<()> {
+    let (org_a, org_b) = (new_id(), new_id());
+    let market_a = env.market(org_a, "ES", "EUR").await?.id.to_string();
+    let market_b = env.market(org_b, "ES", "EUR").await?.id.to_string();
+    let with = |market: &str, platform: Option<&str>, external: Option<&str>| {
+        let mut input = ad_input(&new_id().to_string(), market);
+        input["platform"] = json!(platform);
+        input["externalId"] = json!(external);
+        json!({ "input": input })
+    };
+    env.gql_ok(
+        &tenant(org_a),
+        CREATE_AD,
+        with(&market_a, Some("meta"), Some("120210000001")),
+    )
+    .await;
+    let before = env.row_counts().await?;
+    let taken = env
+        .gql(
+            &tenant(org_b),
+            CREATE_AD,
+            with(&market_b, Some("meta"), Some("120210000001")),
+        )
+        .await;
+    assert_eq!(codes(&taken), ["CONFLICT"], "{taken:#}");
+    assert!(
+        !taken.to_string().contains(&org_a.to_string()),
+        "the refusal says nothing of the other tenant: {taken}"
+    );
+    assert_eq!(env.row_counts().await?, before, "nothing written");
+    // The same id on another platform, and an ad with no id, are other ads.
+    env.gql_ok(
+        &tenant(org_b),
+        CREATE_AD,
+        with(&market_b, Some("google_ads"), Some("120210000001")),
+    )
+    .await;
+    let plain = env
+        .gql_ok(&tenant(org_b), CREATE_AD, with(&market_b, None, None))
+        .await;
+    let plain_id = plain["createAd"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // Taking it later through updateAd is refused the same way, and the ad is unchanged.
+    let moved = env
+        .gql(
+            &tenant(org_b),
+            UPDATE_AD,
+            json!({"id": plain_id, "input": {"platform": "meta", "externalId": "120210000001"}}),
+        )
+        .await;
+    assert_eq!(codes(&moved), ["CONFLICT"], "{moved:#}");
+    let read = env
+        .gql_ok(
+            &tenant(org_b),
+            r#"query($id: ID!) { ad(id: $id) { platform externalId } }"#,
+            json!({"id": plain_id}),
+        )
+        .await;
+    assert_eq!(read["ad"], json!({"platform": null, "externalId": null}));
     Ok(())
 }
