@@ -76,8 +76,10 @@ async fn agents_do_the_daily_work_with_write_tools_and_a_person_approves_what_mo
         .await
         .expect("mcp starts");
 
-    // A sales agent (a person, crm:write only) over HTTP, 2025-11-25 handshake.
-    let agent_token = f.user_token(agent, f.org_a, &["crm:write"]);
+    // A sales agent (a person: crm:write, and sales:read to see the campaigns it sells for:
+    // crm checks the campaign a sale names with sales, as the caller) over HTTP, 2025-11-25
+    // handshake.
+    let agent_token = f.user_token(agent, f.org_a, &["crm:write", "sales:read"]);
     let (sales, _, _) = connect(
         Via::Http(&adapter, &agent_token),
         ClientLifecycleMode::Initialize,
