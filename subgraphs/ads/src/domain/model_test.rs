@@ -3,7 +3,12 @@
 //! and days passing, each applied only when the ads domain accepts it, as the mutations do.
 //! After every step: no ad runs (as it reads: [`AdStatus::as_of`]) unless its campaign is
 //! active with its launch approved and today is within the ad's dates; spend is only ever
-//! recorded within the ad's dates; what the ads commit and spend never exceeds the budget.
+//! recorded within the ad's dates (so never after its end date, nor the campaign's) and only
+//! while its campaign was active with its launch approved, whether it came through
+//! `recordAdMetrics` (which asks sales) or the platform webhook (which has no caller token and
+//! trusts the stored RUNNING status: sound because every campaign stop pauses or ends the
+//! campaign's ads first); an ad that read ENDED never reads anything else; what the ads commit
+//! and spend never exceeds the budget. Days pass well beyond the campaign's end date.
 
 use std::collections::HashMap;
 
@@ -39,6 +44,10 @@ struct World {
     ads: Vec<Ad>,
     /// Recorded spend per (ad, day): recording a day again replaces it, as the store does.
     days: HashMap<(Uuid, NaiveDate), Decimal4>,
+    /// The campaign as it was when each (ad, day) was recorded: (state, launch approved).
+    recorded_under: HashMap<(Uuid, NaiveDate), (CampaignState, bool)>,
+    /// Ads that have read ENDED (it is final).
+    ended: std::collections::HashSet<Uuid>,
     today: NaiveDate,
     steps: Vec<String>,
 }
@@ -71,6 +80,8 @@ impl World {
             },
             ads: Vec::new(),
             days: HashMap::new(),
+            recorded_under: HashMap::new(),
+            ended: std::collections::HashSet::new(),
             today: start - Duration::days(3),
             steps: Vec::new(),
         }
@@ -202,12 +213,55 @@ impl World {
             return Ok(());
         }
         let amount = Decimal4(ad.daily_budget.0 * rng.below(101) as i64 / 100);
-        self.days.insert((ad.id, day), amount);
+        self.record(i, day, amount);
         Ok(())
     }
 
-    fn check(&self, seed: u64) {
+    /// What the platform webhook checks (`http.rs`): the ad stored RUNNING and the day within
+    /// its dates (`ingest::record`); it cannot ask sales about the campaign.
+    fn webhook(&mut self, i: usize, rng: &mut Rng) -> Result<(), ApiError> {
+        let ad = &self.ads[i];
+        let day = self.today;
+        if ad.status != AdStatus::Running {
+            return Err(ApiError::Conflict("the ad is not running".into()));
+        }
+        if day < ad.start_date || day > ad.end_date {
+            return Err(ApiError::bad_input(
+                "metrics[0].day",
+                "outside the ad's days",
+            ));
+        }
+        let amount = Decimal4(ad.daily_budget.0 * rng.below(101) as i64 / 100);
+        self.record(i, day, amount);
+        Ok(())
+    }
+
+    fn record(&mut self, i: usize, day: NaiveDate, amount: Decimal4) {
+        let id = self.ads[i].id;
+        self.days.insert((id, day), amount);
+        self.recorded_under.insert(
+            (id, day),
+            (self.campaign.state, self.campaign.launch_approved),
+        );
+    }
+
+    fn check(&mut self, seed: u64) {
         let trail = || format!("seed {seed}: {}", self.steps.join(" -> "));
+        for ad in &self.ads {
+            let reads = ad.status.as_of(ad.end_date, self.today);
+            if self.ended.contains(&ad.id) {
+                assert_eq!(reads, AdStatus::Ended, "ENDED is final; {}", trail());
+            }
+            if self.today > ad.end_date {
+                assert!(
+                    matches!(reads, AdStatus::Ended | AdStatus::Draft),
+                    "an ad past its end date {} reads {reads:?} on {}; {}",
+                    ad.end_date,
+                    self.today,
+                    trail()
+                );
+            }
+        }
         for ad in &self.ads {
             if ad.status.as_of(ad.end_date, self.today) == AdStatus::Running {
                 assert!(
@@ -234,6 +288,20 @@ impl World {
                 ad.end_date,
                 trail()
             );
+            assert!(
+                self.campaign.start_date <= *day && *day <= self.campaign.end_date,
+                "spend on {day} outside the campaign's {}..{}; {}",
+                self.campaign.start_date,
+                self.campaign.end_date,
+                trail()
+            );
+            let under = self.recorded_under.get(&(ad.id, *day));
+            assert_eq!(
+                under,
+                Some(&(CampaignState::Active, true)),
+                "spend on {day} recorded while the campaign was {under:?}; {}",
+                trail()
+            );
         }
         let figures = budget_of(self.campaign.total, &self.ads, &self.spent(), None);
         assert!(
@@ -250,6 +318,13 @@ impl World {
             self.campaign.total,
             trail()
         );
+        let ended: Vec<Uuid> = self
+            .ads
+            .iter()
+            .filter(|a| a.status.as_of(a.end_date, self.today) == AdStatus::Ended)
+            .map(|a| a.id)
+            .collect();
+        self.ended.extend(ended);
     }
 }
 
@@ -258,8 +333,9 @@ fn no_ad_runs_or_spends_outside_an_approved_active_campaigns_dates_and_budget() 
     for seed in 1..=300u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let mut w = World::new(&mut rng);
-        for _ in 0..120 {
-            let pick = rng.below(9);
+        // Enough days pass (about one step in five) to go well beyond the campaign's end.
+        for _ in 0..200 {
+            let pick = rng.below(11);
             let n = w.ads.len() as u64;
             let outcome = match pick {
                 0 | 1 => {
@@ -275,6 +351,9 @@ fn no_ad_runs_or_spends_outside_an_approved_active_campaigns_dates_and_budget() 
                     .map(|_| "pause"),
                 6 if n > 0 => w.move_ad(rng.below(n) as usize, AdMove::End).map(|_| "end"),
                 7 if n > 0 => w.spend(rng.below(n) as usize, &mut rng).map(|_| "spend"),
+                8 if n > 0 => w
+                    .webhook(rng.below(n) as usize, &mut rng)
+                    .map(|_| "webhook"),
                 _ => {
                     w.today += Duration::days(1);
                     Ok("day")
