@@ -25,6 +25,7 @@ pub mod ids;
 pub mod limits;
 pub mod metrics;
 pub mod money;
+pub mod names;
 pub mod pagination;
 #[cfg(feature = "quota")]
 pub mod quota;
@@ -45,4 +46,5 @@ pub use context::{RequestContext, Role, Subsystem};
 pub use error::{ApiError, ApiResult, LoadError, ResultExt, StoreError};
 pub use ids::{new_id, parse_id};
 pub use money::{Decimal4, Money};
+pub use names::StrEnum;
 pub use pagination::{Page, PageRequest};

@@ -2,6 +2,7 @@
 //! campaigns (same ids as every other subgraph), plus products and
 //! objectives derived deterministically from them.
 
+use promptsales_kit::StrEnum;
 use std::collections::HashSet;
 
 use anyhow::{Context, anyhow};

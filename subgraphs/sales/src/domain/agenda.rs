@@ -2,6 +2,7 @@
 //! when they are overdue.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use promptsales_kit::StrEnum;
 use promptsales_kit::{ApiError, ApiResult};
 
 use super::planner::PlannedTask;
@@ -13,6 +14,8 @@ pub const REMINDER_LEAD_HOURS: i64 = 24;
 pub const DUE_HOUR_UTC: u32 = 9;
 
 /// What a task is.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskKind {
     /// Review deliverables (content).
@@ -25,31 +28,9 @@ pub enum TaskKind {
     Report,
 }
 
-impl TaskKind {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ContentReview => "content_review",
-            Self::Approval => "approval",
-            Self::Publish => "publish",
-            Self::Report => "report",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::ContentReview,
-            Self::Approval,
-            Self::Publish,
-            Self::Report,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == text)
-    }
-}
-
 /// Where a task stands.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskStatus {
     /// To do.
@@ -60,48 +41,15 @@ pub enum TaskStatus {
     Cancelled,
 }
 
-impl TaskStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Done => "done",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Open, Self::Done, Self::Cancelled]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
-}
-
 /// What the scheduler tells a task's owner.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NotificationKind {
     /// Due within [`REMINDER_LEAD_HOURS`].
     Reminder,
     /// Past due and not done.
     Overdue,
-}
-
-impl NotificationKind {
-    /// The wire form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reminder => "reminder",
-            Self::Overdue => "overdue",
-        }
-    }
-
-    /// Reads the wire form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Reminder, Self::Overdue]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
 }
 
 /// When a task due at `due` reminds: the lead time before, never before `created` (a task

@@ -1,6 +1,7 @@
 //! Campaigns: status, budget, dates and what a valid campaign is.
 
 use chrono::NaiveDate;
+use promptsales_kit::StrEnum;
 use promptsales_kit::{ApiError, ApiResult, Decimal4};
 use uuid::Uuid;
 
@@ -9,6 +10,8 @@ use crate::store::{Campaign, CampaignUpdate, NewCampaign, NewObjective};
 
 /// Where a campaign is in its life. Only creation (always `Draft`) is
 /// decided here; moving between statuses is the approval workflow's job.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CampaignStatus {
     /// Being prepared.
@@ -30,33 +33,6 @@ pub enum CampaignStatus {
 impl CampaignStatus {
     /// The status of every new campaign.
     pub const INITIAL: Self = Self::Draft;
-
-    /// The stored form (lower case, as in the demo plan).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::PendingApproval => "pending_approval",
-            Self::Approved => "approved",
-            Self::Active => "active",
-            Self::Paused => "paused",
-            Self::Completed => "completed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "draft" => Some(Self::Draft),
-            "pending_approval" => Some(Self::PendingApproval),
-            "approved" => Some(Self::Approved),
-            "active" => Some(Self::Active),
-            "paused" => Some(Self::Paused),
-            "completed" => Some(Self::Completed),
-            "cancelled" => Some(Self::Cancelled),
-            _ => None,
-        }
-    }
 }
 
 /// Who may move money on a campaign in `status`: while it waits for approval its budget is

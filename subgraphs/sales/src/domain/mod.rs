@@ -16,6 +16,8 @@ pub mod objective;
 pub mod organization;
 pub mod planner;
 pub mod product;
+#[cfg(test)]
+mod stored_names;
 pub mod subscription;
 pub mod text;
 pub mod user;

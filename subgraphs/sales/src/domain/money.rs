@@ -15,6 +15,8 @@ use super::error::{PortalError, PortalResult};
 use super::text;
 
 /// Kinds of budget movement.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MovementKind {
     /// Money added to the budget.
@@ -25,25 +27,6 @@ pub enum MovementKind {
     Refund,
     /// A correction of the total, up or down.
     Adjustment,
-}
-
-impl MovementKind {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Deposit => "deposit",
-            Self::Spend => "spend",
-            Self::Refund => "refund",
-            Self::Adjustment => "adjustment",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Deposit, Self::Spend, Self::Refund, Self::Adjustment]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
 }
 
 /// What a movement changes: deltas to the total and to the spent amount.
@@ -229,6 +212,8 @@ pub fn validate_payment_method(
 }
 
 /// What a transaction pays for.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransactionKind {
     /// A subscription fee.
@@ -237,24 +222,9 @@ pub enum TransactionKind {
     CampaignBudget,
 }
 
-impl TransactionKind {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Subscription => "subscription",
-            Self::CampaignBudget => "campaign_budget",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Subscription, Self::CampaignBudget]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
-}
-
 /// Where a transaction stands with the provider.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransactionStatus {
     /// Sent, not settled.
@@ -265,25 +235,6 @@ pub enum TransactionStatus {
     Failed,
     /// Paid back.
     Refunded,
-}
-
-impl TransactionStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::Refunded => "refunded",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Pending, Self::Succeeded, Self::Failed, Self::Refunded]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ use super::text;
 use crate::store::NewObjective;
 
 /// The kinds of objective.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ObjectiveKind {
     /// Being known.
@@ -18,31 +20,6 @@ pub enum ObjectiveKind {
     Engagement,
     /// Revenue.
     Sales,
-}
-
-impl ObjectiveKind {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Awareness => "awareness",
-            Self::LeadGeneration => "lead_generation",
-            Self::Conversion => "conversion",
-            Self::Engagement => "engagement",
-            Self::Sales => "sales",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "awareness" => Some(Self::Awareness),
-            "lead_generation" => Some(Self::LeadGeneration),
-            "conversion" => Some(Self::Conversion),
-            "engagement" => Some(Self::Engagement),
-            "sales" => Some(Self::Sales),
-            _ => None,
-        }
-    }
 }
 
 /// More objectives than this say nothing a dashboard can show.

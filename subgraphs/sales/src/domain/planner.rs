@@ -8,6 +8,7 @@
 //! reads the history and writes the plan.
 
 use chrono::{Duration, NaiveDate};
+use promptsales_kit::StrEnum;
 use promptsales_kit::{ApiError, ApiResult, Decimal4};
 use serde::{Deserialize, Serialize};
 

@@ -7,6 +7,7 @@
 //! is the highest among its live (trial or active) subscriptions' plans; a
 //! feature no live plan names is not limited.
 
+use promptsales_kit::StrEnum;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Months, Utc};
@@ -23,6 +24,8 @@ pub const ACTIVE_CAMPAIGNS: &str = "active_campaigns";
 pub const AI_GENERATIONS_PER_MONTH: &str = "ai_generations_per_month";
 
 /// How often a plan bills.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BillingCycle {
     /// Every month.
@@ -32,21 +35,6 @@ pub enum BillingCycle {
 }
 
 impl BillingCycle {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Monthly => "monthly",
-            Self::Yearly => "yearly",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Monthly, Self::Yearly]
-            .into_iter()
-            .find(|c| c.as_str() == text)
-    }
-
     /// The end of a period that starts at `start`.
     pub fn period_end(self, start: DateTime<Utc>) -> DateTime<Utc> {
         let months = match self {
@@ -58,6 +46,8 @@ impl BillingCycle {
 }
 
 /// What kind of feature.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FeatureKind {
     /// At most `value` at a time.
@@ -68,25 +58,9 @@ pub enum FeatureKind {
     Quota,
 }
 
-impl FeatureKind {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Limit => "limit",
-            Self::Boolean => "boolean",
-            Self::Quota => "quota",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Limit, Self::Boolean, Self::Quota]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
-}
-
 /// Where a subscription stands.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SubscriptionStatus {
     /// Trying the plan for free.
@@ -100,23 +74,6 @@ pub enum SubscriptionStatus {
 }
 
 impl SubscriptionStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Trial => "trial",
-            Self::Active => "active",
-            Self::Cancelled => "cancelled",
-            Self::Expired => "expired",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Trial, Self::Active, Self::Cancelled, Self::Expired]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
-
     /// Whether it grants its plan's features.
     pub fn is_live(self) -> bool {
         matches!(self, Self::Trial | Self::Active)

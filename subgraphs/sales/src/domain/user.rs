@@ -6,6 +6,8 @@ use super::text;
 use crate::store::NewUser;
 
 /// What a user is to the platform.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UserType {
     /// A client's person who buys or approves.
@@ -16,29 +18,6 @@ pub enum UserType {
     Marketer,
     /// Works leads.
     SalesAgent,
-}
-
-impl UserType {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Customer => "customer",
-            Self::Admin => "admin",
-            Self::Marketer => "marketer",
-            Self::SalesAgent => "sales_agent",
-        }
-    }
-
-    /// Reads the stored form (also the demo plan's).
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "customer" => Some(Self::Customer),
-            "admin" => Some(Self::Admin),
-            "marketer" => Some(Self::Marketer),
-            "sales_agent" => Some(Self::SalesAgent),
-            _ => None,
-        }
-    }
 }
 
 /// The time zone of a user who did not say.

@@ -16,12 +16,15 @@
 //! (four eyes), holding the sales admin role.
 
 use promptsales_kit::ApiError;
+use promptsales_kit::StrEnum;
 use uuid::Uuid;
 
 use super::campaign::CampaignStatus;
 use super::error::{PortalError, PortalResult};
 
 /// What an approval authorises.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ApprovalKind {
     /// The money it may spend.
@@ -35,28 +38,13 @@ pub enum ApprovalKind {
 }
 
 impl ApprovalKind {
-    /// Every kind, in the order they are asked for.
-    pub const ALL: [Self; 4] = [Self::Budget, Self::Content, Self::Schedule, Self::Launch];
     /// What `approved` needs.
     pub const FOR_APPROVED: [Self; 3] = [Self::Budget, Self::Content, Self::Schedule];
-
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Budget => "budget",
-            Self::Content => "content",
-            Self::Schedule => "schedule",
-            Self::Launch => "launch",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
-    }
 }
 
 /// Where an approval request stands.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApprovalStatus {
     /// Waiting for a decision.
@@ -67,30 +55,6 @@ pub enum ApprovalStatus {
     Rejected,
     /// No longer asked (the campaign was withdrawn or cancelled).
     Withdrawn,
-}
-
-impl ApprovalStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Granted => "granted",
-            Self::Rejected => "rejected",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Pending,
-            Self::Granted,
-            Self::Rejected,
-            Self::Withdrawn,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
 }
 
 /// Every edge of the state machine (besides none other).
@@ -113,17 +77,6 @@ pub const EDGES: [(CampaignStatus, CampaignStatus); 14] = {
         (Paused, Cancelled),
     ]
 };
-
-/// Every status, for exhaustive checks.
-pub const STATUSES: [CampaignStatus; 7] = [
-    CampaignStatus::Draft,
-    CampaignStatus::PendingApproval,
-    CampaignStatus::Approved,
-    CampaignStatus::Active,
-    CampaignStatus::Paused,
-    CampaignStatus::Completed,
-    CampaignStatus::Cancelled,
-];
 
 /// What else changes with a status change, for the store to write in the same transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -314,8 +267,8 @@ mod tests {
 
     #[test]
     fn every_pair_of_statuses_is_legal_exactly_when_it_is_an_edge() {
-        for from in STATUSES {
-            for to in STATUSES {
+        for &from in CampaignStatus::ALL {
+            for &to in CampaignStatus::ALL {
                 let result = transition(from, to, &ApprovalKind::ALL);
                 if is_edge(from, to) {
                     let t = result.unwrap_or_else(|e| panic!("{from:?}->{to:?}: {}", e.message()));
@@ -327,7 +280,7 @@ mod tests {
         }
         for end in [Completed, Cancelled] {
             assert!(
-                STATUSES.iter().all(|to| !is_edge(end, *to)),
+                CampaignStatus::ALL.iter().all(|to| !is_edge(end, *to)),
                 "{end:?} is final"
             );
         }

@@ -3,6 +3,7 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::Role;
 use promptsales_kit::{
     ApiError, Decimal4, Money, PageRequest, RequestContext, ResultExt, new_id, parse_id,

@@ -1,5 +1,6 @@
 //! Plans, subscriptions and usage in GraphQL.
 
+use promptsales_kit::StrEnum;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};

@@ -4,6 +4,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::Role;
 use promptsales_kit::ids::parse_ids;
 use promptsales_kit::{ApiError, Decimal4, Money, RequestContext, ResultExt, parse_id};

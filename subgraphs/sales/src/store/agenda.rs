@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use promptsales_kit::StoreError;
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::TenantScope;
 use uuid::Uuid;
 

@@ -7,6 +7,8 @@ use promptsales_kit::{Page, PageRequest, StoreError};
 use uuid::Uuid;
 
 /// How serious an audited action is.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Severity {
     /// Routine (a login, a read export).
@@ -15,24 +17,6 @@ pub enum Severity {
     Warning,
     /// Irreversible or security-relevant (erasure, failed logins in a row).
     Critical,
-}
-
-impl Severity {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Warning => "warning",
-            Self::Critical => "critical",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Info, Self::Warning, Self::Critical]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
 }
 
 /// Where a request came from.

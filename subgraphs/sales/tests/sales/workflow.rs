@@ -1,8 +1,9 @@
 //! The campaign state machine and its approvals, through the schema, on every backend.
 
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::Role;
 use promptsales_sales::domain::campaign::CampaignStatus;
-use promptsales_sales::domain::workflow::{EDGES, STATUSES};
+use promptsales_sales::domain::workflow::EDGES;
 use serde_json::{Value, json};
 
 use crate::portal_support::{Team, audit_count, caller, extension};
@@ -36,8 +37,8 @@ pub async fn every_status_pair_is_legal_exactly_when_the_machine_allows_it(
 ) -> anyhow::Result<()> {
     let team = Team::new(h, "Matrix").await?;
     let admin = team.approver();
-    for from in STATUSES {
-        for to in STATUSES {
+    for &from in CampaignStatus::ALL {
+        for &to in CampaignStatus::ALL {
             let mut new = support::new_campaign(
                 team.org.id,
                 team.marketer.id,

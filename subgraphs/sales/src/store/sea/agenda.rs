@@ -8,6 +8,7 @@
 //! with `pg_notify`, which every replica's listener forwards to its subscribers.
 
 use chrono::{DateTime, Utc};
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{StoreError, new_id};
 use sea_orm::sea_query::Expr;

@@ -1,6 +1,7 @@
 //! The audit log in the sea-orm store.
 
 use chrono::{DateTime, Utc};
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{Page, PageRequest, StoreError, new_id};
 use sea_orm::{

@@ -1,5 +1,6 @@
 //! Campaigns, their objectives and product links in the sea-orm store.
 
+use promptsales_kit::StrEnum;
 use std::collections::HashMap;
 
 use promptsales_kit::context::TenantScope;

@@ -7,6 +7,7 @@
 //! committed totals); SQLite runs one writer at a time. The movement row,
 //! with the balance it left, is written in the same transaction.
 
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{Decimal4, Page, PageRequest, StoreError, new_id};
 use sea_orm::sea_query::Expr;

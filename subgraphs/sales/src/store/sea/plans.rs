@@ -1,5 +1,6 @@
 //! Plans, subscriptions and quota usage in the sea-orm store.
 
+use promptsales_kit::StrEnum;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

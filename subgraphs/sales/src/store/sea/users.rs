@@ -1,5 +1,6 @@
 //! Users in the sea-orm store.
 
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{Page, PageRequest, StoreError, new_id};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};

@@ -1,5 +1,6 @@
 //! Approvals, status changes and proposed plans in the sea-orm store.
 
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{StoreError, new_id};
 use sea_orm::sea_query::Expr;
