@@ -64,7 +64,6 @@ async fn tool_calls(f: &Fixture, admin: &str) -> Vec<Value> {
 }
 
 #[tokio::test]
-#[ignore = "fails on main at 012964c: sales requestAgentAction and the approvals read answer INTERNAL_SERVER_ERROR; cause not found in session 7 (issue 17)"]
 async fn agents_do_the_daily_work_with_write_tools_and_a_person_approves_what_moves_money() {
     let f = fixture::start().await.expect("the graph starts");
     let setup = f.token(Some(f.org_a), &["sales:admin", "crm:write"]);

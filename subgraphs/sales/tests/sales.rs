@@ -98,9 +98,7 @@ mod portal {
         results::the_dashboard_adds_up_the_seeded_results,
         results::the_audit_log_keeps_ninety_days,
         agenda::the_scheduler_fires_each_reminder_once_and_pushes_it,
-        // Left out (session 7): on main at 012964c `requestAgentAction` answers INTERNAL_SERVER_ERROR on both
-        // backends; the cause was not found before the session ended. Put it back with the fix (issue 17).
-        // agent_actions::an_agent_action_waits_for_a_person_and_runs_once_with_the_arguments_approved,
+        agent_actions::an_agent_action_waits_for_a_person_and_runs_once_with_the_arguments_approved,
         agent_actions::every_agent_tool_call_is_audited_whatever_the_callers_roles,
     );
 }
