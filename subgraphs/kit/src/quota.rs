@@ -14,7 +14,13 @@
 //! The month is the calendar month (UTC) of the key, not the subscription's
 //! billing period: renewing a subscription does not reset it, a new month
 //! does (a new key; the old one expires after [`USAGE_TTL`]).
+//!
+//! Redis down: every reservation (the AI gateway's and sales' `recordUsage`) goes through
+//! [`admit`], which applies ONE setting, [`WithoutRedis`] (`PROMPTSALES_AI_LIMIT_WITHOUT_REDIS`,
+//! default `open`), so a generation and a recorded use never disagree on what an outage means.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use redis::aio::ConnectionLike;
@@ -50,6 +56,108 @@ pub enum Reserve {
         /// The counter, unchanged.
         used: u64,
     },
+}
+
+/// The setting that decides what a reservation does when Redis cannot be reached.
+pub const WITHOUT_REDIS_ENV: &str = "PROMPTSALES_AI_LIMIT_WITHOUT_REDIS";
+
+/// What a quota does when Redis, where its counter lives, cannot be reached.
+///
+/// The default is [`WithoutRedis::Open`], because Redis is the platform's cache and
+/// coordination store and a cache outage must never fail a request (ARCHITECTURE.md; the
+/// chart's production notes say the same of rate limits and quotas, and the login throttle
+/// fails open too): failing closed would stop content generation for every tenant for the
+/// length of an outage, while failing open lets through at most that outage's use, of a
+/// monthly cap, and never silently: every unmetered use is logged (`warn`), counted
+/// ([`unmetered`]) and marked (`metered = false` in the AI request log and in `recordUsage`'s
+/// answer). An operator who bills strictly by the quota sets `closed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WithoutRedis {
+    /// Admit the use unmetered (logged, counted, marked `metered = false`).
+    #[default]
+    Open,
+    /// Refuse it (`SERVICE_UNAVAILABLE`): usage cannot be known without Redis.
+    Closed,
+}
+
+impl WithoutRedis {
+    /// Reads `open` or `closed` (anything else is an error naming the setting).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "open" => Ok(Self::Open),
+            "closed" => Ok(Self::Closed),
+            other => Err(format!("{WITHOUT_REDIS_ENV}={other:?} must be open or closed")),
+        }
+    }
+
+    /// The setting from [`WITHOUT_REDIS_ENV`] (unset or empty: the default, `open`).
+    pub fn from_env() -> Result<Self, String> {
+        match std::env::var(WITHOUT_REDIS_ENV) {
+            Ok(text) if !text.trim().is_empty() => Self::parse(&text),
+            _ => Ok(Self::default()),
+        }
+    }
+}
+
+/// What [`admit`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Reserved in the counter, which now reads `used`.
+    Granted {
+        /// The counter after the reservation.
+        used: u64,
+    },
+    /// Refused by the limit; nothing was added.
+    Refused {
+        /// The counter, unchanged.
+        used: u64,
+    },
+    /// Redis could not be reached and the setting is `open`: admitted, counted nowhere.
+    Unmetered,
+}
+
+/// Redis could not be reached and the setting is `closed`: the use is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("usage cannot be metered right now (the usage store is unavailable): {0}")]
+pub struct MeteringUnavailable(pub String);
+
+static UNMETERED: AtomicU64 = AtomicU64::new(0);
+
+/// Uses admitted unmetered by [`admit`] in this process since it started.
+pub fn unmetered() -> u64 {
+    UNMETERED.load(Ordering::Relaxed)
+}
+
+/// The one way a quota reservation meets a Redis outage: runs `attempt` (the caller's
+/// reservation, [`reserve`] on its connection, with its own timeout) and, when it could not
+/// reach Redis (`Err`), applies `policy`: `Open` admits the `n` uses unmetered (warned and
+/// counted), `Closed` refuses them with [`MeteringUnavailable`]. `what` names the caller in the log.
+pub async fn admit<E, F>(
+    policy: WithoutRedis,
+    what: &str,
+    organization: Uuid,
+    n: u64,
+    attempt: F,
+) -> Result<Admission, MeteringUnavailable>
+where
+    E: std::fmt::Display,
+    F: Future<Output = Result<Reserve, E>>,
+{
+    match attempt.await {
+        Ok(Reserve::Granted { used }) => Ok(Admission::Granted { used }),
+        Ok(Reserve::Refused { used }) => Ok(Admission::Refused { used }),
+        Err(error) => match policy {
+            WithoutRedis::Open => {
+                let total = UNMETERED.fetch_add(n, Ordering::Relaxed) + n;
+                tracing::warn!(%error, %organization, n, total, what, "quota not metered: Redis unavailable ({WITHOUT_REDIS_ENV}=open)");
+                Ok(Admission::Unmetered)
+            }
+            WithoutRedis::Closed => {
+                tracing::warn!(%error, %organization, n, what, "quota refused: Redis unavailable ({WITHOUT_REDIS_ENV}=closed)");
+                Err(MeteringUnavailable(error.to_string()))
+            }
+        },
+    }
 }
 
 // KEYS[1] hash, ARGV: field, n, limit, ttl seconds. Returns {granted 0/1, used}.

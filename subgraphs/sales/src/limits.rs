@@ -10,9 +10,10 @@
 //! The same Redis holds the one monthly counter of AI generations
 //! (`kit::quota`, `ai:tokens:{org}:{yyyymm}`): `subscriptionUsage` and
 //! `recordUsage` read and reserve in it, as the AI gateway does, so sales and
-//! content report the same figure. Without Redis those two answer
-//! `SERVICE_UNAVAILABLE` (the counter cannot be read or reserved in); the AI
-//! gateway's own choice (fail open by default) is `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS`.
+//! content report the same figure. Without Redis, `subscriptionUsage` answers
+//! `SERVICE_UNAVAILABLE` (the counter cannot be read), and a reservation follows the
+//! one setting every quota follows, `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS`
+//! (`kit::quota::admit`; `open` by default: admitted unmetered), as the AI gateway does.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use promptsales_kit::context::TenantScope;
+use promptsales_kit::quota::{Admission, MeteringUnavailable, WithoutRedis};
 use redis::aio::ConnectionManager;
 use tokio::sync::Mutex;
 use uuid::Uuid;
@@ -44,6 +46,7 @@ pub struct PlanLimitsPublisher {
     prefix: String,
     connection: Mutex<Option<ConnectionManager>>,
     failures: AtomicU64,
+    without_redis: WithoutRedis,
 }
 
 impl std::fmt::Debug for PlanLimitsPublisher {
@@ -63,16 +66,28 @@ impl PlanLimitsPublisher {
             prefix: prefix.into(),
             connection: Mutex::new(None),
             failures: AtomicU64::new(0),
+            without_redis: WithoutRedis::default(),
         }
     }
 
-    /// A publisher to `PROMPTSALES_REDIS_URL` (default `redis://127.0.0.1:6379`).
+    /// With what a reservation does when Redis cannot be reached (default: `open`).
+    pub fn with_without_redis(mut self, without_redis: WithoutRedis) -> Self {
+        self.without_redis = without_redis;
+        self
+    }
+
+    /// A publisher to `PROMPTSALES_REDIS_URL` (default `redis://127.0.0.1:6379`), reserving by
+    /// `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS` (an invalid value is logged and the default kept).
     pub fn from_env() -> Self {
         let url = std::env::var(REDIS_URL_VAR)
             .ok()
             .filter(|u| !u.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_REDIS_URL.to_string());
-        Self::new(url, "")
+        let without_redis = WithoutRedis::from_env().unwrap_or_else(|error| {
+            tracing::error!(%error, "invalid quota setting; the default (open) applies");
+            WithoutRedis::default()
+        });
+        Self::new(url, "").with_without_redis(without_redis)
     }
 
     /// The key of an organization's limits.
@@ -164,13 +179,14 @@ impl PlanLimitsPublisher {
             .map_err(|_| format!("no answer within {TIMEOUT:?}"))?
     }
 
-    /// Reserves `n` AI generations of this month within `limit` (atomic; a refusal adds nothing).
+    /// Reserves `n` AI generations of this month within `limit` (atomic; a refusal adds
+    /// nothing); with Redis unreachable, what [`WithoutRedis`] says (`kit::quota::admit`).
     pub async fn reserve_ai_generations(
         &self,
         organization: Uuid,
         n: u64,
         limit: u64,
-    ) -> Result<promptsales_kit::quota::Reserve, String> {
+    ) -> Result<Admission, MeteringUnavailable> {
         let key = self.ai_usage_key(organization);
         let attempt = async {
             let mut connection = self.connection().await?;
@@ -184,9 +200,13 @@ impl PlanLimitsPublisher {
             .await
             .map_err(|e| e.to_string())
         };
-        tokio::time::timeout(TIMEOUT, attempt)
+        let attempt = async {
+            tokio::time::timeout(TIMEOUT, attempt)
+                .await
+                .map_err(|_| format!("no answer within {TIMEOUT:?}"))?
+        };
+        promptsales_kit::quota::admit(self.without_redis, "recordUsage", organization, n, attempt)
             .await
-            .map_err(|_| format!("no answer within {TIMEOUT:?}"))?
     }
 }
 

@@ -95,6 +95,7 @@ mod portal {
         plans::plan_limits_are_enforced_and_follow_the_live_subscription,
         plans::plan_limits_are_published_to_redis_and_an_outage_fails_no_mutation,
         plans::subscription_usage_and_ai_usage_read_one_counter,
+        plans::with_redis_unreachable_record_usage_and_the_ai_gateway_follow_one_setting,
         results::the_dashboard_adds_up_the_seeded_results,
         results::the_audit_log_keeps_ninety_days,
         agenda::the_scheduler_fires_each_reminder_once_and_pushes_it,

@@ -10,7 +10,7 @@
 //! | `PROMPTSALES_AI_MAX_RETRIES` | `3` | retries on 429, 5xx and connection failures |
 //! | `PROMPTSALES_AI_CACHE_TTL` | `24h` | life of a cached generation |
 //! | `PROMPTSALES_AI_GENERATIONS_PER_MONTH` | `1000` | limit when the plan publishes none (`plan:{org}` field `ai_generations_per_month`) |
-//! | `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS` | `open` | `open`: generate unmetered when Redis is down; `closed`: refuse |
+//! | `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS` | `open` | every quota reservation with Redis down (this gateway's and sales' `recordUsage`, `kit::quota::admit`): `open` admits unmetered (logged, counted), `closed` refuses |
 //! | `PROMPTSALES_AI_EMBEDDER` | unset: `openai` when an embedding model is configured, else `local` when its files are there, else `hashing` | `local` (all-MiniLM-L6-v2 in-process; an error when its files are missing), `hashing` (offline bag of words), `openai` (needs `PROMPTSALES_AI_BASE_URL` and `PROMPTSALES_AI_EMBEDDING_MODEL`) |
 //! | `PROMPTSALES_MODELS_DIR` | `<data dir>/models` | where `promptsales models fetch` puts model files and the local embedder reads them |
 //! | `PROMPTSALES_AI_REDIS_URL` | `PROMPTSALES_REDIS_URL`, else `redis://127.0.0.1:6379` | the shared Redis; `off` disables cache and metering |
@@ -67,15 +67,9 @@ pub fn models_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| crate::config::data_dir().join("models"))
 }
 
-/// What happens to the plan limit when Redis (where usage is counted) is down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LimitWithoutRedis {
-    /// Generate anyway, unmetered (counted in the gateway and logged as `metered = false`).
-    #[default]
-    Open,
-    /// Refuse (`SERVICE_UNAVAILABLE`): usage cannot be known without Redis.
-    Closed,
-}
+/// What happens to the plan limit when Redis (where usage is counted) is down: the one
+/// setting of every quota, [`crate::quota::WithoutRedis`] (why `open` is the default is there).
+pub use crate::quota::WithoutRedis as LimitWithoutRedis;
 
 /// The whole AI configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,14 +171,9 @@ impl AiConfig {
                 },
             }),
         };
-        let limit_without_redis = match var("PROMPTSALES_AI_LIMIT_WITHOUT_REDIS").as_deref() {
-            None | Some("open") => LimitWithoutRedis::Open,
-            Some("closed") => LimitWithoutRedis::Closed,
-            Some(other) => {
-                return Err(AiError::Config(format!(
-                    "PROMPTSALES_AI_LIMIT_WITHOUT_REDIS={other:?} must be open or closed"
-                )));
-            }
+        let limit_without_redis = match var(crate::quota::WITHOUT_REDIS_ENV) {
+            None => LimitWithoutRedis::default(),
+            Some(text) => LimitWithoutRedis::parse(&text).map_err(AiError::Config)?,
         };
         Ok(Self {
             openai,

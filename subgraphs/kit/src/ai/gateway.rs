@@ -12,8 +12,9 @@
 //! back: a refused or failed request consumes no quota. Every call, hit,
 //! refusal or failure, reaches the [`CallRecorder`] (the request log).
 //!
-//! Redis down: generation still works, uncached. The limit then fails
-//! **open** by default (the call is unmetered, counted in
+//! Redis down: generation still works, uncached. The limit then follows the one
+//! setting of every quota ([`crate::quota::admit`], the same that sales' `recordUsage`
+//! follows): **open** by default (the call is unmetered, counted in
 //! [`AiGateway::unmetered_generations`] and recorded `metered = false`), or
 //! closed (`PROMPTSALES_AI_LIMIT_WITHOUT_REDIS=closed`: refused as
 //! [`AiError::MeteringUnavailable`]).
@@ -282,47 +283,59 @@ impl AiGateway {
         if count == 0 {
             return Ok(Reservation::Unmetered);
         }
-        let reserved = match &self.cache {
-            None => Err(()),
-            Some(cache) => {
-                async {
-                    let limit = self.limit_of(cache, organization).await?;
-                    let key = cache.key(&usage_key(organization, &current_month()));
-                    let mut connection = cache.connection().await.ok_or(())?;
-                    let outcome = tokio::time::timeout(
-                        super::cache::COMMAND_TIMEOUT,
-                        crate::quota::reserve(
-                            &mut connection,
-                            &key,
-                            crate::quota::GENERATIONS_FIELD,
-                            count,
-                            limit,
-                        ),
-                    )
-                    .await
-                    .map_err(|_| ())?
-                    .map_err(|e| tracing::warn!(error = %e, "AI quota reservation failed"))?;
-                    Ok(match outcome {
-                        crate::quota::Reserve::Granted { .. } => Ok(key),
-                        crate::quota::Reserve::Refused { used } => {
-                            Err(AiError::PlanLimitReached { limit, used })
-                        }
-                    })
-                }
+        // Redis down (no cache configured, no connection, an error or no answer in time):
+        // `quota::admit` applies the one setting every quota follows.
+        let key = self
+            .cache
+            .as_ref()
+            .map(|cache| cache.key(&usage_key(organization, &current_month())))
+            .unwrap_or_default();
+        let mut limit = self.limits.default_generations_per_month;
+        let attempt = async {
+            let cache = self
+                .cache
+                .as_ref()
+                .ok_or_else(|| "no Redis configured".to_string())?;
+            limit = self
+                .limit_of(cache, organization)
                 .await
-            }
+                .map_err(|()| "the plan limit could not be read".to_string())?;
+            let mut connection = cache
+                .connection()
+                .await
+                .ok_or_else(|| "no connection".to_string())?;
+            tokio::time::timeout(
+                super::cache::COMMAND_TIMEOUT,
+                crate::quota::reserve(
+                    &mut connection,
+                    &key,
+                    crate::quota::GENERATIONS_FIELD,
+                    count,
+                    limit,
+                ),
+            )
+            .await
+            .map_err(|_| format!("no answer within {:?}", super::cache::COMMAND_TIMEOUT))?
+            .map_err(|e| e.to_string())
         };
-        match reserved {
-            Ok(Ok(key)) => Ok(Reservation::Reserved { key, count }),
-            Ok(Err(refused)) => Err(refused),
-            Err(()) => match self.limits.without_redis {
-                LimitWithoutRedis::Open => {
-                    self.unmetered.fetch_add(count, Ordering::Relaxed);
-                    tracing::warn!(%organization, "AI usage not metered: Redis unavailable (limit fails open)");
-                    Ok(Reservation::Unmetered)
-                }
-                LimitWithoutRedis::Closed => Err(AiError::MeteringUnavailable),
-            },
+        let admission = crate::quota::admit(
+            self.limits.without_redis,
+            "ai gateway",
+            organization,
+            count,
+            attempt,
+        )
+        .await
+        .map_err(|_| AiError::MeteringUnavailable)?;
+        match admission {
+            crate::quota::Admission::Granted { .. } => Ok(Reservation::Reserved { key, count }),
+            crate::quota::Admission::Refused { used } => {
+                Err(AiError::PlanLimitReached { limit, used })
+            }
+            crate::quota::Admission::Unmetered => {
+                self.unmetered.fetch_add(count, Ordering::Relaxed);
+                Ok(Reservation::Unmetered)
+            }
         }
     }
 

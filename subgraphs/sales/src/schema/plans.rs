@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use promptsales_kit::context::Role;
+use promptsales_kit::quota::Admission;
 use promptsales_kit::{ApiError, Money, RequestContext, ResultExt, new_id, parse_id};
 use serde_json::json;
 
@@ -194,6 +195,10 @@ pub struct SubscriptionUsage {
     pub used: i64,
     /// The limit (null: no live plan limits it).
     pub limit: Option<i64>,
+    /// False only when `recordUsage` admitted this use without counting it: Redis, where the
+    /// AI generations counter lives, was unreachable and `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS`
+    /// is `open` (its default); `used` then reads 0 (unknown).
+    pub metered: bool,
 }
 
 fn store<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Arc<dyn SalesStore>> {
@@ -283,6 +288,7 @@ pub async fn usage(
             },
             feature,
             limit: Some(limit),
+            metered: true,
         })
         .collect())
 }
@@ -469,11 +475,13 @@ pub async fn record_usage(
             feature,
             used: usage.used,
             limit,
+            metered: true,
         }),
         Err(UsageError::NoQuota) => Ok(SubscriptionUsage {
             feature,
             used: 0,
             limit: None,
+            metered: true,
         }),
         Err(UsageError::Over { used }) => Err(PortalError::PlanLimitReached {
             feature,
@@ -487,6 +495,8 @@ pub async fn record_usage(
 
 /// `recordUsage` of AI generations: reserved in the one monthly counter the AI gateway uses
 /// (all or nothing; a refusal adds nothing). Without a live plan limiting it, nothing is counted.
+/// Redis down: admitted unmetered (`metered: false`) or `SERVICE_UNAVAILABLE`, by
+/// `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS` (`kit::quota::admit`).
 async fn record_ai_generations(
     ctx: &Context<'_>,
     organization: uuid::Uuid,
@@ -499,12 +509,10 @@ async fn record_ai_generations(
             feature,
             used: 0,
             limit: None,
+            metered: true,
         });
     };
-    let unavailable = |e: String| {
-        tracing::warn!(error = %e, "AI usage counter unavailable");
-        ApiError::Unavailable("the AI usage counter is unavailable; try again".into())
-    };
+    // Redis down: `kit::quota::admit` decides, by the one setting the AI gateway follows too.
     let outcome = publisher(ctx)
         .reserve_ai_generations(
             organization,
@@ -512,17 +520,25 @@ async fn record_ai_generations(
             u64::try_from(limit).unwrap_or(0),
         )
         .await
-        .map_err(unavailable)?;
+        .map_err(|_| ApiError::Unavailable("the AI usage counter is unavailable; try again".into()))?;
+    let used = |used: u64| i64::try_from(used).unwrap_or(i64::MAX);
     match outcome {
-        promptsales_kit::quota::Reserve::Granted { used } => Ok(SubscriptionUsage {
+        Admission::Granted { used: now } => Ok(SubscriptionUsage {
             feature,
-            used: i64::try_from(used).unwrap_or(i64::MAX),
+            used: used(now),
             limit: Some(limit),
+            metered: true,
         }),
-        promptsales_kit::quota::Reserve::Refused { used } => Err(PortalError::PlanLimitReached {
+        Admission::Unmetered => Ok(SubscriptionUsage {
+            feature,
+            used: 0,
+            limit: Some(limit),
+            metered: false,
+        }),
+        Admission::Refused { used: now } => Err(PortalError::PlanLimitReached {
             feature,
             limit,
-            used: i64::try_from(used).unwrap_or(i64::MAX),
+            used: used(now),
         }
         .into()),
     }

@@ -378,3 +378,98 @@ pub async fn subscription_usage_and_ai_usage_read_one_counter(h: &Harness) -> an
     );
     Ok(())
 }
+
+/// Redis unreachable (a closed port): sales' `recordUsage` and the AI gateway follow the one
+/// setting `kit::quota::admit` applies: `open` (the default) admits the use unmetered
+/// (`metered: false`, counted), `closed` refuses it (`SERVICE_UNAVAILABLE`; the gateway's
+/// `MeteringUnavailable`, which content answers as `SERVICE_UNAVAILABLE`).
+pub async fn with_redis_unreachable_record_usage_and_the_ai_gateway_follow_one_setting(
+    h: &Harness,
+) -> anyhow::Result<()> {
+    use promptsales_kit::ai::{
+        AiError, AiGateway, ChatMessage, ChatRequest, HashingEmbedder, LimitPolicy, RedisCache,
+        TemplateWriter,
+    };
+    use promptsales_kit::quota::WithoutRedis;
+    let redis_server = promptsales_kit::testing::redis().await;
+    let up = Arc::new(PlanLimitsPublisher::new(
+        redis_server.url(),
+        redis_server.fresh_prefix(),
+    ));
+    let team = Team::new(h, "QuotaDown").await?;
+    let plan = small_plan(h, "ads-quota-down").await?;
+    let org = team.org.id.to_string();
+    let vars = json!({"org": org, "plan": plan.id.to_string()});
+    let response = run(h, up, &team.approver(), SUBSCRIBE, vars).await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+
+    let closed_port = format!(
+        "redis://127.0.0.1:{}",
+        promptsales_kit::testing::free_port()
+    );
+    let use_metered = r#"mutation($org: ID!, $n: Int!) { recordUsage(organizationId: $org, feature: "ai_generations_per_month", amount: $n) { feature used limit metered } }"#;
+    let before = promptsales_kit::quota::unmetered();
+    let open = Arc::new(
+        PlanLimitsPublisher::new(closed_port.clone(), "down:")
+            .with_without_redis(WithoutRedis::Open),
+    );
+    let response = run(
+        h,
+        open,
+        &team.writer(),
+        use_metered,
+        json!({"org": org, "n": 2}),
+    )
+    .await;
+    assert!(response.errors.is_empty(), "open admits: {:?}", response.errors);
+    assert_eq!(
+        response.data.into_json()?["recordUsage"],
+        json!({"feature": "ai_generations_per_month", "used": 0, "limit": 3, "metered": false})
+    );
+    assert!(
+        promptsales_kit::quota::unmetered() >= before + 2,
+        "the unmetered use is counted"
+    );
+    let closed = Arc::new(
+        PlanLimitsPublisher::new(closed_port.clone(), "down:")
+            .with_without_redis(WithoutRedis::Closed),
+    );
+    let response = run(
+        h,
+        closed,
+        &team.writer(),
+        use_metered,
+        json!({"org": org, "n": 1}),
+    )
+    .await;
+    assert_eq!(support::errors(&response)[0].0, "SERVICE_UNAVAILABLE");
+
+    // The gateway on the same unreachable Redis, under the same two settings.
+    let gateway = |without_redis: WithoutRedis| -> anyhow::Result<AiGateway> {
+        Ok(AiGateway::new(
+            Arc::new(TemplateWriter::new()),
+            Arc::new(HashingEmbedder::default()),
+        )
+        .with_cache(
+            Arc::new(RedisCache::open(&closed_port, "down:")?),
+            std::time::Duration::from_secs(60),
+        )
+        .with_limits(LimitPolicy {
+            without_redis,
+            ..LimitPolicy::default()
+        }))
+    };
+    let request = ChatRequest::new(vec![ChatMessage::user("post")]);
+    let generated = gateway(WithoutRedis::Open)?
+        .generate(Some(team.org.id), "t", &request)
+        .await?;
+    assert!(!generated.metered, "open: generated unmetered");
+    assert_eq!(
+        gateway(WithoutRedis::Closed)?
+            .generate(Some(team.org.id), "t", &request)
+            .await
+            .expect_err("closed: refused"),
+        AiError::MeteringUnavailable
+    );
+    Ok(())
+}
