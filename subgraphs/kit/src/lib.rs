@@ -38,6 +38,8 @@ pub mod secret_file;
 pub mod server;
 pub mod service;
 pub mod telemetry;
+#[cfg(feature = "bus")]
+pub mod template_changes;
 #[cfg(feature = "testing")]
 pub mod testing;
 

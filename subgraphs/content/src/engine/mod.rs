@@ -10,7 +10,7 @@
 //! | `PROMPTSALES_CONTENT_OUTREACH_CONCURRENCY` | `4` | items of one outreach batch written at once |
 //! | `PROMPTSALES_CONTENT_DATA_KEY` | generated once into `<data dir>/content.key` | base64 of the 32-byte key sealing credentials and prospects |
 //! | `PROMPTSALES_CONTENT_OUTREACH_LEASE` | `30s` | how long a batch's owner counts as alive without renewing; then another instance resumes the batch |
-//! | `PROMPTSALES_REDIS_URL` | `redis://127.0.0.1:6379` | where batch progress reaches the other instances (`off`: this instance only) |
+//! | `PROMPTSALES_REDIS_URL` | `redis://127.0.0.1:6379` | where batch progress reaches the other instances, and template changes the MCP adapters (`content:prompt_templates`; `off`: this instance only) |
 
 pub mod generation;
 pub mod jobs;
@@ -26,6 +26,8 @@ use std::time::Duration;
 use promptsales_kit::ApiError;
 use promptsales_kit::ai::config::parse_duration;
 use promptsales_kit::ai::{AiConfig, AiGateway, RedisCache};
+use promptsales_kit::template_changes::{self, TemplateBus, TemplateChanged};
+use uuid::Uuid;
 
 use self::jobs::ProgressBus;
 use self::recorder::StoreRecorder;
@@ -109,6 +111,8 @@ pub struct ContentEngine {
     pub cipher: LazyCipher,
     /// Progress of outreach batches, shared with the other instances.
     pub progress: Arc<ProgressBus>,
+    /// Where template changes are announced (the MCP adapter listens; `kit::template_changes`).
+    pub templates: TemplateBus,
     /// Settings.
     pub config: EngineConfig,
 }
@@ -143,6 +147,24 @@ impl ContentEngine {
         config: EngineConfig,
         progress: Arc<ProgressBus>,
     ) -> Arc<Self> {
+        Self::build(
+            store,
+            gateway,
+            cipher,
+            config,
+            progress,
+            TemplateBus::local_only(),
+        )
+    }
+
+    fn build(
+        store: Arc<dyn ContentStore>,
+        gateway: AiGateway,
+        cipher: LazyCipher,
+        config: EngineConfig,
+        progress: Arc<ProgressBus>,
+        templates: TemplateBus,
+    ) -> Arc<Self> {
         let ai = gateway.with_recorder(Arc::new(StoreRecorder::new(store.clone())));
         Arc::new(Self {
             store,
@@ -151,23 +173,43 @@ impl ContentEngine {
             index_ready: tokio::sync::OnceCell::new(),
             cipher,
             progress,
+            templates,
             config,
         })
     }
 
     /// The engine the environment configures (kit::ai variables, the table above).
     pub fn from_env(store: Arc<dyn ContentStore>) -> anyhow::Result<Arc<Self>> {
+        Self::from_env_with_templates(store, template_changes::from_env())
+    }
+
+    /// Like [`Self::from_env`], announcing template changes on `templates` (tests: a bus on
+    /// their own Redis).
+    pub fn from_env_with_templates(
+        store: Arc<dyn ContentStore>,
+        templates: TemplateBus,
+    ) -> anyhow::Result<Arc<Self>> {
         let ai_config = AiConfig::from_env().map_err(|e| anyhow::anyhow!("{e}"))?;
         let gateway =
             AiGateway::from_config(&ai_config, Arc::new(promptsales_kit::ai::TracingRecorder))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(Self::with_progress(
+        Ok(Self::build(
             store,
             gateway,
             LazyCipher::default(),
             EngineConfig::from_env()?,
             ProgressBus::from_env(),
+            templates,
         ))
+    }
+
+    /// Tells the listeners (the MCP adapters, on every instance) that a template version of
+    /// `organization` was saved or turned on or off. Never waits and never fails (`kit::bus`).
+    pub fn template_changed(&self, organization: Uuid, template: Uuid) {
+        self.templates.publish(TemplateChanged {
+            organization_id: organization,
+            template_id: template,
+        });
     }
 
     /// The shared Redis, when configured.

@@ -406,7 +406,9 @@ impl AiMutation {
             input.channel.into(),
             &input.body,
         )?;
-        let saved = engine(ctx)?.store.insert_template(new).await.api()?;
+        let engine = engine(ctx)?;
+        let saved = engine.store.insert_template(new).await.api()?;
+        engine.template_changed(saved.organization_id, saved.id);
         Ok(PromptTemplate(saved))
     }
 
@@ -418,12 +420,15 @@ impl AiMutation {
         active: bool,
     ) -> Result<PromptTemplate> {
         let id = parse_id("id", &id)?;
-        let template = engine(ctx)?
+        let engine = engine(ctx)?;
+        let template = engine
             .store
             .set_template_active(scope(ctx)?, id, active)
             .await
             .api()?
             .ok_or_else(|| ApiError::not_found("PromptTemplate", id))?;
+        // Announced even when it already had that state: a listener only re-reads its list.
+        engine.template_changed(template.organization_id, template.id);
         Ok(PromptTemplate(template))
     }
 

@@ -514,6 +514,59 @@ async fn templates_are_validated_versioned_used_and_compared(
     Ok(())
 }
 
+/// A saved or (de)activated template version is announced on the live bus (the MCP adapter
+/// turns it into `notifications/prompts/list_changed` for that organization's sessions):
+/// the organization and the version's id, never its text; a refused write announces nothing.
+#[tokio::test]
+async fn template_changes_are_announced_with_their_organization_and_nothing_of_their_text()
+-> anyhow::Result<()> {
+    use tokio::sync::broadcast::error::TryRecvError;
+
+    let h = Harness::new(Backend::Sqlite).await?;
+    let (org, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut heard = h.engine.templates.subscribe();
+    const SAVE: &str =
+        "mutation($input: SavePromptTemplateInput!) { savePromptTemplate(input: $input) { id } }";
+    let save = |body: &str| json!({"input": {"name": "ig-teaser", "purpose": "CAMPAIGN_CONTENT", "useCase": "Instagram post", "channel": "INSTAGRAM", "body": body}});
+
+    // The bus hands a local subscriber its event before `publish` returns, so a mutation
+    // that answered and announced nothing has announced nothing.
+    let refused = h
+        .gql(&tenant(org), SAVE, save("{{hook}} and no message"))
+        .await;
+    assert_eq!(code(&refused), Some("BAD_USER_INPUT"));
+    assert!(matches!(heard.try_recv(), Err(TryRecvError::Empty)));
+
+    let saved = h
+        .ok(&tenant(org), SAVE, save("{{hook}}: {{key_message}}"))
+        .await?;
+    let id: Uuid = saved["savePromptTemplate"]["id"]
+        .as_str()
+        .unwrap_or("")
+        .parse()?;
+    let event = heard.try_recv()?;
+    assert_eq!((event.organization_id, event.template_id), (org, id));
+    let wire = serde_json::to_value(event)?;
+    let mut keys: Vec<&String> = wire
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    keys.sort();
+    assert_eq!(keys, ["organization_id", "template_id"], "{wire}");
+
+    const ACTIVE: &str = "mutation($id: ID!, $on: Boolean!) { setPromptTemplateActive(id: $id, active: $on) { active } }";
+    let foreign = h
+        .gql(&tenant(other), ACTIVE, json!({"id": id, "on": false}))
+        .await;
+    assert_eq!(code(&foreign), Some("NOT_FOUND"));
+    assert!(matches!(heard.try_recv(), Err(TryRecvError::Empty)));
+    h.ok(&tenant(org), ACTIVE, json!({"id": id, "on": false}))
+        .await?;
+    let event = heard.try_recv()?;
+    assert_eq!((event.organization_id, event.template_id), (org, id));
+    Ok(())
+}
+
 /// Redis down: generation and search still work, uncached; the limit fails open, unmetered and counted.
 #[tokio::test]
 async fn generation_works_uncached_and_unmetered_when_redis_is_down() -> anyhow::Result<()> {
