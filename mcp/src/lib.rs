@@ -36,11 +36,16 @@ pub use config::Config;
 pub use error::McpError;
 use server::{Adapter, Shared, Transport};
 
+/// How long the adapter waits at start for Redis, where content announces template changes
+/// (with Redis down it serves anyway, and hears them once Redis is back).
+const BUS_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Serves one client over stdin/stdout until it disconnects.
 pub async fn serve_stdio(config: Config) -> Result<(), McpError> {
     let shared = Shared::new(config)?;
     let _watcher = watch::start(shared.clone())?;
     warn_if_development(&shared.config);
+    shared.wait_for_template_changes(BUS_WAIT).await;
     if shared.config.client.is_none() && shared.config.auth {
         tracing::warn!(
             "no service credential (PROMPTSALES_MCP_CLIENT_ID/SECRET): only the schema tools are listed"
@@ -75,6 +80,7 @@ pub async fn serve_http_on(
     let shared = Shared::new(config)?;
     let _watcher = watch::start(shared.clone())?;
     warn_if_development(&shared.config);
+    shared.wait_for_template_changes(BUS_WAIT).await;
     let cancel = CancellationToken::new();
     let app = http::app(shared.clone(), cancel.clone());
     tracing::info!(

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use promptsales_kit::template_changes::{self, TemplateBus};
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
     CompleteResult, CompletionInfo, GetPromptRequestParams, GetPromptResponse, GetPromptResult,
@@ -25,6 +26,7 @@ use rmcp::{ErrorData, Peer, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 use tokio::sync::{Mutex, RwLock, broadcast};
 use tracing::Instrument;
+use uuid::Uuid;
 
 use crate::builtin;
 use crate::config::Config;
@@ -102,10 +104,57 @@ impl Ran {
 /// A list that changed, for the sessions listening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
-    /// The tools (an operation file or the supergraph changed).
+    /// The tools (an operation file or the supergraph changed): the same for every tenant,
+    /// so every session hears it.
     Tools,
-    /// The prompts (a prompt template changed).
-    Prompts,
+    /// One organization's prompts (one of its templates changed): only its sessions hear it.
+    Prompts(Uuid),
+    /// Anyone's prompts: changes were missed (the bus fell behind), so every session is told
+    /// its list may have changed. It says that something happened somewhere, never to whom.
+    AnyPrompts,
+}
+
+/// Whose prompt changes a session hears, from its caller (see [`Audience::of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// One organization's: a caller with a verified token of that organization.
+    Tenant(Uuid),
+    /// Every organization's: a platform operator (a verified token without organization,
+    /// whose `prompts/list` spans every tenant), or any caller of an adapter whose checks are
+    /// off (development only: it vouches for nobody and lists everything to everyone).
+    Everyone,
+    /// None: a caller the adapter cannot tell (no token, checks on), which lists no prompts.
+    Nobody,
+}
+
+impl Audience {
+    /// The audience of `caller` on an adapter whose token checks are `checks`.
+    pub fn of(caller: &Caller, checks: bool) -> Self {
+        match (caller.verified, caller.organization) {
+            (true, Some(organization)) => Self::Tenant(organization),
+            (true, None) => Self::Everyone,
+            (false, _) if !checks => Self::Everyone,
+            (false, _) => Self::Nobody,
+        }
+    }
+
+    /// Whether a session of this audience is told of `change`.
+    pub fn hears(self, change: Change) -> bool {
+        match (change, self) {
+            (Change::Tools | Change::AnyPrompts, _) => true,
+            (Change::Prompts(_), Self::Everyone) => true,
+            (Change::Prompts(changed), Self::Tenant(organization)) => changed == organization,
+            (Change::Prompts(_), Self::Nobody) => false,
+        }
+    }
+}
+
+/// A session that began with `initialize`: told of changes on its peer.
+#[derive(Debug)]
+struct LegacySession {
+    peer: Peer<RoleServer>,
+    /// Its audience; `None` until the stdio service credential could be read (then at each change).
+    audience: Option<Audience>,
 }
 
 /// What every session shares.
@@ -121,7 +170,9 @@ pub struct Shared {
     pub verifier: Verifier,
     credential: Option<ServiceCredential>,
     changes: broadcast::Sender<Change>,
-    legacy_peers: Mutex<Vec<Peer<RoleServer>>>,
+    legacy_sessions: Mutex<Vec<LegacySession>>,
+    /// Template changes from content, on every instance (`kit::template_changes`).
+    templates: TemplateBus,
 }
 
 impl Shared {
@@ -137,8 +188,10 @@ impl Shared {
         let credential = config.client.as_ref().map(|(id, secret)| {
             ServiceCredential::new(config.token_url.clone(), id.clone(), secret.clone())
         });
-        let (changes, _) = broadcast::channel(16);
-        Ok(Arc::new(Self {
+        // Every organization's prompt changes pass here (each subscription keeps its own), so
+        // the buffer is sized for bursts across tenants, not for one session's changes.
+        let (changes, _) = broadcast::channel(1_024);
+        let shared = Arc::new(Self {
             asker: crate::ask::Asker::from_env()?,
             config,
             catalog: RwLock::new(Arc::new(catalog)),
@@ -146,8 +199,97 @@ impl Shared {
             verifier,
             credential,
             changes,
-            legacy_peers: Mutex::new(Vec::new()),
-        }))
+            legacy_sessions: Mutex::new(Vec::new()),
+            templates: template_changes::from_env(),
+        });
+        shared.hear_template_changes();
+        Ok(shared)
+    }
+
+    /// Turns content's template changes (published on the bus by whichever instance saved
+    /// them, through GraphQL or this adapter's tools) into prompt-list changes for the sessions
+    /// of that organization. Runs while the adapter lives; needs a tokio runtime.
+    fn hear_template_changes(self: &Arc<Self>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let mut events = self.templates.subscribe();
+        // Weak: the task must not keep the adapter's state alive on its own.
+        let shared = Arc::downgrade(self);
+        runtime.spawn(async move {
+            loop {
+                let change = match events.recv().await {
+                    Ok(event) => Change::Prompts(event.organization_id),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(
+                            missed,
+                            "template changes fell behind; every session is told its prompts may have changed"
+                        );
+                        Change::AnyPrompts
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                shared.announce(change).await;
+            }
+        });
+    }
+
+    /// Waits (at most `timeout`) until template changes from the other processes are heard,
+    /// so that changes made right after the adapter starts serving are not missed.
+    pub async fn wait_for_template_changes(&self, timeout: std::time::Duration) {
+        if tokio::time::timeout(timeout, self.templates.listening())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "Redis ({}) is not answering: prompt list changes made elsewhere are not \
+                 announced until it is",
+                promptsales_kit::config::REDIS_URL_ENV
+            );
+        }
+    }
+
+    /// Whether template changes made elsewhere reach this adapter now (it listens on Redis).
+    pub fn hears_template_changes(&self) -> bool {
+        self.templates.is_listening()
+    }
+
+    /// Who calls, from the extensions of a request or notification: the verified bearer
+    /// (HTTP, attached by the HTTP layer) or the service credential (stdio).
+    pub async fn caller_of(
+        &self,
+        transport: Transport,
+        extensions: &rmcp::model::Extensions,
+    ) -> Result<Caller, ErrorData> {
+        match transport {
+            Transport::Http => extensions
+                .get::<axum::http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<Caller>())
+                .cloned()
+                .ok_or_else(|| ErrorData::invalid_request("no verified caller", None)),
+            Transport::Stdio => match &self.credential {
+                Some(credential) => credential
+                    .caller(&self.verifier)
+                    .await
+                    .map_err(|e| ErrorData::internal_error(e.to_string(), None)),
+                None if !self.config.auth => Ok(crate::http::development_caller()),
+                // No credential: only the schema tools, which need no identity.
+                None => Ok(Caller::default()),
+            },
+        }
+    }
+
+    /// Whose prompt changes a session hears (see [`Audience`]).
+    pub async fn audience_of(
+        &self,
+        transport: Transport,
+        extensions: &rmcp::model::Extensions,
+    ) -> Result<Audience, ErrorData> {
+        let caller = self.caller_of(transport, extensions).await?;
+        Ok(Audience::of(&caller, self.config.auth))
     }
 
     /// The current catalog.
@@ -180,22 +322,38 @@ impl Shared {
         Ok(count)
     }
 
-    /// Tells every connected client that a list changed: sessions that began with
-    /// `initialize` on their peer, 2026-07-28 clients through their open subscriptions.
+    /// Tells the connected clients that hear it (see [`Audience::hears`]) that a list changed:
+    /// sessions that began with `initialize` on their peer, 2026-07-28 clients through their
+    /// open subscriptions (each filters by its own audience).
     pub async fn announce(&self, change: Change) {
         let _ = self.changes.send(change);
-        let mut peers = self.legacy_peers.lock().await;
-        let mut alive = Vec::with_capacity(peers.len());
-        for peer in peers.drain(..) {
+        let mut sessions = self.legacy_sessions.lock().await;
+        let mut alive = Vec::with_capacity(sessions.len());
+        for mut session in sessions.drain(..) {
+            if session.peer.is_transport_closed() {
+                continue;
+            }
+            if session.audience.is_none() {
+                // Only stdio sessions wait for their audience (the service credential's caller).
+                session.audience = self
+                    .audience_of(Transport::Stdio, &rmcp::model::Extensions::new())
+                    .await
+                    .ok();
+            }
+            // Not yet known: told only what every session is told.
+            let hears = session.audience.unwrap_or(Audience::Nobody).hears(change);
             let sent = match change {
-                Change::Tools => peer.notify_tool_list_changed().await,
-                Change::Prompts => peer.notify_prompt_list_changed().await,
+                _ if !hears => Ok(()),
+                Change::Tools => session.peer.notify_tool_list_changed().await,
+                Change::Prompts(_) | Change::AnyPrompts => {
+                    session.peer.notify_prompt_list_changed().await
+                }
             };
             if sent.is_ok() {
-                alive.push(peer);
+                alive.push(session);
             }
         }
-        *peers = alive;
+        *sessions = alive;
     }
 }
 
@@ -282,23 +440,9 @@ impl Adapter {
 
     /// Who is calling: the verified bearer (HTTP) or the service credential (stdio).
     async fn caller(&self, context: &RequestContext<RoleServer>) -> Result<Caller, ErrorData> {
-        match self.transport {
-            Transport::Http => context
-                .extensions
-                .get::<axum::http::request::Parts>()
-                .and_then(|parts| parts.extensions.get::<Caller>())
-                .cloned()
-                .ok_or_else(|| ErrorData::invalid_request("no verified caller", None)),
-            Transport::Stdio => match &self.shared.credential {
-                Some(credential) => credential
-                    .caller(&self.shared.verifier)
-                    .await
-                    .map_err(|e| ErrorData::internal_error(e.to_string(), None)),
-                None if !self.shared.config.auth => Ok(crate::http::development_caller()),
-                // No credential: only the schema tools, which need no identity.
-                None => Ok(Caller::default()),
-            },
-        }
+        self.shared
+            .caller_of(self.transport, &context.extensions)
+            .await
     }
 
     /// Every tool this caller may see, sorted by name.
@@ -608,11 +752,29 @@ impl ServerHandler for Adapter {
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        // Sessions that began with `initialize` get list-changed notifications on their peer.
-        let mut peers = self.shared.legacy_peers.lock().await;
+        // Sessions that began with `initialize` get list-changed notifications on their peer,
+        // prompt changes only for their caller's organization (the `initialized` POST carries
+        // the session's bearer over HTTP). Over stdio an unreadable credential is retried at
+        // the next change.
+        let audience = match self
+            .shared
+            .audience_of(self.transport, &context.extensions)
+            .await
+        {
+            Ok(audience) => Some(audience),
+            Err(e) if self.transport == Transport::Stdio => {
+                tracing::warn!(error = %e.message, "the service credential could not be read yet");
+                None
+            }
+            Err(_) => Some(Audience::Nobody),
+        };
+        let mut sessions = self.shared.legacy_sessions.lock().await;
         // Forget sessions that ended, so a long-running adapter does not accumulate them.
-        peers.retain(|peer| !peer.is_transport_closed());
-        peers.push(context.peer);
+        sessions.retain(|session| !session.peer.is_transport_closed());
+        sessions.push(LegacySession {
+            peer: context.peer,
+            audience,
+        });
     }
 
     fn accepted_subscription_filter(
@@ -633,14 +795,23 @@ impl ServerHandler for Adapter {
     }
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        // Subscribed first: nothing announced while the audience is read is missed.
         let mut changes = self.shared.changes.subscribe();
+        // The subscribing request's caller (its bearer over HTTP) chooses whose prompts it hears.
+        let audience = self
+            .shared
+            .audience_of(self.transport, &context.request_context().extensions)
+            .await?;
         loop {
             tokio::select! {
                 () = context.cancelled() => return Ok(()),
                 change = changes.recv() => {
                     let sent = match change {
+                        Ok(change) if !audience.hears(change) => continue,
                         Ok(Change::Tools) => context.sink().notify_tool_list_changed().await,
-                        Ok(Change::Prompts) => context.sink().notify_prompt_list_changed().await,
+                        Ok(Change::Prompts(_) | Change::AnyPrompts) => {
+                            context.sink().notify_prompt_list_changed().await
+                        }
                         // Missed changes: say both lists may have changed.
                         Err(broadcast::error::RecvError::Lagged(_)) => {
                             let _ = context.sink().notify_prompt_list_changed().await;
@@ -868,10 +1039,16 @@ impl ServerHandler for Adapter {
                     "risk": ran.risk.name(), "ms": started.elapsed().as_millis() as u64 }),
         )
         .await;
+        // Content announces every template change on the bus, this adapter's included. When
+        // this adapter does not hear the bus (Redis off or down), a change made through its own
+        // tools is still announced here, to the caller's organization (an operator's change,
+        // whose organization is in its arguments, is not).
         if ran.outcome == Outcome::Succeeded
             && crate::prompts::CHANGING_TOOLS.contains(&request.name.as_ref())
+            && !self.shared.hears_template_changes()
+            && let Some(organization) = caller.organization
         {
-            self.shared.announce(Change::Prompts).await;
+            self.shared.announce(Change::Prompts(organization)).await;
         }
         supervision::audit(
             &self.shared.graph,
@@ -884,5 +1061,56 @@ impl ServerHandler for Adapter {
         )
         .await;
         Ok(ran.result.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(verified: bool, organization: Option<Uuid>) -> Caller {
+        Caller {
+            verified,
+            organization,
+            ..Caller::default()
+        }
+    }
+
+    #[test]
+    fn a_tenants_session_hears_only_its_own_organizations_prompt_changes() {
+        let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
+        let audience = Audience::of(&caller(true, Some(mine)), true);
+        assert_eq!(audience, Audience::Tenant(mine));
+        assert!(audience.hears(Change::Prompts(mine)));
+        assert!(!audience.hears(Change::Prompts(theirs)));
+        // The same tools for everyone, and "something may have been missed" says nothing of whom.
+        assert!(audience.hears(Change::Tools));
+        assert!(audience.hears(Change::AnyPrompts));
+        // Checks off changes nothing for a verified caller.
+        assert_eq!(
+            Audience::of(&caller(true, Some(mine)), false),
+            Audience::Tenant(mine)
+        );
+    }
+
+    #[test]
+    fn an_operator_and_a_development_session_hear_every_organization_and_an_unknown_caller_none() {
+        let anyone = Uuid::now_v7();
+        let operator = Audience::of(&caller(true, None), true);
+        assert_eq!(operator, Audience::Everyone);
+        assert!(operator.hears(Change::Prompts(anyone)));
+        // Checks off: nothing is vouched for, everything is listed to everyone.
+        let development = Audience::of(&caller(false, None), false);
+        assert_eq!(development, Audience::Everyone);
+        // Checks on, no verified token (stdio without a credential): no prompts, still the tools.
+        let unknown = Audience::of(&caller(false, None), true);
+        assert_eq!(unknown, Audience::Nobody);
+        assert!(!unknown.hears(Change::Prompts(anyone)));
+        assert!(unknown.hears(Change::Tools));
+        // An unverified claim of an organization is no organization.
+        assert_eq!(
+            Audience::of(&caller(false, Some(anyone)), true),
+            Audience::Nobody
+        );
     }
 }
