@@ -113,8 +113,16 @@ pub async fn request(
     }
 }
 
-/// One audit entry for one tool call. A caller without a token cannot be audited in sales
-/// (nothing identifies it there); that is logged here instead.
+/// One audit entry for one tool call, recorded in sales with the caller's own token.
+///
+/// A caller without a token (an adapter whose checks are off, `PROMPTSALES_MCP_AUTH=false`,
+/// and no bearer or service credential) is logged here instead, on purpose, not audited under
+/// some development identity: the audit log is an organization's and sales writes to it only
+/// for a verified caller of that organization, so auditing it would mean either sales taking
+/// unauthenticated writes into an audit log (anyone could forge entries) or the adapter holding
+/// a key to mint tokens (an adapter that checks nothing must not be able to act as anyone).
+/// Such a call reaches no data either: the graph answers `UNAUTHENTICATED` to it. A
+/// development call that carries a token is audited like any other.
 #[allow(clippy::too_many_arguments)]
 pub async fn audit(
     graph: &GraphClient,
