@@ -57,6 +57,9 @@ pub struct Fixture {
     pub etl_sources: promptsales_etl::SourceStores,
     /// Where it writes the summaries (the sales store the subgraph serves).
     pub etl_sink: Arc<dyn promptsales_sales::store::etl::EtlSink>,
+    /// The Redis this graph's live events travel through (content's template changes; the MCP
+    /// adapters of the tests listen there).
+    pub redis_url: String,
 }
 
 impl Fixture {
@@ -225,9 +228,16 @@ pub async fn start() -> anyhow::Result<Fixture> {
         )?)
         .await?,
     );
+    // Content announces template changes on the test Redis, where the tests' MCP adapters
+    // (child processes) listen. No prefix: the events name organizations no other graph has.
+    let redis_url = promptsales_kit::testing::redis().await.url().to_string();
+    let content_engine = promptsales_content::engine::ContentEngine::from_env_with_templates(
+        content.clone(),
+        promptsales_kit::template_changes::with_redis(&redis_url, "")?,
+    )?;
     subgraphs.push(
         ServedSubgraph::start(promptsales_kit::server::router_with(
-            promptsales_content::app(content, content_db),
+            promptsales_content::app_with(content, content_db, content_engine),
             remote_verifier(&jwks_url),
         )?)
         .await?,
@@ -278,6 +288,7 @@ pub async fn start() -> anyhow::Result<Fixture> {
         router,
         etl_sources,
         etl_sink,
+        redis_url,
     })
 }
 

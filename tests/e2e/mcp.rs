@@ -188,6 +188,8 @@ pub(super) fn adapter_env(f: &Fixture, operations: &Path) -> Vec<(String, String
             operations.display().to_string(),
         ),
         ("PROMPTSALES_LOG".into(), "warn".into()),
+        // Where the fixture's content announces template changes.
+        ("PROMPTSALES_REDIS_URL".into(), f.redis_url.clone()),
     ]
 }
 
@@ -901,13 +903,24 @@ pub(super) async fn register_service_client(
     secret: &str,
     roles: &[&str],
 ) {
+    register_service_client_of(f, f.org_a, client_id, secret, roles).await;
+}
+
+/// Registers a service client of `organization` at the sales issuer (client-credentials grant).
+pub(super) async fn register_service_client_of(
+    f: &Fixture,
+    organization: uuid::Uuid,
+    client_id: &str,
+    secret: &str,
+    roles: &[&str],
+) {
     f.auth
         .upsert_client(OAuthClient {
             id: uuid::Uuid::now_v7(),
             client_id: client_id.into(),
             secret_hash: hash_secret(secret).expect("hashes"),
             name: "MCP agent".into(),
-            organization_id: Some(f.org_a),
+            organization_id: Some(organization),
             roles: roles.iter().map(|r| r.to_string()).collect(),
             active: true,
         })

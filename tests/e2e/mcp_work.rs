@@ -7,9 +7,10 @@ use rmcp::model::ProtocolVersion;
 use serde_json::{Value, json};
 
 use super::fixture::{self, Fixture};
+use super::harness::repo_root;
 use super::mcp::{
     StdioSetup, Via, assert_fits_output_schema, call, connect, data_of, graph, names,
-    register_service_client, shipped_operations, start_http, text_of,
+    register_service_client, register_service_client_of, shipped_operations, start_http, text_of,
 };
 
 /// Creates a user of org A and returns their id.
@@ -980,4 +981,265 @@ async fn a_client_that_lost_its_stream_resumes_it_with_last_event_id_and_gets_th
     let mut expired = resume(last_event_id).await.expect("GET with Last-Event-ID");
     let nothing = read_events(&mut expired, |events| answers(events, 2).is_some()).await;
     assert!(answers(&nothing, 2).is_none(), "{nothing:?}");
+}
+
+/// How long a test waits for one notification before failing (a broken bus must fail the
+/// test, not hang the suite).
+const HEARING: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A session of the prompt-change test: how it hears the server.
+enum Ear {
+    /// Began with `initialize` (2025-11-25): list changes reach the client's handler.
+    Legacy {
+        tools: tokio::sync::mpsc::UnboundedReceiver<()>,
+        prompts: tokio::sync::mpsc::UnboundedReceiver<()>,
+    },
+    /// 2026-07-28: one `subscriptions/listen` for both lists.
+    Listening(rmcp::service::Subscription),
+}
+
+/// One MCP session of one caller, named for the assertions.
+struct Session {
+    name: &'static str,
+    service: rmcp::service::RunningService<rmcp::RoleClient, super::mcp::Client>,
+    ear: Ear,
+}
+
+/// What a session heard next.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    Tools,
+    Prompts,
+}
+
+impl Session {
+    async fn open(name: &'static str, via: Via<'_>, modern: bool) -> Self {
+        use rmcp::model::SubscriptionFilter;
+        let lifecycle = if modern {
+            ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            }
+        } else {
+            ClientLifecycleMode::Initialize
+        };
+        let (service, tools, heard) = connect(via, lifecycle)
+            .await
+            .unwrap_or_else(|e| panic!("{name} connects: {e:#}"));
+        let ear = if modern {
+            let subscription = service
+                .listen(
+                    SubscriptionFilter::builder()
+                        .tools_list_changed()
+                        .prompts_list_changed()
+                        .build(),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{name}: subscriptions/listen: {e}"));
+            assert_eq!(
+                subscription.acknowledged().prompts_list_changed,
+                Some(true),
+                "{name}"
+            );
+            Ear::Listening(subscription)
+        } else {
+            Ear::Legacy {
+                tools,
+                prompts: heard.prompts,
+            }
+        };
+        Self { name, service, ear }
+    }
+
+    /// Waits for the next tool-list change (the fence below): a legacy session must have heard
+    /// no prompt change before it, a subscription must deliver nothing else before it.
+    async fn fence(&mut self) {
+        let name = self.name;
+        match &mut self.ear {
+            Ear::Legacy { tools, prompts } => {
+                tokio::time::timeout(HEARING, tools.recv())
+                    .await
+                    .unwrap_or_else(|_| panic!("{name}: tools/list_changed within a minute"))
+                    .unwrap_or_else(|| panic!("{name}: the client is open"));
+                assert!(
+                    prompts.try_recv().is_err(),
+                    "{name} heard a prompt change before the fence"
+                );
+            }
+            Ear::Listening(_) => assert_eq!(self.next().await, Next::Tools, "{name}"),
+        }
+    }
+
+    /// Waits for the next prompt-list change.
+    async fn hears_prompts(&mut self) {
+        let name = self.name;
+        match &mut self.ear {
+            Ear::Legacy { prompts, .. } => {
+                tokio::time::timeout(HEARING, prompts.recv())
+                    .await
+                    .unwrap_or_else(|_| panic!("{name}: prompts/list_changed within a minute"))
+                    .unwrap_or_else(|| panic!("{name}: the client is open"));
+            }
+            Ear::Listening(_) => assert_eq!(self.next().await, Next::Prompts, "{name}"),
+        }
+    }
+
+    /// The next list change on a subscription.
+    async fn next(&mut self) -> Next {
+        use rmcp::model::ServerNotification;
+        let name = self.name;
+        let Ear::Listening(subscription) = &mut self.ear else {
+            panic!("{name} does not listen");
+        };
+        let heard = tokio::time::timeout(HEARING, subscription.next())
+            .await
+            .unwrap_or_else(|_| panic!("{name}: a notification within a minute"))
+            .unwrap_or_else(|e| panic!("{name}: the subscription failed: {e}"));
+        match heard {
+            Some(ServerNotification::ToolListChangedNotification(_)) => Next::Tools,
+            Some(ServerNotification::PromptListChangedNotification(_)) => Next::Prompts,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+/// Adds an operation file to `folder` in one step (renamed in from outside, so the adapters'
+/// watchers see one event): every adapter reloads and tells every session its tools changed.
+/// That tool-list change is the fence the tests wait for: whatever prompt change was announced
+/// before it reached each session before it.
+fn touch_operations(folder: &std::path::Path, scratch: &std::path::Path, n: usize) {
+    let file = format!("fence{n}.graphql");
+    let staged = scratch.join(&file);
+    std::fs::write(
+        &staged,
+        format!("# Fence {n}.\nquery fence{n} {{ campaigns(first: 1) {{ edges {{ node {{ id }} }} }} }}\n"),
+    )
+    .expect("written");
+    std::fs::rename(&staged, folder.join(&file)).expect("moved in");
+}
+
+/// Saves a template version for `token`'s organization through the router (not the adapter).
+async fn save_template_through_graphql(f: &Fixture, token: &str, name: &str) -> String {
+    let saved = graph(
+        f,
+        token,
+        "mutation($input: SavePromptTemplateInput!) { savePromptTemplate(input: $input) { id } }",
+        json!({ "input": { "name": name, "channel": "INSTAGRAM", "purpose": "CAMPAIGN_CONTENT",
+                           "useCase": "Instagram post", "body": "For {{audience}}: {{key_message}}" } }),
+    )
+    .await;
+    saved["savePromptTemplate"]["id"]
+        .as_str()
+        .expect("the version's id")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_template_changed_through_graphql_is_announced_only_to_the_sessions_of_its_organization()
+{
+    let f = fixture::start().await.expect("the graph starts");
+    // Private copies: the operation folder is touched for the fences, and a supergraph
+    // rewritten elsewhere must not send a tool-list change of its own.
+    let folder = tempfile::tempdir().expect("a folder");
+    for entry in std::fs::read_dir(shipped_operations()).expect("the shipped operations") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "graphql") {
+            std::fs::copy(&path, folder.path().join(path.file_name().expect("a name")))
+                .expect("copied");
+        }
+    }
+    let scratch = tempfile::tempdir().expect("a folder");
+    let supergraph = scratch.path().join("supergraph.graphql");
+    std::fs::copy(repo_root().join("schema/supergraph.graphql"), &supergraph).expect("copied");
+    let supergraph = supergraph.display().to_string();
+    let staging = tempfile::tempdir().expect("a folder");
+    let extra = [("PROMPTSALES_SUPERGRAPH", supergraph.as_str())];
+    let adapter = start_http(&f, folder.path(), &extra)
+        .await
+        .expect("mcp starts");
+
+    let reader_a = f.token(Some(f.org_a), &["content:read"]);
+    let reader_b = f.token(Some(f.org_b), &["content:read"]);
+    let operator = f.token(None, &["content:read"]);
+    register_service_client_of(&f, f.org_a, "notes-a", "secret-a", &["content:read"]).await;
+    register_service_client_of(&f, f.org_b, "notes-b", "secret-b", &["content:read"]).await;
+    let stdio = |credential| {
+        Via::Stdio(StdioSetup {
+            fixture: &f,
+            operations: folder.path(),
+            credential: Some(credential),
+            extra: &extra,
+        })
+    };
+    // Each organization on each transport and protocol generation, and a platform operator.
+    let mut a = vec![
+        Session::open("HTTP 2025 A", Via::Http(&adapter, &reader_a), false).await,
+        Session::open("HTTP 2026 A", Via::Http(&adapter, &reader_a), true).await,
+        Session::open("stdio 2025 A", stdio(("notes-a", "secret-a")), false).await,
+        Session::open("stdio 2026 A", stdio(("notes-a", "secret-a")), true).await,
+    ];
+    let mut b = vec![
+        Session::open("HTTP 2025 B", Via::Http(&adapter, &reader_b), false).await,
+        Session::open("HTTP 2026 B", Via::Http(&adapter, &reader_b), true).await,
+        Session::open("stdio 2025 B", stdio(("notes-b", "secret-b")), false).await,
+        Session::open("stdio 2026 B", stdio(("notes-b", "secret-b")), true).await,
+    ];
+    let mut platform =
+        Session::open("HTTP 2025 operator", Via::Http(&adapter, &operator), false).await;
+
+    // Every session is registered and hears the global tool-list changes.
+    touch_operations(folder.path(), staging.path(), 0);
+    for session in a.iter_mut().chain(b.iter_mut()) {
+        session.fence().await;
+    }
+    platform.fence().await;
+
+    // Org A saves a template through the router: A's sessions and the operator's hear it...
+    let writer_a = f.token(Some(f.org_a), &["content:write"]);
+    save_template_through_graphql(&f, &writer_a, "a-launch").await;
+    for session in a.iter_mut() {
+        session.hears_prompts().await;
+    }
+    platform.hears_prompts().await;
+    // ...B's do not: each hears the next tool-list change, and nothing before it.
+    touch_operations(folder.path(), staging.path(), 1);
+    for session in b.iter_mut() {
+        session.fence().await;
+    }
+    for session in a.iter_mut() {
+        session.fence().await;
+    }
+
+    // The same the other way round (B's sessions can hear, so their silence above meant something).
+    let writer_b = f.token(Some(f.org_b), &["content:write"]);
+    let b_version = save_template_through_graphql(&f, &writer_b, "b-launch").await;
+    for session in b.iter_mut() {
+        session.hears_prompts().await;
+    }
+    touch_operations(folder.path(), staging.path(), 2);
+    for session in a.iter_mut() {
+        session.fence().await;
+    }
+    for session in b.iter_mut() {
+        session.fence().await;
+    }
+    // Turning a version off is a change too.
+    graph(
+        &f,
+        &writer_b,
+        "mutation($id: ID!) { setPromptTemplateActive(id: $id, active: false) { active } }",
+        json!({ "id": b_version }),
+    )
+    .await;
+    for session in b.iter_mut() {
+        session.hears_prompts().await;
+    }
+    touch_operations(folder.path(), staging.path(), 3);
+    for session in a.iter_mut() {
+        session.fence().await;
+    }
+
+    for session in a.into_iter().chain(b) {
+        session.service.cancel().await.expect("closes");
+    }
+    platform.service.cancel().await.expect("closes");
 }
