@@ -97,6 +97,19 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
                 supergraph.clone(),
             ));
         }
+        // crm's lead webhook acts as one organization at a time to check the campaign and ad
+        // it is given (`kit::service_identity`): the demo client is a platform client, and
+        // each of its tokens is narrowed to the webhook's organization and to reading.
+        for spec in specs.iter_mut().filter(|s| s.name == promptsales_crm::NAME) {
+            spec.env.push((
+                promptsales_kit::service_identity::CLIENT_ID_ENV.to_string(),
+                credentials.client_id.clone(),
+            ));
+            spec.env.push((
+                promptsales_kit::service_identity::CLIENT_SECRET_ENV.to_string(),
+                credentials.client_secret.clone(),
+            ));
+        }
         // The subgraphs believe the address the router forwards (it connects from loopback
         // here); the router itself trusts no proxy unless told, so a client cannot pick its
         // address. A configured PROMPTSALES_TRUSTED_PROXIES applies to every component as is.

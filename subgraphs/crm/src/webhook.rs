@@ -12,6 +12,14 @@
 //! request whose capture committed (its signature is remembered in the
 //! capture's transaction, so the exact retry of a failed request is accepted).
 //!
+//! The campaign and the source ad a capture names belong to other subgraphs; before anything
+//! is written they are checked to exist in the webhook's organization (the one whose secret
+//! signed it), as `kit::references` checks a mutation's ids, with the platform's service
+//! identity acting for that organization only (`kit::service_identity`: there is no caller's
+//! token here). Another tenant's id or a missing one is 404 `NOT_FOUND` naming the field;
+//! an owner or token service that cannot answer is 503 `SERVICE_UNAVAILABLE`; a crm without
+//! a service identity configured refuses captures (503) rather than write unchecked ids.
+//!
 //! The former platform-wide secret (`PROMPTSALES_CRM_WEBHOOK_SECRET`) is gone:
 //! whoever held it could write leads into every organization. When it is still
 //! set the service says so at start and ignores it.
@@ -25,6 +33,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
+use promptsales_kit::references::{self, Reference};
+use promptsales_kit::service_identity::ServiceIdentity;
 use promptsales_kit::{ApiError, Decimal4};
 use serde::Deserialize;
 use serde_json::json;
@@ -97,10 +107,34 @@ struct WebhookState {
     store: Arc<dyn CrmStore>,
     services: Services,
     config: WebhookConfig,
+    identity: Option<Arc<ServiceIdentity>>,
 }
 
-/// The webhook's routes, to merge into the service's router.
+/// The roles the service identity's token carries to check a capture's references.
+pub const CHECK_SCOPE: &str = "sales:read ads:read";
+
+/// The webhook's routes, to merge into the service's router; the references it names are
+/// checked with the service identity the environment configures
+/// (`PROMPTSALES_SERVICE_CLIENT_ID`, see `kit::service_identity`).
 pub fn routes(store: Arc<dyn CrmStore>, services: Services, config: WebhookConfig) -> Router {
+    let identity = ServiceIdentity::from_env().map(Arc::new);
+    if identity.is_none() && references::enabled() {
+        tracing::warn!(
+            "no service identity (PROMPTSALES_SERVICE_CLIENT_ID/SECRET): the lead-capture \
+             webhook cannot check the campaigns it is given and refuses captures"
+        );
+    }
+    routes_with(store, services, config, identity)
+}
+
+/// [`routes`] with the service identity given (`None`: captures are refused while reference
+/// checks are on).
+pub fn routes_with(
+    store: Arc<dyn CrmStore>,
+    services: Services,
+    config: WebhookConfig,
+    identity: Option<Arc<ServiceIdentity>>,
+) -> Router {
     Router::new()
         .route(PATH, post(receive))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -108,6 +142,43 @@ pub fn routes(store: Arc<dyn CrmStore>, services: Services, config: WebhookConfi
             store,
             services,
             config,
+            identity,
+        })
+}
+
+/// Checks that the campaign and source ad `capture` names exist in `organization`, asking
+/// their owners as that organization (never as the platform: it sees every tenant).
+async fn check_references(
+    identity: Option<&ServiceIdentity>,
+    organization: Uuid,
+    capture: &LeadCapture,
+) -> Result<(), ApiError> {
+    if !references::enabled() {
+        return Ok(());
+    }
+    let mut named = vec![Reference::campaign("campaignId", capture.campaign_id)];
+    if let Some(ad) = capture.source_ad_id {
+        named.push(Reference::ad("sourceAdId", ad));
+    }
+    let Some(identity) = identity else {
+        return Err(ApiError::Unavailable(
+            "the webhook cannot check the campaign it is given: no service identity is \
+             configured (PROMPTSALES_SERVICE_CLIENT_ID)"
+                .into(),
+        ));
+    };
+    let authorization = identity.authorization(organization, CHECK_SCOPE).await?;
+    references::check(Some(&authorization), named)
+        .await
+        .map_err(|e| match e {
+            // The service's own token refused: the platform's configuration, not the sender's.
+            ApiError::Forbidden(why) | ApiError::Unauthenticated(why) => {
+                tracing::error!(%why, "the service identity may not read the webhook's references");
+                ApiError::Unavailable(
+                    "the webhook cannot check the campaign it is given right now".into(),
+                )
+            }
+            other => other,
         })
 }
 
@@ -149,10 +220,14 @@ fn api_error(err: ApiError) -> Response {
         "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
         "NOT_FOUND" => StatusCode::NOT_FOUND,
         "CONFLICT" => StatusCode::CONFLICT,
+        "SERVICE_UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let field = match &err {
         ApiError::BadInput { field, .. } => Some(field.clone()),
+        // The references a capture names (see `check_references`).
+        ApiError::NotFound { entity: "Campaign", .. } => Some("campaignId".into()),
+        ApiError::NotFound { entity: "Ad", .. } => Some("sourceAdId".into()),
         _ => None,
     };
     error(status, err.code(), err.message(), field)
@@ -264,6 +339,10 @@ async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: By
         Ok(c) => c,
         Err(response) => return *response,
     };
+    if let Err(e) = check_references(state.identity.as_deref(), organization, &capture).await {
+        tracing::info!(%organization, code = e.code(), "lead-capture webhook reference refused");
+        return api_error(e);
+    }
     let delivery = Delivery {
         key: request.replay_key(),
         received_at,

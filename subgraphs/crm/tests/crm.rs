@@ -75,6 +75,7 @@ on_every_backend!(
     scoring::a_new_organizations_leads_are_scored_by_the_platform_prior,
     scoring::batch_rescoring_writes_what_row_by_row_writes,
     webhook::each_organization_signs_for_itself_only,
+    webhook::a_capture_naming_another_tenants_campaign_is_not_found_against_the_real_sales_subgraph,
     webhook::a_rotation_keeps_the_old_secret_for_its_grace_and_revocation_ends_it,
     webhook::the_exact_retry_of_a_failed_capture_is_accepted_and_copies_race_to_one,
     queue::the_queue_orders_by_waiting_intent_and_value,

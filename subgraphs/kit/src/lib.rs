@@ -31,6 +31,7 @@ pub mod pagination;
 pub mod quota;
 pub mod references;
 pub mod schema;
+pub mod service_identity;
 pub mod sdl;
 #[cfg(feature = "sealing")]
 pub mod sealed;

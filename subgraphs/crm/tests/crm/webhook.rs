@@ -452,3 +452,171 @@ pub async fn the_exact_retry_of_a_failed_capture_is_accepted_and_copies_race_to_
     assert_eq!(leads.items[0].captures, 1, "captured once");
     Ok(())
 }
+
+/// The REAL sales subgraph served in-process (SQLite, demo data) with a platform service
+/// client registered; its GraphQL URL, token URL and the client's id and secret.
+struct RealSales {
+    graphql: String,
+    token_url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for RealSales {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+const SERVICE_CLIENT: (&str, &str) = ("crm-webhook-test", "a-service-secret-for-tests");
+
+async fn real_sales() -> Result<RealSales> {
+    use promptsales_sales::auth::store::OAuthClient;
+    use promptsales_sales::auth::{AuthStore, Issuer, Lifetimes, SeaAuthStore};
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}/sales.db?mode=rwc", dir.path().display());
+    let (store, db) = promptsales_sales::open_store(&url).await?;
+    promptsales_sales::seed_demo(store.as_ref()).await?;
+    SeaAuthStore::new(db.clone())
+        .upsert_client(OAuthClient {
+            id: new_id(),
+            client_id: SERVICE_CLIENT.0.into(),
+            secret_hash: promptsales_sales::auth::secret::hash_secret(SERVICE_CLIENT.1)?,
+            name: "crm (platform service)".into(),
+            organization_id: None,
+            roles: vec!["sales:read".into(), "ads:read".into()],
+            active: true,
+        })
+        .await?;
+    let issuer = std::sync::Arc::new(Issuer::new(
+        promptsales_kit::auth::SigningKey::generate()?,
+        promptsales_kit::auth::AuthConfig::default(),
+        Lifetimes::default(),
+    ));
+    let router = promptsales_sales::http_router(store, db, issuer)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(promptsales_kit::server::serve_on(listener, router, async move {
+        let _ = stopped.await;
+    }));
+    Ok(RealSales {
+        graphql: format!("http://{addr}/graphql"),
+        token_url: format!("http://{addr}/oauth/token"),
+        stop: Some(stop),
+        _dir: dir,
+    })
+}
+
+/// The campaign a signed capture names is checked against the real sales subgraph as the
+/// webhook's organization (the platform service client's token narrowed to it): another
+/// tenant's campaign and a missing one are 404 `NOT_FOUND` naming `campaignId` and write
+/// nothing; the organization's own campaign is captured; sales unreachable is 503.
+pub async fn a_capture_naming_another_tenants_campaign_is_not_found_against_the_real_sales_subgraph(
+    backend: Backend,
+) -> Result<()> {
+    let h = Harness::new(backend).await?;
+    let mut sales = real_sales().await?;
+    // Checks on, against this sales (the harness turned them off for crm alone).
+    promptsales_kit::testing::references_to(promptsales_kit::references::Owner::Sales, &sales.graphql);
+    let identity = promptsales_kit::service_identity::ServiceIdentity::new(
+        &sales.token_url,
+        SERVICE_CLIENT.0,
+        SERVICE_CLIENT.1,
+    );
+    let router = promptsales_crm::webhook::routes_with(
+        h.store.clone(),
+        h.services.clone(),
+        WebhookConfig::new(300),
+        Some(std::sync::Arc::new(identity)),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}{PATH}", listener.local_addr()?);
+    tokio::spawn(promptsales_kit::server::serve_on(
+        listener,
+        router,
+        futures::future::pending(),
+    ));
+    let client = reqwest::Client::new();
+    let plan = promptsales_kit::demo::demo_plan();
+    let own = &plan.campaigns[0];
+    let a = own.organization_id;
+    // Another tenant: an organization of its own webhook secret that owns no campaign in sales.
+    let b = new_id();
+    let (secret_a, _, _) = rotate(&h, a, 3600).await?;
+    let (secret_b, _, _) = rotate(&h, b, 3600).await?;
+    let now = chrono::Utc::now().timestamp();
+    let as_b = Post {
+        url: &url,
+        organization: Some(b),
+        secret: &secret_b,
+        timestamp: now,
+    };
+    let leads_of = |organization: Uuid| {
+        let store = h.store.clone();
+        async move {
+            let page = promptsales_kit::PageRequest::new(Some(10), None)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let leads = store
+                .list_leads(
+                    TenantScope::Organization(organization),
+                    &promptsales_crm::store::LeadFilter::default(),
+                    &page,
+                )
+                .await?;
+            anyhow::Ok(leads.items.len())
+        }
+    };
+
+    for (campaign, why) in [(own.id, "A's campaign named by B"), (new_id(), "a missing campaign")] {
+        let (status, answer) = as_b
+            .send(&client, &capture_body(campaign, "mallory@example.com"))
+            .await?;
+        assert_eq!(
+            (status, answer["code"].as_str(), answer["field"].as_str()),
+            (404, Some("NOT_FOUND"), Some("campaignId")),
+            "{why}: {answer}"
+        );
+    }
+    assert_eq!(leads_of(b).await?, 0, "nothing written for B");
+    assert!(
+        h.store
+            .customers_by_email(TenantScope::Organization(b), "mallory@example.com")
+            .await?
+            .is_empty(),
+        "no customer written for B"
+    );
+
+    let as_a = Post {
+        url: &url,
+        organization: Some(a),
+        secret: &secret_a,
+        timestamp: now,
+    };
+    let (status, answer) = as_a
+        .send(&client, &capture_body(own.id, "carla@example.com"))
+        .await?;
+    assert_eq!(status, 200, "A's own campaign: {answer}");
+    assert_eq!(leads_of(a).await?, 1);
+
+    // Sales gone: the capture is not written on a guess.
+    if let Some(stop) = sales.stop.take() {
+        let _ = stop.send(());
+    }
+    let later = Post {
+        timestamp: now + 1,
+        ..as_a
+    };
+    let (status, answer) = later
+        .send(&client, &capture_body(own.id, "dora@example.com"))
+        .await?;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (503, Some("SERVICE_UNAVAILABLE")),
+        "{answer}"
+    );
+    assert_eq!(leads_of(a).await?, 1, "nothing written while sales is down");
+    Ok(())
+}

@@ -206,12 +206,17 @@ impl TokenService {
     }
 
     /// `grant_type=client_credentials`: a service or agent with its id and secret,
-    /// its roles narrowed to `scope` when one is asked for.
+    /// its roles narrowed to `scope` when one is asked for, and its tenant narrowed to
+    /// `for_organization` when one is asked for: a platform client (every tenant) may ask
+    /// for a token of one organization, which is how a service acts for one tenant only
+    /// (crm's lead webhook checks the campaign it names as the webhook's organization);
+    /// a tenant client may name only its own organization (else `invalid_scope`).
     pub async fn client_credentials(
         &self,
         client_id: &str,
         client_secret: &str,
         requested_scope: Option<&str>,
+        for_organization: Option<Uuid>,
         origin: Origin,
     ) -> Result<TokenResponse, OAuthError> {
         let requested = scope::parse(requested_scope)?;
@@ -239,6 +244,17 @@ impl TokenService {
             }
         };
         self.count_success(&attempt).await;
+        // Narrowing only: a platform client's tokens already reach every tenant.
+        let organization = match (client.organization_id, for_organization) {
+            (held, None) => held,
+            (None, Some(asked)) => Some(asked),
+            (Some(held), Some(asked)) if held == asked => Some(held),
+            (Some(_), Some(_)) => {
+                return Err(OAuthError::InvalidScope(
+                    "organization_id: this client acts for another organization".into(),
+                ));
+            }
+        };
         let roles = match &requested {
             Some(requested) => {
                 scope::to_strings(&scope::within(requested, &scope::held(&client.roles))?)
@@ -248,7 +264,7 @@ impl TokenService {
         self.access(
             &client.client_id,
             TokenType::Client,
-            client.organization_id,
+            organization,
             roles,
             None,
         )

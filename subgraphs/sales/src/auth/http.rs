@@ -47,6 +47,9 @@ pub struct TokenForm {
     password: Option<String>,
     refresh_token: Option<String>,
     scope: Option<String>,
+    /// `client_credentials` only: the one organization the token acts for (see
+    /// [`TokenService::client_credentials`]).
+    organization_id: Option<String>,
 }
 
 /// The parameters of a revocation request.
@@ -164,8 +167,14 @@ async fn token(
                         required(form.client_secret, "client_secret")?,
                     ),
                 };
+                let organization = match form.organization_id.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(text) => Some(uuid::Uuid::parse_str(text).map_err(|_| {
+                        OAuthError::InvalidRequest("organization_id is not a UUID".into())
+                    })?),
+                };
                 service
-                    .client_credentials(&id, &secret, scope, origin)
+                    .client_credentials(&id, &secret, scope, organization, origin)
                     .await
             }
             "password" => {
