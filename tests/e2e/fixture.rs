@@ -185,6 +185,12 @@ pub async fn start() -> anyhow::Result<Fixture> {
         &sales_url,
         std::time::Duration::from_millis(250),
     );
+    // Campaign stops that ads has not confirmed, retried as the sales service does.
+    promptsales_sales::reconcile::spawn(
+        sales.clone(),
+        issuer.clone(),
+        std::time::Duration::from_millis(250),
+    );
     let mut subgraphs = Vec::new();
     subgraphs.push(
         ServedSubgraph::start(promptsales_sales::http_router(

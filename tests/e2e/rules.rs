@@ -415,3 +415,79 @@ async fn figures_are_fresh_right_after_metrics_leads_stage_moves_and_sales() {
         reply.body
     );
 }
+
+/// Ads unreachable when a campaign is paused: the pause stands, its answer says the ads are
+/// not stopped yet, and the campaign shows the pending stop (written with the status change).
+/// Once ads answers again, sales' reconcile sweep pauses the running ad with no further user
+/// action, acting as the campaign's organization, and the pending stop is gone.
+#[tokio::test]
+async fn a_pause_that_could_not_reach_ads_is_retried_until_its_ads_are_paused() {
+    let w = Walk::start().await;
+    let campaign = w.submitted_campaign("8000").await;
+    w.grant(&campaign, &["BUDGET", "CONTENT", "SCHEDULE", "LAUNCH"])
+        .await;
+    w.status(&campaign, "ACTIVE").await;
+    let launched = ok(w.launch(&campaign, json!([w.ad("40", "Reel A")])).await);
+    let ad = launched["launchAds"][0]["id"]
+        .as_str()
+        .expect("ad id")
+        .to_string();
+    let running = ok(w.as_marketer(PUBLISH, json!({"id": ad})).await);
+    assert_eq!(running["publishAd"]["status"], "RUNNING");
+
+    // Ads unreachable (a closed port) for sales' calls.
+    let dead = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = listener.local_addr().expect("addr").port();
+        format!("http://127.0.0.1:{port}/graphql")
+    };
+    // SAFETY: every nextest test is its own process; sales reads the variable per call.
+    unsafe { std::env::set_var(promptsales_sales::ads_link::ADS_URL_ENV, &dead) };
+    let paused = w
+        .as_marketer(
+            "mutation($id: ID!) { changeCampaignStatus(id: $id, status: PAUSED) { status } }",
+            json!({"id": campaign}),
+        )
+        .await;
+    assert_eq!(paused["data"]["changeCampaignStatus"]["status"], "PAUSED", "{paused:#}");
+    assert_eq!(code(&paused), "SERVICE_UNAVAILABLE", "{paused:#}");
+    assert_eq!(w.ad_status(&ad).await, "RUNNING", "ads did not hear of it");
+    let pending = || async {
+        let read = super::harness::post_graphql(
+            &reqwest::Client::new(),
+            &w.f.subgraph_urls[0],
+            "query($id: ID!) { campaign(id: $id) { adsStopPending { status attempts } } }",
+            json!({"id": campaign}),
+            &w.marketer,
+        )
+        .await
+        .expect("sales answers");
+        read["data"]["campaign"]["adsStopPending"].clone()
+    };
+    assert_eq!(pending().await["status"], "PAUSED", "the stop is owed");
+
+    // Ads back: the sweep delivers the stop (first retry 10 s after the change).
+    // SAFETY: as above.
+    unsafe {
+        std::env::set_var(
+            promptsales_sales::ads_link::ADS_URL_ENV,
+            &w.f.subgraph_urls[1],
+        )
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while w.ad_status(&ad).await != "PAUSED" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the ad was not paused by the sweep; pending: {}",
+            pending().await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    while !pending().await.is_null() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stop stays pending after ads confirmed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -14,6 +14,7 @@ mod m0030_portal_postgres;
 mod m0031_refresh_scope;
 mod m0050_etl;
 mod m0060_agent_actions;
+mod m0070_ads_reconcile_outbox;
 
 /// Applies the sales store's migrations in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0031_refresh_scope::Migration),
             Box::new(m0050_etl::Migration),
             Box::new(m0060_agent_actions::Migration),
+            Box::new(m0070_ads_reconcile_outbox::Migration),
         ]
     }
 

@@ -3,7 +3,9 @@
 //! alone: sales only names the campaign (`reconcileCampaignAds`), with the caller's own
 //! token, and ads reads the campaign's status back from sales. Ads also refuses to schedule,
 //! run or record spend for a campaign that is not active at check time, so a missed call
-//! never lets spending through; it only leaves ads to be stopped by calling it again.
+//! never lets spending through; it only leaves ads to be stopped by calling it again, which
+//! the reconcile sweep does until ads confirms (`crate::reconcile`, from the outbox row the
+//! status change wrote).
 
 use serde_json::{Value, json};
 use uuid::Uuid;

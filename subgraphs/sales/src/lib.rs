@@ -11,6 +11,7 @@ pub mod auth;
 pub mod domain;
 pub mod limits;
 pub mod live;
+pub mod reconcile;
 pub mod scheduler;
 pub mod schema;
 pub mod seed;
@@ -174,6 +175,8 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         &config.database_url,
         scheduler::interval_from_env(),
     );
+    // Campaign stops that ads has not confirmed yet, retried until it does.
+    let reconcile = reconcile::spawn(store.clone(), issuer.clone(), reconcile::EVERY);
     // Listening for the ETL's performance updates from the start, not from the first subscriber.
     live::bus();
     let router = http_router(store, db.clone(), issuer)?;
@@ -186,6 +189,7 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     keys.abort();
     purge.abort();
     limits.abort();
+    reconcile.abort();
     agenda.iter().for_each(|task| task.abort());
     if let Err(e) = db.close().await {
         tracing::warn!(error = %e, "closing the database failed");

@@ -33,6 +33,14 @@ pub enum CampaignStatus {
 impl CampaignStatus {
     /// The status of every new campaign.
     pub const INITIAL: Self = Self::Draft;
+
+    /// Whether a campaign entering this status must have its ads stopped in ads
+    /// (`reconcileCampaignAds`): paused, cancelled or completed. Which ad moves how is the ads
+    /// domain's rule; sales only owes ads the news, durably (the `ads_reconcile_outbox` row
+    /// written with the status change, retried by `crate::reconcile` until ads confirms).
+    pub fn stops_ads(self) -> bool {
+        matches!(self, Self::Paused | Self::Cancelled | Self::Completed)
+    }
 }
 
 /// Who may move money on a campaign in `status`: while it waits for approval its budget is

@@ -7,7 +7,7 @@ use promptsales_kit::{ApiError, Decimal4, Money, parse_id};
 
 use super::loaders::{
     CampaignApprovalsLoader, CampaignObjectivesLoader, CampaignPlanLoader, CampaignProductsLoader,
-    CampaignTasksLoader, OrganizationLoader, UserLoader, loader,
+    CampaignReconcilesLoader, CampaignTasksLoader, OrganizationLoader, UserLoader, loader,
 };
 use super::objective::{CampaignObjective, CampaignObjectiveInput};
 use super::organization::Organization;
@@ -17,6 +17,22 @@ use crate::domain;
 use crate::domain::campaign::{Budget, CampaignPatch};
 use crate::store::{self, CampaignFilter, NewCampaign};
 use promptsales_kit::ResultExt;
+
+/// A stop of a campaign's ads that the ads subgraph has not confirmed yet.
+#[derive(SimpleObject)]
+#[graphql(cache_control(max_age = 0, private))]
+pub struct AdsStopPending {
+    /// The status the campaign moved to.
+    pub status: CampaignStatus,
+    /// When it did.
+    pub since: DateTime<Utc>,
+    /// Retries that failed so far (the changing request's own call not counted).
+    pub attempts: i32,
+    /// Why the last one failed.
+    pub last_error: Option<String>,
+    /// When sales tries again.
+    pub next_attempt_at: DateTime<Utc>,
+}
 
 /// Where a campaign is in its life. New campaigns are `DRAFT`; the approval workflow moves them on.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -209,6 +225,30 @@ impl Campaign {
             .into_iter()
             .map(super::workflow::Approval)
             .collect())
+    }
+
+    /// The oldest stop of its ads (after a pause, cancellation or completion) that the ads
+    /// subgraph has not confirmed yet, retried by sales with backoff until it does; null when
+    /// none is pending.
+    async fn ads_stop_pending(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<AdsStopPending>> {
+        let pending = loader::<CampaignReconcilesLoader>(ctx)?
+            .load_one(self.0.id)
+            .await
+            .api()?;
+        Ok(pending
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .map(|row| AdsStopPending {
+                status: row.status.into(),
+                since: row.created_at,
+                attempts: row.attempts,
+                last_error: row.last_error,
+                next_attempt_at: row.next_attempt_at,
+            }))
     }
 
     /// The plan proposed for it, if it came from `proposeCampaignPlan`.

@@ -44,6 +44,8 @@ pub struct CampaignApprovalsLoader(Scoped);
 pub struct CampaignPlanLoader(Scoped);
 /// The agenda of a campaign.
 pub struct CampaignTasksLoader(Scoped);
+/// The stops of a campaign's ads that ads has not confirmed yet.
+pub struct CampaignReconcilesLoader(Scoped);
 
 /// The key of [`OrganizationCampaignsLoader`]: the organization and the page asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -95,6 +97,10 @@ pub fn register(store: &Arc<dyn SalesStore>, scope: TenantScope, data: &mut Data
     ));
     data.insert(DataLoader::new(
         CampaignTasksLoader(scoped.clone()),
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        CampaignReconcilesLoader(scoped.clone()),
         tokio::spawn,
     ));
     data.insert(DataLoader::new(
@@ -256,6 +262,19 @@ impl Loader<Uuid> for CampaignApprovalsLoader {
             .approvals_of_campaigns(self.0.scope, keys)
             .await?;
         Ok(grouped(rows.into_iter().map(|a| (a.campaign_id, a))))
+    }
+}
+
+impl Loader<Uuid> for CampaignReconcilesLoader {
+    type Value = Vec<crate::store::reconcile::PendingReconcile>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<crate::store::reconcile::PendingReconcile>>, LoadError> {
+        let rows = self.0.store.pending_reconciles(self.0.scope, keys).await?;
+        Ok(grouped(rows.into_iter().map(|r| (r.campaign_id, r))))
     }
 }
 

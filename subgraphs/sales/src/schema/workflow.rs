@@ -502,13 +502,8 @@ pub async fn change_status(
         match store.change_status(scope, change, entry).await {
             Ok(campaign) => {
                 tracing::info!(campaign = %id, to = to.as_str(), "campaign status changed");
-                if matches!(
-                    to,
-                    domain::campaign::CampaignStatus::Paused
-                        | domain::campaign::CampaignStatus::Cancelled
-                        | domain::campaign::CampaignStatus::Completed
-                ) {
-                    stop_ads(ctx, id).await;
+                if to.stops_ads() {
+                    stop_ads(ctx, store, id).await;
                 }
                 return Ok(Campaign(campaign));
             }
@@ -518,15 +513,22 @@ pub async fn change_status(
     }
 }
 
-/// Asks ads to stop the campaign's ads; a failure is reported beside the (done) status
-/// change as `SERVICE_UNAVAILABLE`, never dropped: `reconcileCampaignAds` retries it.
-async fn stop_ads(ctx: &Context<'_>, id: uuid::Uuid) {
+/// Asks ads to stop the campaign's ads at once, with the caller's token. The stop is owed
+/// durably already (the outbox row written with the status change): success deletes the row;
+/// a failure is reported beside the (done) status change as `SERVICE_UNAVAILABLE` and the
+/// row is left to the reconcile sweep (`crate::reconcile`), which retries it until ads confirms.
+async fn stop_ads(ctx: &Context<'_>, store: &std::sync::Arc<dyn store::SalesStore>, id: uuid::Uuid) {
     // The caller's own token, from its HTTP request or WebSocket connection alike.
     let authorization = ctx
         .data_opt::<promptsales_kit::server::RequestMeta>()
         .and_then(promptsales_kit::server::RequestMeta::authorization);
+    let asked_at = chrono::Utc::now();
     match crate::ads_link::campaign_stopped(id, authorization).await {
         Ok(ads) => {
+            if let Err(e) = store.reconcile_done(id, asked_at).await {
+                // Done in ads; the sweep asks again later and ads, idempotent, changes nothing.
+                tracing::warn!(campaign = %id, error = %e, "ads stop done but not recorded");
+            }
             // Their status changed outside the router's view: this response names them, so
             // the router invalidates every cached response holding them.
             for ad in &ads {
@@ -538,8 +540,8 @@ async fn stop_ads(ctx: &Context<'_>, id: uuid::Uuid) {
             tracing::error!(campaign = %id, error = %why, "campaign's ads not stopped");
             let mut error = async_graphql::ServerError::new(
                 format!(
-                    "the campaign's status changed, but its ads were not all stopped ({why}); \
-                     call reconcileCampaignAds(campaignId) on ads to retry"
+                    "the campaign's status changed, but its ads were not all stopped yet ({why}); \
+                     sales retries until ads confirms (see the campaign's adsStopPending)"
                 ),
                 Some(ctx.item.pos),
             );

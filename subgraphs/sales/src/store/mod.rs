@@ -13,6 +13,7 @@ pub mod audit;
 pub mod etl;
 pub mod money;
 pub mod plans;
+pub mod reconcile;
 pub mod results;
 pub mod sea;
 pub mod workflow;
@@ -338,6 +339,7 @@ impl From<WriteError> for ApiError {
 pub trait SalesStore:
     workflow::WorkflowStore
     + agent_actions::AgentActionStore
+    + reconcile::ReconcileStore
     + money::MoneyStore
     + audit::AuditStore
     + results::ResultsStore

@@ -12,6 +12,7 @@ mod organizations;
 mod plans;
 mod portal;
 mod products;
+mod reconcile;
 mod results;
 mod users;
 mod workflow;

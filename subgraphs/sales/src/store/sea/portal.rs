@@ -394,3 +394,48 @@ impl crate::store::agent_actions::AgentActionStore for SeaSalesStore {
         .await
     }
 }
+
+#[async_trait]
+impl crate::store::reconcile::ReconcileStore for SeaSalesStore {
+    async fn due_reconciles(
+        &self,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<crate::store::reconcile::PendingReconcile>, StoreError> {
+        super::reconcile::due(&self.db, now, limit).await
+    }
+
+    async fn claim_reconcile(
+        &self,
+        row: &crate::store::reconcile::PendingReconcile,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        super::reconcile::claim(&self.db, row, until).await
+    }
+
+    async fn reconcile_done(
+        &self,
+        campaign_id: Uuid,
+        asked_at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        super::reconcile::done(&self.db, campaign_id, asked_at).await
+    }
+
+    async fn reconcile_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+        audit: Option<NewAuditEntry>,
+    ) -> Result<(), StoreError> {
+        super::reconcile::failed(&self.db, id, error, next_attempt_at, audit).await
+    }
+
+    async fn pending_reconciles(
+        &self,
+        scope: TenantScope,
+        campaign_ids: &[Uuid],
+    ) -> Result<Vec<crate::store::reconcile::PendingReconcile>, StoreError> {
+        super::reconcile::of_campaigns(&self.db, scope, campaign_ids).await
+    }
+}

@@ -141,6 +141,11 @@ async fn apply_change(
     else {
         return Ok(None);
     };
+    if change.to.stops_ads() {
+        // Ads owes this stop; the row makes the debt outlive a failed call (crate::reconcile).
+        super::reconcile::insert(txn, row.organization_id, change.campaign_id, change.to, now)
+            .await?;
+    }
     if change.withdraw_pending {
         approval::Entity::update_many()
             .col_expr(

@@ -2,6 +2,7 @@
 //! Reads are explicit `IN (...)` batches, which keeps the statement count
 //! visible; the one declared relation (link -> product) serves one join.
 
+pub mod ads_reconcile;
 pub mod agent_action_request;
 pub mod approval;
 pub mod audit_log;
