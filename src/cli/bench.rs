@@ -165,7 +165,13 @@ async fn bench(args: BenchArgs, data: std::path::PathBuf) -> anyhow::Result<()> 
         "starting the graph (demo data on SQLite in {})...",
         data.display()
     );
-    let graph = start_graphs(&data, &args.redis_url, args.stock.as_deref()).await?;
+    let graph = start_graphs(
+        &data,
+        &args.redis_url,
+        args.stock.as_deref(),
+        promptsales_kit::demo::demo_today(),
+    )
+    .await?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients.iter().copied().max().unwrap_or(1))
         .build()?;
@@ -806,13 +812,23 @@ async fn ping_redis(url: &str) -> anyhow::Result<()> {
         })
 }
 
-/// The four subgraphs in this process on free ports, the router as a child process.
-pub(super) async fn start_graph(data: &Path, redis_url: &str) -> anyhow::Result<Graph> {
-    start_graphs(data, redis_url, None).await
+/// The four subgraphs in this process on free ports, the router as a child process; the demo
+/// data seeded as of `day` (its dates are relative to it).
+pub(super) async fn start_graph(
+    data: &Path,
+    redis_url: &str,
+    day: chrono::NaiveDate,
+) -> anyhow::Result<Graph> {
+    start_graphs(data, redis_url, None, day).await
 }
 
 /// [`start_graph`], and stock Hive Router (the binary `stock`) beside our router when given.
-async fn start_graphs(data: &Path, redis_url: &str, stock: Option<&Path>) -> anyhow::Result<Graph> {
+async fn start_graphs(
+    data: &Path,
+    redis_url: &str,
+    stock: Option<&Path>,
+    day: chrono::NaiveDate,
+) -> anyhow::Result<Graph> {
     let url = |name: &str| format!("sqlite://{}/{name}.db?mode=rwc", data.display());
     let issuer = Arc::new(Issuer::new(
         SigningKey::generate()?,
@@ -823,7 +839,7 @@ async fn start_graphs(data: &Path, redis_url: &str, stock: Option<&Path>) -> any
     let mut urls = Vec::new();
 
     let (sales, sales_db) = promptsales_sales::open_store(&url("sales")).await?;
-    promptsales_sales::seed_demo(sales.as_ref()).await?;
+    promptsales_sales::seed_demo_on(sales.as_ref(), day).await?;
     let (listener, sales_url) = bind().await?;
     let jwks_url = format!(
         "{}{}",
@@ -844,7 +860,7 @@ async fn start_graphs(data: &Path, redis_url: &str, stock: Option<&Path>) -> any
     };
 
     let (ads, ads_db) = promptsales_ads::open_store(&url("ads")).await?;
-    promptsales_ads::seed_demo(ads.as_ref()).await?;
+    promptsales_ads::seed_demo_on(ads.as_ref(), day).await?;
     let (listener, u) = bind().await?;
     subgraphs.push(serve(
         listener,
@@ -853,7 +869,7 @@ async fn start_graphs(data: &Path, redis_url: &str, stock: Option<&Path>) -> any
     urls.push(u);
 
     let (crm, crm_db) = promptsales_crm::open_store(&url("crm")).await?;
-    promptsales_crm::seed_demo(crm.as_ref()).await?;
+    promptsales_crm::seed_demo_on(crm.as_ref(), day).await?;
     let (listener, u) = bind().await?;
     subgraphs.push(serve(
         listener,

@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use promptsales_kit::ai::{AiConfig, ChatModel, Embedder, HashingEmbedder, OpenAiCompatibleClient};
 use promptsales_kit::auth::TokenType;
 use promptsales_kit::context::{Role, Subsystem};
-use promptsales_kit::demo::demo_plan;
+use promptsales_kit::demo::demo_plan_on;
 use promptsales_mcp::ask::config::PlannerChoice;
 use promptsales_mcp::ask::{Answer, Asker};
 use promptsales_mcp::graph::GraphClient;
@@ -37,7 +37,9 @@ use uuid::Uuid;
 /// The labelled questions (JSON lines).
 const SET: &str = include_str!("../../mcp/eval/ask.jsonl");
 
-/// The day the labels' relative periods ("last week") are read against.
+/// The day the labels' relative periods ("last week") are read against, and the day the
+/// demo is seeded as of, so that the labels' periods and the data do not drift apart as
+/// the calendar moves.
 fn eval_today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, 7).unwrap_or_default()
 }
@@ -89,8 +91,8 @@ pub async fn ask(data: std::path::PathBuf) -> anyhow::Result<()> {
         "\nASK: starting the demo graph (SQLite in {})...",
         data.display()
     );
-    let graph = super::bench::start_graph(&data, &redis).await?;
-    let plan = demo_plan();
+    let graph = super::bench::start_graph(&data, &redis, eval_today()).await?;
+    let plan = demo_plan_on(eval_today());
     let mut orgs = Vec::new();
     for org in &plan.organizations {
         let token = graph

@@ -126,19 +126,23 @@ async fn ask_answers_with_figures_and_the_operations_it_ran() {
         "{funnel_op:#}"
     );
 
-    // A period in words: per channel over 1-2 October 2026 (fixture: Instagram 6 conversions
+    // A period in words: per channel over the fixture's days 1-2 (Instagram 6 conversions
     // for 160.75 spent, Google 2 for 40).
     let result = ask_tool(
         &adapter,
         &token,
-        "Which channel worked best for Winter Summit between 1 and 2 October 2026?",
+        &format!(
+            "Which channel worked best for Winter Summit between {} and {}?",
+            fixture::words(1),
+            fixture::words(2)
+        ),
     )
     .await;
     let answer = structured(&result);
     assert_eq!(answer["kind"], json!("best_channel"), "{answer:#}");
     assert_eq!(
         answer["figures"]["period"],
-        json!({ "from": "2026-10-01", "to": "2026-10-02" })
+        json!({ "from": fixture::iso(1), "to": fixture::iso(2) })
     );
     let channels = &answer["figures"]["channels"];
     assert_eq!(channels[0]["channel"], json!("INSTAGRAM"), "{answer:#}");
@@ -148,8 +152,8 @@ async fn ask_answers_with_figures_and_the_operations_it_ran() {
     assert_eq!(channels[1]["conversions"], json!(2));
     let op = &answer["operations"][1];
     assert_eq!(op["operationName"], json!("getBestChannels"));
-    assert_eq!(op["variables"]["from"], json!("2026-10-01"));
-    assert_eq!(op["variables"]["to"], json!("2026-10-02"));
+    assert_eq!(op["variables"]["from"], json!(fixture::iso(1)));
+    assert_eq!(op["variables"]["to"], json!(fixture::iso(2)));
 
     // The same question as GraphQL, at the adapter's /graphql.
     let response = ask_graphql(
@@ -232,7 +236,11 @@ async fn ask_answers_from_the_callers_tenant_only() {
     let result = ask_tool(
         &adapter,
         &token_a,
-        "What did we spend on Facebook between 1 and 31 October 2026 against budget?",
+        &format!(
+            "What did we spend on Facebook between {} and {} against budget?",
+            fixture::words(1),
+            fixture::words(28)
+        ),
     )
     .await;
     let answer = structured(&result);

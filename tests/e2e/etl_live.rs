@@ -17,8 +17,8 @@ use super::harness::bearer;
 use super::routed_subscriptions::{next_json, subscribe};
 
 const DASHBOARD: &str = r#"
-query Dashboard($org: ID!) {
-  dashboard(organizationId: $org, from: "2025-06-01", to: "2026-12-31") {
+query Dashboard($org: ID!, $from: NaiveDate!, $to: NaiveDate!) {
+  dashboard(organizationId: $org, from: $from, to: $to) {
     totals { spend { amount } revenue { amount } impressions leads customers }
   }
 }"#;
@@ -119,7 +119,11 @@ async fn a_cycle_brings_a_metric_a_lead_and_a_sale_to_the_cached_dashboard_and_i
     assert_eq!(listed.cache(), "MISS", "{listed:#?}");
     let listed = edge::until_hit(&router.url, &list, &auth).await?;
     let impressions_listed = listed_impressions(&listed.body)?;
-    let dashboard = edge::query(DASHBOARD, json!({ "org": org }));
+    // The fixture's whole month (its days are relative to today).
+    let dashboard = edge::query(
+        DASHBOARD,
+        json!({ "org": org, "from": fixture::iso(1), "to": fixture::iso(31) }),
+    );
     let before = edge::post(&router.url, dashboard.clone(), &auth).await?;
     assert_eq!(before.cache(), "MISS", "{before:#?}");
     let cached = edge::until_hit(&router.url, &dashboard, &auth).await?;
@@ -153,7 +157,7 @@ async fn a_cycle_brings_a_metric_a_lead_and_a_sale_to_the_cached_dashboard_and_i
         .to_string();
     let record =
         r#"mutation($input: [AdDayMetricsInput!]!) { recordAdMetrics(input: $input) { id } }"#;
-    let day = json!({"input": [{"adId": ad_id, "day": "2026-10-20", "impressions": 4321, "clicks": 12, "spend": "6.50"}]});
+    let day = json!({"input": [{"adId": ad_id, "day": fixture::iso(20), "impressions": 4321, "clicks": 12, "spend": "6.50"}]});
     let recorded = router.post(record, day.clone(), &auth).await?;
     assert!(recorded.get("errors").is_none(), "{recorded:#}");
     let captured = router

@@ -19,8 +19,22 @@ fn money(text: &str) -> Decimal4 {
     text.parse().expect("a decimal literal")
 }
 
-fn day(d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 10, d).expect("a date")
+/// Day `d` (1..=31) of the fixture's month: the 31 days its campaigns and ads run, placed
+/// so that day 28 is today (days 1-27 have passed, 29-31 are to come). Fixed dates would
+/// age: once past, every fixture ad would read ENDED.
+pub fn day(d: u32) -> NaiveDate {
+    chrono::Utc::now().date_naive() + chrono::Duration::days(i64::from(d) - 28)
+}
+
+/// [`day`] as GraphQL writes it (`YYYY-MM-DD`).
+pub fn iso(d: u32) -> String {
+    day(d).to_string()
+}
+
+/// [`day`] in words, as a user writes it: "17 November" (no year: the parser takes the
+/// latest such month that began, which holds for any day up to today).
+pub fn words(d: u32) -> String {
+    day(d).format("%-d %B").to_string()
 }
 
 /// The ids the tests query and the other tenant's rows they must never see.

@@ -470,7 +470,7 @@ async fn subscriptions_through_the_router_run_as_the_token_in_connection_init() 
             .router
             .post(
                 "mutation($i: [AdDayMetricsInput!]!) { recordAdMetrics(input: $i) { id } }",
-                json!({ "i": [{ "adId": ad_id, "day": format!("2026-10-{day:02}"), "impressions": 10, "clicks": 1, "spend": "1.00" }] }),
+                json!({ "i": [{ "adId": ad_id, "day": fixture::iso(day), "impressions": 10, "clicks": 1, "spend": "1.00" }] }),
                 &headers,
             )
             .await

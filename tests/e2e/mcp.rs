@@ -411,11 +411,11 @@ async fn over_http_an_agent_lists_tools_gets_content_and_is_told_what_to_fix() {
     assert_eq!(funnel_data["leadFunnel"]["won"], 1);
     assert_eq!(funnel_data["leadFunnel"]["total"], 4);
 
-    // An ads tool with a period: campaign 1's channels in October.
+    // An ads tool with a period: campaign 1's channels over the fixture's month.
     let channels = call(
         &service,
         "getBestChannels",
-        json!({ "campaignId": f.campaign_1.to_string(), "from": "2026-10-01", "to": "2026-10-31" }),
+        json!({ "campaignId": f.campaign_1.to_string(), "from": fixture::iso(1), "to": fixture::iso(31) }),
     )
     .await
     .expect("answered");
@@ -432,7 +432,7 @@ async fn over_http_an_agent_lists_tools_gets_content_and_is_told_what_to_fix() {
     let bad_day = call(
         &service,
         "getBestChannels",
-        json!({ "campaignId": f.campaign_1.to_string(), "from": "1 October", "to": "2026-10-31" }),
+        json!({ "campaignId": f.campaign_1.to_string(), "from": "1 October", "to": fixture::iso(31) }),
     )
     .await
     .expect("answered");

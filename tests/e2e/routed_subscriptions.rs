@@ -104,7 +104,7 @@ async fn ads_a_routed_subscription_receives_a_metric_recorded_through_the_router
     // Recording a day again replaces it, so repeating the cause changes nothing else.
     let record =
         r#"mutation($input: [AdDayMetricsInput!]!) { recordAdMetrics(input: $input) { id } }"#;
-    let day = json!({"input": [{"adId": ad_id, "day": "2026-10-20", "impressions": 4321, "clicks": 12, "spend": "6.50"}]});
+    let day = json!({"input": [{"adId": ad_id, "day": fixture::iso(20), "impressions": 4321, "clicks": 12, "spend": "6.50"}]});
     let message = first_message(&mut socket, || async {
         let recorded = f.router.post(record, day.clone(), &writer).await?;
         assert!(recorded.get("errors").is_none(), "{recorded:#}");
@@ -114,7 +114,7 @@ async fn ads_a_routed_subscription_receives_a_metric_recorded_through_the_router
     assert_eq!(message["type"], "next", "{message:#}");
     assert_eq!(
         message["payload"]["data"]["campaignMetrics"],
-        json!({"adId": ad_id, "day": "2026-10-20", "totals": {"impressions": 4321, "spend": "6.50"}})
+        json!({"adId": ad_id, "day": fixture::iso(20), "totals": {"impressions": 4321, "spend": "6.50"}})
     );
     Ok(())
 }

@@ -341,7 +341,7 @@ async fn figures_are_fresh_right_after_metrics_leads_stage_moves_and_sales() {
         .to_string();
     mutate(
         RECORD,
-        json!({"input": [{"adId": ad, "day": "2026-10-20", "impressions": 1000, "reach": 900,
+        json!({"input": [{"adId": ad, "day": fixture::iso(20), "impressions": 1000, "reach": 900,
                           "clicks": 1, "engagement": 1, "spend": "1", "conversions": 0, "conversionValue": "0"}]}),
     )
     .await;

@@ -29,7 +29,7 @@ use promptsales_kit::{RequestContext, ServiceConfig};
 use sea_orm::DatabaseConnection;
 
 pub use schema::{AdsSchema, Mutation, Query, Subscription};
-pub use seed::seed_demo;
+pub use seed::{seed_demo, seed_demo_on};
 pub use services::AdsServices;
 pub use store::{AdsStore, SeaAdsStore};
 

@@ -7,8 +7,11 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::demo::{DemoCampaign, DemoRng, demo_id, demo_plan, kind};
+use promptsales_kit::demo::{
+    DemoCampaign, DemoPlan, DemoRng, demo_id, demo_plan_on, demo_today, kind,
+};
 use uuid::Uuid;
 
 use crate::domain::{AdChannel, AdStatus, BidStrategy, Performance};
@@ -38,6 +41,11 @@ pub const MARKETS: [(&str, &str, &str); 8] = [
 
 /// Seeds this subgraph's part of the demo data unless it is already there; returns whether it wrote.
 pub async fn seed_demo(store: &dyn AdsStore) -> anyhow::Result<bool> {
+    seed_demo_on(store, demo_today()).await
+}
+
+/// [`seed_demo`] with the demo plan as seeded on `day` (its campaigns' dates are relative to it).
+pub async fn seed_demo_on(store: &dyn AdsStore, day: NaiveDate) -> anyhow::Result<bool> {
     if !store
         .ads_by_id(TenantScope::All, &[demo_id(kind::AD, 1)])
         .await?
@@ -47,7 +55,7 @@ pub async fn seed_demo(store: &dyn AdsStore) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let existing = store.markets(TenantScope::All).await?;
-    let rows = demo_rows(&existing_markets(&existing));
+    let rows = demo_rows(&existing_markets(&existing), &demo_plan_on(day));
     let (markets, ads, days) = (rows.markets.len(), rows.ads.len(), rows.metrics.len());
     store.insert_rows(rows).await?;
     tracing::info!(markets, ads, days, "ads demo data seeded");
@@ -69,8 +77,7 @@ fn existing_markets(markets: &[crate::store::Market]) -> HashMap<MarketKey, Uuid
 }
 
 /// The demo rows, reusing markets that already exist (keyed by organization, country, language).
-pub fn demo_rows(existing: &HashMap<MarketKey, Uuid>) -> NewRows {
-    let plan = demo_plan();
+pub fn demo_rows(existing: &HashMap<MarketKey, Uuid>, plan: &DemoPlan) -> NewRows {
     let mut rows = NewRows::default();
     let mut market_of: HashMap<(Uuid, &str), Uuid> = HashMap::new();
     for (o, org) in plan.organizations.iter().enumerate() {
@@ -211,11 +218,11 @@ mod tests {
 
     #[test]
     fn the_demo_rows_are_deterministic_and_valid() {
-        let a = demo_rows(&HashMap::new());
-        let b = demo_rows(&HashMap::new());
+        let plan = demo_plan_on(demo_today());
+        let a = demo_rows(&HashMap::new(), &plan);
+        let b = demo_rows(&HashMap::new(), &plan);
         assert_eq!(a, b);
         assert_eq!(a.markets.len(), 16);
-        let plan = demo_plan();
         let expected_ads: usize = plan.campaigns.iter().map(|c| c.channels.len()).sum();
         assert_eq!(a.ads.len(), expected_ads);
         for day in &a.metrics {
@@ -235,13 +242,13 @@ mod tests {
 
     #[test]
     fn existing_markets_are_reused() {
-        let plan = demo_plan();
+        let plan = demo_plan_on(demo_today());
         let mine = Uuid::now_v7();
         let existing = HashMap::from([(
             (plan.organizations[0].id, "ES".to_string(), "es".to_string()),
             mine,
         )]);
-        let rows = demo_rows(&existing);
+        let rows = demo_rows(&existing, &plan);
         assert_eq!(rows.markets.len(), 15);
         assert!(rows.ads.iter().any(|ad| ad.market_id == mine));
     }

@@ -26,7 +26,7 @@ use promptsales_kit::server::{
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 pub use schema::{CrmSchema, Mutation, Query, Subscription};
-pub use seed::seed_demo;
+pub use seed::{seed_demo, seed_demo_on};
 pub use services::Services;
 pub use store::CrmStore;
 

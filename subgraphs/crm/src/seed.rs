@@ -9,10 +9,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use promptsales_kit::Decimal4;
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::demo::{DemoCampaign, DemoPlan, DemoRng, demo_id, demo_plan, kind};
+use promptsales_kit::demo::{
+    DemoCampaign, DemoPlan, DemoRng, demo_id, demo_plan_on, demo_today, kind,
+};
 use uuid::Uuid;
 
 use crate::store::{
@@ -21,7 +23,12 @@ use crate::store::{
 
 /// Seeds the demo rows unless they are already there; returns whether it wrote.
 pub async fn seed_demo(store: &dyn CrmStore) -> anyhow::Result<bool> {
-    let plan = demo_plan();
+    seed_demo_on(store, demo_today()).await
+}
+
+/// [`seed_demo`] with the demo plan as seeded on `day` (its campaigns' dates are relative to it).
+pub async fn seed_demo_on(store: &dyn CrmStore, day: NaiveDate) -> anyhow::Result<bool> {
+    let plan = demo_plan_on(day);
     let records = demo_records(&plan, Utc::now());
     let Some(first) = records.customers.first().and_then(|c| c.id) else {
         return Ok(false);
@@ -277,9 +284,11 @@ fn score_range(stage: LeadStage) -> (i64, i64) {
     }
 }
 
-/// An instant within the campaign's run, never after `now`.
+/// An instant within the campaign's run so far (up to `now`'s day), never after `now`.
 fn during(campaign: &DemoCampaign, rng: &mut DemoRng, now: DateTime<Utc>) -> DateTime<Utc> {
-    let days = (campaign.end_date - campaign.start_date).num_days().max(1);
+    // A running campaign's leads spread over the days it has run, not over days to come.
+    let last = campaign.end_date.min(now.date_naive());
+    let days = (last - campaign.start_date).num_days().max(1);
     let start = campaign.start_date.and_time(NaiveTime::MIN).and_utc();
     let at = start
         + Duration::days(rng.range(0, days - 1))

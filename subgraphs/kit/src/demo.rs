@@ -4,6 +4,12 @@
 //! deterministic plan: the same organizations, users and campaigns (same
 //! ids) everywhere, and each subgraph derives its own rows (ads, leads,
 //! assets) from them with [`DemoRng`] seeded by the campaign id.
+//!
+//! Dates are relative to the day the demo is seeded ([`demo_plan_on`]; [`demo_plan`] is
+//! today's): active and paused campaigns run from weeks ago to weeks ahead, completed ones
+//! ended in the past, drafts start in the future. Fixed dates would age: once the calendar
+//! passed them every demo ad would read ENDED and every campaign would be over. The same
+//! seeding day always gives the same plan.
 
 use chrono::{Duration, NaiveDate};
 use uuid::Uuid;
@@ -251,8 +257,34 @@ impl DemoPlan {
     }
 }
 
-/// The demo plan: always the same.
+/// Today (UTC), the day [`demo_plan`] is seeded as of.
+pub fn demo_today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// The demo plan as seeded today ([`demo_plan_on`] of [`demo_today`]).
 pub fn demo_plan() -> DemoPlan {
+    demo_plan_on(demo_today())
+}
+
+/// Where each of an organization's five campaigns (by status) starts, in days from the
+/// seeding day; every campaign runs 60 days and has figures for its first
+/// [`DEMO_METRIC_DAYS`], all before the seeding day except a draft's (none).
+const CAMPAIGN_STARTS: [(&str, i64); 5] = [
+    // Active: began about a month ago, ends about a month ahead.
+    ("active", -35),
+    ("active", -25),
+    // Completed: ended six weeks ago.
+    ("completed", -100),
+    // Paused: began six weeks ago, ends in two weeks.
+    ("paused", -45),
+    // Draft: starts in two weeks.
+    ("draft", 14),
+];
+
+/// The demo plan as seeded on `day`: the same organizations, users, campaigns and ids
+/// whatever the day; campaign dates placed around `day` ([`CAMPAIGN_STARTS`]).
+pub fn demo_plan_on(day: NaiveDate) -> DemoPlan {
     let organizations = vec![
         DemoOrganization {
             id: demo_id(kind::ORGANIZATION, 1),
@@ -357,8 +389,6 @@ pub fn demo_plan() -> DemoPlan {
             vec!["US", "GB", "CA"],
         ),
     ];
-    let statuses = ["active", "active", "completed", "paused", "draft"];
-    let base = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap_or_default();
     let campaigns = themes
         .into_iter()
         .enumerate()
@@ -369,14 +399,16 @@ pub fn demo_plan() -> DemoPlan {
                 .find(|u| u.organization_id == org.id && u.user_type == "marketer")
                 .map(|u| u.id)
                 .unwrap_or(org.id);
-            let start = base + Duration::days(10 * i as i64);
+            let (status, offset) = CAMPAIGN_STARTS[i % 5];
+            // The second organization's campaigns a few days later, so the two do not overlap exactly.
+            let start = day + Duration::days(offset + 3 * (i / 5) as i64);
             DemoCampaign {
                 id: demo_id(kind::CAMPAIGN, i as u32 + 1),
                 organization_id: org.id,
                 owner_id: owner,
                 name: name.to_string(),
                 key_message: message.to_string(),
-                status: statuses[i % 5],
+                status,
                 budget_total: Decimal4::from_units(5_000 + 2_500 * i as i64),
                 currency: org.currency,
                 start_date: start,
@@ -399,11 +431,12 @@ mod tests {
 
     #[test]
     fn the_plan_is_deterministic_and_coherent() {
-        let a = demo_plan();
-        let b = demo_plan();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let (a, b) = (demo_plan_on(day), demo_plan_on(day));
         assert_eq!(a.campaigns.len(), 10);
         assert_eq!(a.organizations.len(), 2);
         assert_eq!(a.campaigns[3].id, b.campaigns[3].id);
+        assert_eq!(a.campaigns[3].start_date, b.campaigns[3].start_date);
         for c in &a.campaigns {
             assert!(a.organizations.iter().any(|o| o.id == c.organization_id));
             assert!(c.end_date >= c.start_date);
@@ -414,6 +447,32 @@ mod tests {
             DemoRng::for_id(a.campaigns[0].id).next_u64(),
             DemoRng::for_id(b.campaigns[0].id).next_u64()
         );
+    }
+
+    #[test]
+    fn dates_follow_the_seeding_day_and_the_status() {
+        for day in [
+            NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            NaiveDate::from_ymd_opt(2031, 2, 28).unwrap(),
+        ] {
+            let plan = demo_plan_on(day);
+            assert_eq!(
+                plan.campaigns[0].id,
+                demo_plan_on(day + Duration::days(9)).campaigns[0].id
+            );
+            for c in &plan.campaigns {
+                match c.status {
+                    "active" | "paused" => {
+                        assert!(c.start_date < day && day < c.end_date, "{}", c.name)
+                    }
+                    "completed" => assert!(c.end_date < day, "{}", c.name),
+                    _ => assert!(day < c.start_date, "{}", c.name),
+                }
+                for d in c.ad_days() {
+                    assert!(c.start_date <= d.day && d.day < day && d.day <= c.end_date);
+                }
+            }
+        }
     }
 
     #[test]

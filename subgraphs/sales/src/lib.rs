@@ -25,7 +25,7 @@ use promptsales_kit::server::transport::ServerLimits;
 use promptsales_kit::server::{SubgraphApp, db_readiness};
 
 pub use schema::{Mutation, Query, SalesSchema, SalesSubscription};
-pub use seed::seed_demo;
+pub use seed::{seed_demo, seed_demo_on};
 pub use store::SalesStore;
 pub use store::sea::SeaSalesStore;
 

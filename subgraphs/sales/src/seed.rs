@@ -6,8 +6,11 @@ use promptsales_kit::StrEnum;
 use std::collections::HashSet;
 
 use anyhow::{Context, anyhow};
+use chrono::NaiveDate;
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::demo::{DemoCampaign, DemoOrganization, DemoRng, demo_id, demo_plan, kind};
+use promptsales_kit::demo::{
+    DemoCampaign, DemoOrganization, DemoRng, demo_id, demo_plan, demo_plan_on, demo_today, kind,
+};
 use promptsales_kit::{ApiError, Decimal4};
 use uuid::Uuid;
 
@@ -55,7 +58,12 @@ const PRODUCTS: [[(&str, &str, i64); 2]; 2] = [
 /// Seeds this subgraph's part of the demo data unless it is already there; returns whether it wrote.
 /// Rows already present are left alone, so a seed interrupted half-way completes on the next run.
 pub async fn seed_demo(store: &dyn SalesStore) -> anyhow::Result<bool> {
-    let plan = demo_plan();
+    seed_demo_on(store, demo_today()).await
+}
+
+/// [`seed_demo`] with the demo plan as seeded on `day` (its campaigns' dates are relative to it).
+pub async fn seed_demo_on(store: &dyn SalesStore, day: NaiveDate) -> anyhow::Result<bool> {
+    let plan = demo_plan_on(day);
     let all = TenantScope::All;
     let mut wrote = false;
 

@@ -10,7 +10,7 @@ use promptsales_kit::new_id;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::harness::{Env, date, figures, tenant};
+use crate::harness::{Env, day_n, figures, in_test_month, iso_n, tenant};
 
 on_each_backend!(analytics_have_the_answers_worked_out_by_hand);
 
@@ -95,39 +95,34 @@ async fn analytics_have_the_answers_worked_out_by_hand(env: &Env) -> Result<()> 
         running(env, a).await?;
     }
     // This period (10-08..10-14).
-    env.day(&fb1, date(2026, 10, 8), figures(1000, 30, 10, 2, 50))
+    env.day(&fb1, day_n(8), figures(1000, 30, 10, 2, 50))
         .await?;
-    env.day(&fb2, date(2026, 10, 9), figures(1000, 10, 10, 1, 40))
+    env.day(&fb2, day_n(9), figures(1000, 10, 10, 1, 40))
         .await?;
-    env.day(&fb3, date(2026, 10, 10), figures(2000, 60, 20, 0, 0))
+    env.day(&fb3, day_n(10), figures(2000, 60, 20, 0, 0))
         .await?;
-    env.day(&g1, date(2026, 10, 8), figures(500, 5, 5, 0, 0))
-        .await?;
-    env.day(&e1, date(2026, 10, 9), figures(100, 10, 1, 3, 30))
-        .await?;
-    env.day(&l1, date(2026, 10, 8), figures(300, 3, 3, 1, 10))
-        .await?;
+    env.day(&g1, day_n(8), figures(500, 5, 5, 0, 0)).await?;
+    env.day(&e1, day_n(9), figures(100, 10, 1, 3, 30)).await?;
+    env.day(&l1, day_n(8), figures(300, 3, 3, 1, 10)).await?;
     // The previous one (10-01..10-07).
-    env.day(&g1, date(2026, 10, 3), figures(500, 5, 5, 2, 20))
-        .await?;
-    env.day(&fb1, date(2026, 10, 2), figures(100, 1, 1, 1, 5))
-        .await?;
-    env.day(&s1, date(2026, 10, 4), figures(100, 1, 1, 1, 2))
-        .await?;
+    env.day(&g1, day_n(3), figures(500, 5, 5, 2, 20)).await?;
+    env.day(&fb1, day_n(2), figures(100, 1, 1, 1, 5)).await?;
+    env.day(&s1, day_n(4), figures(100, 1, 1, 1, 2)).await?;
     // Outside both, and another tenant's campaign with the same id: neither counts.
-    env.day(&e1, date(2026, 10, 15), figures(9999, 99, 99, 99, 99))
+    env.day(&e1, day_n(15), figures(9999, 99, 99, 99, 99))
         .await?;
     let theirs = env.market(other_org, "ES", "EUR").await?;
     let x = env.ad(&theirs, c, AdChannel::Tiktok, "theirs").await?;
-    env.day(&x, date(2026, 10, 8), figures(7777, 77, 77, 7, 77))
-        .await?;
+    env.day(&x, day_n(8), figures(7777, 77, 77, 7, 77)).await?;
 
     let me = tenant(org);
     let query = |by: &str, top: Option<i64>| {
         json!({"reps": [{"__typename": "Campaign", "id": c.to_string()}, {"__typename": "Organization", "id": org.to_string()}],
                "by": by, "top": top})
     };
-    let data = env.gql_ok(&me, CAMPAIGN, query("CTR", None)).await;
+    let data = env
+        .gql_ok(&me, &in_test_month(CAMPAIGN), query("CTR", None))
+        .await;
     let campaign = &data["_entities"][0];
     let organization = &data["_entities"][1];
 
@@ -162,7 +157,7 @@ async fn analytics_have_the_answers_worked_out_by_hand(env: &Env) -> Result<()> 
     );
     assert_eq!(
         campaign["adConversionShift"],
-        json!({"previousFrom": "2026-10-01", "previousTo": "2026-10-07", "gained": ["EMAIL"], "lost": ["GOOGLE", "SMS"]})
+        json!({"previousFrom": iso_n(1), "previousTo": iso_n(7), "gained": ["EMAIL"], "lost": ["GOOGLE", "SMS"]})
     );
     let series: Vec<(String, i64, String)> = campaign["adDailySeries"]
         .as_array()
@@ -183,13 +178,13 @@ async fn analytics_have_the_answers_worked_out_by_hand(env: &Env) -> Result<()> 
     assert_eq!(
         series,
         [
-            point("2026-10-08", 1500, "15.00"),
-            point("2026-10-09", 1100, "11.00"),
-            point("2026-10-10", 2000, "20.00"),
-            point("2026-10-11", 0, "0.00"),
-            point("2026-10-12", 0, "0.00"),
-            point("2026-10-13", 0, "0.00"),
-            point("2026-10-14", 0, "0.00"),
+            point(&iso_n(8), 1500, "15.00"),
+            point(&iso_n(9), 1100, "11.00"),
+            point(&iso_n(10), 2000, "20.00"),
+            point(&iso_n(11), 0, "0.00"),
+            point(&iso_n(12), 0, "0.00"),
+            point(&iso_n(13), 0, "0.00"),
+            point(&iso_n(14), 0, "0.00"),
         ]
     );
     // Marginal returns: email 30 (average, one day), google 0 (average), facebook -4.5
@@ -274,7 +269,7 @@ async fn analytics_have_the_answers_worked_out_by_hand(env: &Env) -> Result<()> 
 
     // By conversions and by ROAS: fb1 (2; 5.0) > fb2 (1; 4.0) > fb3 (0; 0.0); top 2 keeps two.
     let by_conversions = env
-        .gql_ok(&me, CAMPAIGN, query("CONVERSIONS", Some(2)))
+        .gql_ok(&me, &in_test_month(CAMPAIGN), query("CONVERSIONS", Some(2)))
         .await;
     assert_eq!(
         ranking(&by_conversions["_entities"][0]),
@@ -285,7 +280,9 @@ async fn analytics_have_the_answers_worked_out_by_hand(env: &Env) -> Result<()> 
             r(1, "GOOGLE", "g1")
         ]
     );
-    let by_roas = env.gql_ok(&me, CAMPAIGN, query("ROAS", None)).await;
+    let by_roas = env
+        .gql_ok(&me, &in_test_month(CAMPAIGN), query("ROAS", None))
+        .await;
     assert_eq!(
         ranking(&by_roas["_entities"][0]),
         [
@@ -299,7 +296,11 @@ async fn analytics_have_the_answers_worked_out_by_hand(env: &Env) -> Result<()> 
 
     // The other tenant sees none of it, even asking for this organization by id.
     let stranger = env
-        .gql_ok(&tenant(other_org), CAMPAIGN, query("CTR", None))
+        .gql_ok(
+            &tenant(other_org),
+            &in_test_month(CAMPAIGN),
+            query("CTR", None),
+        )
         .await;
     assert_eq!(stranger["_entities"][1]["adPerformance"], json!([]));
     assert_eq!(
@@ -307,7 +308,7 @@ async fn analytics_have_the_answers_worked_out_by_hand(env: &Env) -> Result<()> 
         json!([{"channel": "TIKTOK", "country": "ES", "currency": "EUR", "totals": {"impressions": 7777, "clicks": 77, "spend": "77.00", "conversions": 7}}])
     );
     let bad = env
-        .gql(&me, r#"{ _entities(representations: [{__typename: "Campaign", id: "00000000-0000-0000-0000-000000000001"}]) { ... on Campaign { adDailySeries(from: "2026-10-08", to: "2026-10-01") { day } } } }"#, json!({}))
+        .gql(&me, &in_test_month(r#"{ _entities(representations: [{__typename: "Campaign", id: "00000000-0000-0000-0000-000000000001"}]) { ... on Campaign { adDailySeries(from: "2026-10-08", to: "2026-10-01") { day } } } }"#), json!({}))
         .await;
     assert_eq!(bad["errors"][0]["extensions"]["field"], "to", "{bad:#}");
     Ok(())

@@ -5,7 +5,9 @@ use promptsales_ads::domain::AdChannel;
 use promptsales_kit::new_id;
 use serde_json::{Value, json};
 
-use crate::harness::{Env, codes, date, figures, operator, tenant, the_error};
+use crate::harness::{
+    Env, codes, day_n, figures, in_test_month, iso_n, operator, tenant, the_error,
+};
 
 on_each_backend!(
     a_marketer_sets_up_an_ad_and_records_its_days,
@@ -63,8 +65,8 @@ fn ad_input(campaign: &str, market: &str) -> Value {
         "channel": "INSTAGRAM",
         "name": "Winter reel",
         "dailyBudget": "45.50",
-        "startDate": "2026-10-01",
-        "endDate": "2026-10-31",
+        "startDate": iso_n(1),
+        "endDate": iso_n(31),
     })
 }
 
@@ -110,12 +112,23 @@ async fn a_marketer_sets_up_an_ad_and_records_its_days(env: &Env) -> Result<()> 
     assert_eq!(updated["status"], "SCHEDULED");
     assert_eq!(updated["externalId"], "1202");
     assert_eq!(updated["dailyBudget"]["amount"], "60.00");
-    // RUNNING is a publication like publishAd's: never outside the ad's dates (October).
+    // RUNNING is a publication like publishAd's: never outside the ad's dates (an ad that
+    // starts tomorrow cannot run today).
+    let mut later = ad_input(&new_id().to_string(), &market_id);
+    later["startDate"] = json!(iso_n(29));
+    later["channel"] = json!("FACEBOOK");
+    let later = env.gql_ok(&me, CREATE_AD, json!({"input": later})).await["createAd"]["id"].clone();
+    env.gql_ok(
+        &me,
+        UPDATE_AD,
+        json!({"id": later, "input": {"status": "SCHEDULED"}}),
+    )
+    .await;
     let running = env
         .gql(
             &me,
             UPDATE_AD,
-            json!({"id": ad_id, "input": {"status": "RUNNING"}}),
+            json!({"id": later, "input": {"status": "RUNNING"}}),
         )
         .await;
     assert_eq!(
@@ -123,7 +136,7 @@ async fn a_marketer_sets_up_an_ad_and_records_its_days(env: &Env) -> Result<()> 
         "{running:#}"
     );
 
-    let day = |input: Value| json!({"adId": ad_id, "day": "2026-10-02", "input": input});
+    let day = |input: Value| json!({"adId": ad_id, "day": iso_n(2), "input": input});
     env.gql_ok(
         &me,
         RECORD,
@@ -162,14 +175,16 @@ async fn a_marketer_sets_up_an_ad_and_records_its_days(env: &Env) -> Result<()> 
     let ad = env
         .gql_ok(
             &me,
-            r#"query($id: ID!) { ad(id: $id) { name totals { clicks } metrics(from: "2026-10-01", to: "2026-10-31") { day clicks } } }"#,
+            &in_test_month(
+                r#"query($id: ID!) { ad(id: $id) { name totals { clicks } metrics(from: "2026-10-01", to: "2026-10-31") { day clicks } } }"#,
+            ),
             json!({"id": ad_id}),
         )
         .await;
     assert_eq!(ad["ad"]["totals"]["clicks"], 40);
     assert_eq!(
         ad["ad"]["metrics"],
-        json!([{"day": "2026-10-02", "clicks": 40}])
+        json!([{"day": iso_n(2), "clicks": 40}])
     );
 
     let list = env
@@ -247,7 +262,7 @@ async fn bad_input_is_refused_with_a_code_and_writes_nothing(env: &Env) -> Resul
         Some("input.marketId"),
     )
     .await?;
-    refused(env, RECORD, one_day(json!({"adId": "x", "day": "2026-10-01", "input": {"impressions": 1, "clicks": 0, "spend": "0"}})), "BAD_USER_INPUT", Some("input[0].adId")).await?;
+    refused(env, RECORD, one_day(json!({"adId": "x", "day": iso_n(1), "input": {"impressions": 1, "clicks": 0, "spend": "0"}})), "BAD_USER_INPUT", Some("input[0].adId")).await?;
     refused(
         env,
         "{ ads(after: \"???\") { edges { cursor } } }",
@@ -276,7 +291,7 @@ async fn bad_input_is_refused_with_a_code_and_writes_nothing(env: &Env) -> Resul
     refused(
         env,
         CREATE_AD,
-        with(json!({"endDate": "2026-09-30"})),
+        with(json!({"endDate": iso_n(0)})),
         "BAD_USER_INPUT",
         Some("input.endDate"),
     )
@@ -308,7 +323,7 @@ async fn bad_input_is_refused_with_a_code_and_writes_nothing(env: &Env) -> Resul
     refused(
         env,
         UPDATE_AD,
-        json!({"id": ad_id, "input": {"startDate": "2026-11-01"}}),
+        json!({"id": ad_id, "input": {"startDate": iso_n(32)}}),
         "BAD_USER_INPUT",
         Some("input.startDate"),
     )
@@ -330,7 +345,7 @@ async fn bad_input_is_refused_with_a_code_and_writes_nothing(env: &Env) -> Resul
     )
     .await?;
     // Figures.
-    let day = |input: Value| json!({"adId": ad_id, "day": "2026-10-01", "input": input});
+    let day = |input: Value| json!({"adId": ad_id, "day": iso_n(1), "input": input});
     refused(
         env,
         RECORD,
@@ -357,7 +372,7 @@ async fn bad_input_is_refused_with_a_code_and_writes_nothing(env: &Env) -> Resul
         Some("input[0].spend"),
     )
     .await?;
-    refused(env, RECORD, one_day(json!({"adId": new_id().to_string(), "day": "2026-10-01", "input": {"impressions": 1, "clicks": 0, "spend": "0"}})), "NOT_FOUND", None).await?;
+    refused(env, RECORD, one_day(json!({"adId": new_id().to_string(), "day": iso_n(1), "input": {"impressions": 1, "clicks": 0, "spend": "0"}})), "NOT_FOUND", None).await?;
     // Markets.
     let market_input = |org: Value, country: &str| json!({"input": {"organizationId": org, "country": country, "currency": "EUR", "language": "es"}});
     refused(
@@ -471,7 +486,7 @@ async fn a_tenant_never_sees_or_touches_another_tenants_rows(env: &Env) -> Resul
     let ad_b = env
         .ad(&market_b, campaign_b, AdChannel::Linkedin, "B's ad")
         .await?;
-    env.day(&ad_b, date(2026, 10, 1), figures(1_000, 10, 10, 1, 100))
+    env.day(&ad_b, day_n(1), figures(1_000, 10, 10, 1, 100))
         .await?;
     let as_a = tenant(a);
     let b_id = ad_b.id.to_string();
@@ -533,7 +548,7 @@ async fn a_tenant_never_sees_or_touches_another_tenants_rows(env: &Env) -> Resul
         .await;
     assert_eq!(codes(&update), ["NOT_FOUND"]);
     let record = env
-        .gql(&as_a, RECORD, one_day(json!({"adId": b_id, "day": "2026-10-01", "input": {"impressions": 1, "clicks": 1, "spend": "999"}})))
+        .gql(&as_a, RECORD, one_day(json!({"adId": b_id, "day": iso_n(1), "input": {"impressions": 1, "clicks": 1, "spend": "999"}})))
         .await;
     assert_eq!(codes(&record), ["NOT_FOUND"]);
     let create = env

@@ -6,7 +6,7 @@ use promptsales_kit::new_id;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::harness::{Env, date, figures, operator};
+use crate::harness::{Env, day_n, figures, in_test_month, operator};
 
 on_each_backend!(entity_and_list_resolution_cost_constant_statements);
 
@@ -66,7 +66,7 @@ async fn entity_and_list_resolution_cost_constant_statements(env: &Env) -> Resul
                     &format!("ad {i} {}", channel.code()),
                 )
                 .await?;
-            env.day(&ad, date(2026, 10, 1), figures(1_000 + i, 10, 5, 1, 20))
+            env.day(&ad, day_n(1), figures(1_000 + i, 10, 5, 1, 20))
                 .await?;
             ads.push(ad.id);
         }
@@ -98,7 +98,7 @@ async fn entity_and_list_resolution_cost_constant_statements(env: &Env) -> Resul
             );
         })
         .await;
-        let listed = statements(env, LIST, json!({"first": n}), |data| {
+        let listed = statements(env, &in_test_month(LIST), json!({"first": n}), |data| {
             let edges = data["ads"]["edges"].as_array().cloned().unwrap_or_default();
             assert_eq!(edges.len(), n);
             assert!(

@@ -8,7 +8,7 @@ use promptsales_ads::store::{
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{Decimal4, PageRequest, new_id};
 
-use crate::harness::{Env, date, figures, new_ad};
+use crate::harness::{Env, day_n, figures, new_ad};
 
 on_each_backend!(
     markets_are_per_tenant_and_unique_per_country_and_language,
@@ -201,8 +201,8 @@ async fn updates_change_only_ads_in_scope(env: &Env) -> Result<()> {
         creative_ids: vec![new_id()],
         daily_budget: Decimal4::from_units(75),
         bid_strategy: BidStrategy::CostCap,
-        start_date: date(2026, 10, 5),
-        end_date: date(2026, 11, 5),
+        start_date: day_n(5),
+        end_date: day_n(36),
         platform: Some("tiktok_ads".into()),
         external_id: Some("7000001".into()),
     };
@@ -249,7 +249,7 @@ async fn the_database_refuses_rows_that_cross_tenants_or_break_rules(env: &Env) 
     };
     assert!(env.store.insert_ad(crossing).await.is_err());
     let backwards = promptsales_ads::store::NewAd {
-        end_date: date(2026, 9, 1),
+        end_date: day_n(-29),
         ..new_ad(&market_a, new_id(), AdChannel::Sms, "backwards")
     };
     assert!(env.store.insert_ad(backwards).await.is_err());
@@ -264,7 +264,7 @@ async fn the_database_refuses_rows_that_cross_tenants_or_break_rules(env: &Env) 
         id: None,
         organization_id,
         ad_id: ad.id,
-        day: date(2026, 10, 2),
+        day: day_n(2),
         performance,
     };
     assert!(
@@ -297,7 +297,7 @@ async fn recording_a_day_twice_replaces_it(env: &Env) -> Result<()> {
     let org = new_id();
     let market = env.market(org, "DE", "EUR").await?;
     let ad = env.ad(&market, new_id(), AdChannel::Youtube, "Eco").await?;
-    let day = date(2026, 10, 3);
+    let day = day_n(3);
     let record = |performance| NewAdMetric {
         id: None,
         organization_id: org,
@@ -316,8 +316,7 @@ async fn recording_a_day_twice_replaces_it(env: &Env) -> Result<()> {
     assert_eq!(second.id, first.id, "a replaced day keeps its id");
     assert_eq!(second.performance, figures(2_000, 30, 15, 2, 80));
     assert_eq!(second.created_at, first.created_at);
-    env.day(&ad, date(2026, 10, 4), figures(500, 5, 3, 0, 0))
-        .await?;
+    env.day(&ad, day_n(4), figures(500, 5, 3, 0, 0)).await?;
 
     let totals = env
         .store
@@ -331,11 +330,11 @@ async fn recording_a_day_twice_replaces_it(env: &Env) -> Result<()> {
     assert_eq!(days.len(), 1);
     let both = env
         .store
-        .metrics_of_ads(TenantScope::All, &[ad.id], day, date(2026, 10, 31))
+        .metrics_of_ads(TenantScope::All, &[ad.id], day, day_n(31))
         .await?;
     assert_eq!(
         both.iter().map(|d| d.day).collect::<Vec<_>>(),
-        [day, date(2026, 10, 4)]
+        [day, day_n(4)]
     );
     assert!(
         env.store
@@ -363,15 +362,12 @@ async fn campaign_sums_are_per_campaign_and_channel(env: &Env) -> Result<()> {
             "other tenant, same campaign id",
         )
         .await?;
-    env.day(&ig, date(2026, 10, 1), figures(1_000, 10, 5, 1, 30))
+    env.day(&ig, day_n(1), figures(1_000, 10, 5, 1, 30)).await?;
+    env.day(&ig, day_n(2), figures(3_000, 30, 15, 0, 0)).await?;
+    env.day(&fb, day_n(1), figures(2_000, 40, 20, 2, 100))
         .await?;
-    env.day(&ig, date(2026, 10, 2), figures(3_000, 30, 15, 0, 0))
-        .await?;
-    env.day(&fb, date(2026, 10, 1), figures(2_000, 40, 20, 2, 100))
-        .await?;
-    env.day(&fb2, date(2026, 10, 1), figures(500, 5, 1, 0, 0))
-        .await?;
-    env.day(&foreign, date(2026, 10, 1), figures(9_000, 90, 90, 9, 900))
+    env.day(&fb2, day_n(1), figures(500, 5, 1, 0, 0)).await?;
+    env.day(&foreign, day_n(1), figures(9_000, 90, 90, 9, 900))
         .await?;
 
     let scope = TenantScope::Organization(a);
@@ -511,7 +507,7 @@ async fn inserting_rows_is_all_or_nothing(env: &Env) -> Result<()> {
         id: None,
         organization_id: org,
         ad_id,
-        day: date(2026, 10, 1),
+        day: day_n(1),
         performance: figures(100, clicks, 1, 0, 0),
     };
     let broken = NewRows {

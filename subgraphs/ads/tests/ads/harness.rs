@@ -305,8 +305,8 @@ pub fn new_ad(market: &Market, campaign_id: Uuid, channel: AdChannel, name: &str
         creative_ids: Vec::new(),
         daily_budget: Decimal4::from_units(40),
         bid_strategy: BidStrategy::LowestCost,
-        start_date: date(2026, 10, 1),
-        end_date: date(2026, 10, 31),
+        start_date: day_n(1),
+        end_date: day_n(31),
         platform: None,
         external_id: None,
     }
@@ -334,6 +334,38 @@ pub fn figures(
 /// A date.
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// Day `n` of the tests' month, the 31 days a [`new_ad`] runs: day 28 is today, so days 1-28
+/// have happened (metrics may be recorded for them) and the ad is running today. Fixed dates
+/// would age: once past, every test ad would read ENDED. `n` may fall outside 1..=31.
+pub fn day_n(n: i64) -> NaiveDate {
+    chrono::Utc::now().date_naive() + chrono::Duration::days(n - 28)
+}
+
+/// [`day_n`] as GraphQL writes it (`YYYY-MM-DD`).
+pub fn iso_n(n: i64) -> String {
+    day_n(n).to_string()
+}
+
+/// `text` (a GraphQL document) with each `2026-10-DD` written in it replaced by day `DD` of the
+/// tests' month ([`iso_n`]): documents keep readable literals and still follow today.
+pub fn in_test_month(text: &str) -> String {
+    let mut pieces = text.split("2026-10-");
+    let mut out = pieces.next().unwrap_or_default().to_string();
+    for piece in pieces {
+        match piece.get(..2).and_then(|d| d.parse::<i64>().ok()) {
+            Some(n) => {
+                out.push_str(&iso_n(n));
+                out.push_str(&piece[2..]);
+            }
+            None => {
+                out.push_str("2026-10-");
+                out.push_str(piece);
+            }
+        }
+    }
+    out
 }
 
 /// A caller acting for one organization, who may write ads (and read campaigns in sales).

@@ -35,8 +35,15 @@ fn ad(market: &str, channel: &str, daily: &str, start: &str, end: &str) -> Value
 async fn a_launch_is_all_or_none_against_the_real_sales_subgraph(env: &Env) -> Result<()> {
     let sales = Sales::start().await?;
     let plan = demo_plan();
-    // Demo campaign 1: active, EUR, ES and FR, 2026-09-01..2026-10-31 (61 days).
+    // Demo campaign 1: active, EUR, ES and FR, 61 days from five weeks ago.
     let campaign = &plan.campaigns[0];
+    let (start, end) = (
+        campaign.start_date.to_string(),
+        campaign.end_date.to_string(),
+    );
+    // Ads that have not ended (an ended ad reads ENDED and commits nothing more).
+    let today = promptsales_kit::demo::demo_today();
+    let from_today = |days: i64| (today + chrono::Duration::days(days)).to_string();
     // Ads counts the budget from its own ads (none yet here): the whole total is available.
     let available = campaign.budget_total;
     let org = campaign.organization_id;
@@ -65,8 +72,8 @@ async fn a_launch_is_all_or_none_against_the_real_sales_subgraph(env: &Env) -> R
 
     // Two ads of 10.00 x 10 days = 200; the third, over 61 days, one cent a day too many.
     let first_two = [
-        ad(&es, "INSTAGRAM", "10", "2026-09-01", "2026-09-10"),
-        ad(&fr, "FACEBOOK", "10", "2026-09-11", "2026-09-20"),
+        ad(&es, "INSTAGRAM", "10", &from_today(0), &from_today(9)),
+        ad(&fr, "FACEBOOK", "10", &from_today(10), &from_today(19)),
     ];
     let room = available.0 - Decimal4::from_units(200).0;
     let fits = Decimal4(room / 61 / 100 * 100);
@@ -74,13 +81,7 @@ async fn a_launch_is_all_or_none_against_the_real_sales_subgraph(env: &Env) -> R
     let over = launch(json!([
         first_two[0],
         first_two[1],
-        ad(
-            &es,
-            "GOOGLE",
-            &too_much.to_string(),
-            "2026-09-01",
-            "2026-10-31"
-        )
+        ad(&es, "GOOGLE", &too_much.to_string(), &start, &end)
     ]))
     .await;
     assert_eq!(
@@ -98,20 +99,21 @@ async fn a_launch_is_all_or_none_against_the_real_sales_subgraph(env: &Env) -> R
         "one bad ad leaves no ads behind"
     );
 
+    let day_before = (campaign.start_date - chrono::Duration::days(1)).to_string();
     let early = launch(json!([
         first_two[0],
-        ad(&fr, "FACEBOOK", "1", "2026-08-31", "2026-09-02")
+        ad(&fr, "FACEBOOK", "1", &day_before, &start)
     ]))
     .await;
     assert_eq!(field_of(&early), "ads[1].startDate", "{early:#}");
-    let dollars = launch(json!([ad(&us, "GOOGLE", "1", "2026-09-01", "2026-09-02")])).await;
+    let dollars = launch(json!([ad(&us, "GOOGLE", "1", &start, &start)])).await;
     assert_eq!(field_of(&dollars), "ads[0].marketId", "{dollars:#}");
     assert_eq!(env.row_counts().await?.0, 0);
 
     let ok = launch(json!([
         first_two[0],
         first_two[1],
-        ad(&es, "GOOGLE", &fits.to_string(), "2026-09-01", "2026-10-31")
+        ad(&es, "GOOGLE", &fits.to_string(), &start, &end)
     ]))
     .await;
     assert!(ok.get("errors").is_none(), "{ok:#}");
@@ -131,7 +133,14 @@ async fn a_launch_is_all_or_none_against_the_real_sales_subgraph(env: &Env) -> R
     assert_eq!(env.row_counts().await?.0, 3);
 
     // What is launched stays committed: less than 0.61 is left now.
-    let more = launch(json!([ad(&es, "EMAIL", "1", "2026-10-01", "2026-10-01")])).await;
+    let more = launch(json!([ad(
+        &es,
+        "EMAIL",
+        "1",
+        &from_today(0),
+        &from_today(0)
+    )]))
+    .await;
     assert_eq!(
         more["errors"][0]["extensions"]["code"], "CONFLICT",
         "{more:#}"
@@ -237,10 +246,14 @@ async fn two_concurrent_launches_over_the_budget_exactly_one_succeeds(env: &Env)
     let bearer = sales.bearer(org, &["sales:read", "ads:write"])?;
     // 60% of the budget each, over the campaign's 61 days.
     let daily = Decimal4(campaign.budget_total.0 * 6 / 10 / 61 / 100 * 100).to_string();
+    let (start, end) = (
+        campaign.start_date.to_string(),
+        campaign.end_date.to_string(),
+    );
     let launch = |name: &'static str| {
         let (app, bearer, es, daily) = (&app, bearer.clone(), es.clone(), daily.clone());
         let vars = json!({"campaignId": campaign.id.to_string(),
-                          "ads": [ad(&es, "GOOGLE", &daily, "2026-09-01", "2026-10-31")]});
+                          "ads": [ad(&es, "GOOGLE", &daily, &start, &end)]});
         async move {
             let _ = name;
             gql_authorized(app, &tenant(org), &bearer, LAUNCH, vars).await
@@ -280,9 +293,12 @@ async fn create_ad_names_a_campaign_of_the_callers_tenant_in_sales(env: &Env) ->
         .expect("a campaign of another demo organization");
     let es = env.market(org, "ES", "EUR").await?.id.to_string();
     let bearer = sales.bearer(org, &["sales:read", "ads:write"])?;
+    let later = |days: i64| {
+        (promptsales_kit::demo::demo_today() + chrono::Duration::days(days)).to_string()
+    };
     let create = |campaign: String| {
         let vars = json!({"input": {"marketId": es, "campaignId": campaign, "channel": "INSTAGRAM",
-            "name": "Checked", "dailyBudget": "1", "startDate": "2027-01-01", "endDate": "2027-01-02"}});
+            "name": "Checked", "dailyBudget": "1", "startDate": later(30), "endDate": later(31)}});
         let (app, bearer) = (&env.app, bearer.clone());
         async move { gql_authorized(app, &tenant(org), &bearer, CREATE_AD, vars).await }
     };

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::harness::{Env, gql_on, tenant, test_services};
+use crate::harness::{Env, gql_on, iso_n, tenant, test_services};
 use crate::served::{Served, Tokens};
 
 const RECORD: &str =
@@ -99,7 +99,7 @@ async fn a_subscriber_on_another_instance_receives_an_ingested_metric_over_webso
     live_a.listening().await;
 
     // A day of another campaign first: the subscriber must not get it.
-    let day = |ad_id: uuid::Uuid, impressions: i64| json!({"input": [{"adId": ad_id.to_string(), "day": "2026-10-05", "impressions": impressions, "clicks": 25, "spend": "12.50"}]});
+    let day = |ad_id: uuid::Uuid, impressions: i64| json!({"input": [{"adId": ad_id.to_string(), "day": iso_n(5), "impressions": impressions, "clicks": 25, "spend": "12.50"}]});
     let me = tenant(org);
     let other = gql_on(&app_a, &me, RECORD, day(elsewhere.id, 999)).await;
     assert!(other.get("errors").is_none(), "{other:#}");
@@ -111,7 +111,7 @@ async fn a_subscriber_on_another_instance_receives_an_ingested_metric_over_webso
     assert_eq!(
         message["payload"]["data"]["campaignMetrics"],
         json!({"campaignId": campaign.to_string(), "adId": ad.id.to_string(), "channel": "INSTAGRAM", "currency": "EUR",
-               "day": "2026-10-05", "totals": {"impressions": 1000, "clicks": 25, "spend": "12.50", "ctr": 0.025}})
+               "day": iso_n(5), "totals": {"impressions": 1000, "clicks": 25, "spend": "12.50", "ctr": 0.025}})
     );
     env.close().await
 }
@@ -140,7 +140,7 @@ async fn redis_down_never_fails_ingestion_and_local_subscribers_still_hear() -> 
         &app,
         &tenant(org),
         RECORD,
-        json!({"input": [{"adId": ad.id.to_string(), "day": "2026-10-05", "impressions": 10, "clicks": 1, "spend": "1"}]}),
+        json!({"input": [{"adId": ad.id.to_string(), "day": iso_n(5), "impressions": 10, "clicks": 1, "spend": "1"}]}),
     )
     .await;
     assert!(response.get("errors").is_none(), "{response:#}");

@@ -11,7 +11,7 @@ use promptsales_kit::new_id;
 use promptsales_kit::server::transport::ServerLimits;
 use serde_json::{Value, json};
 
-use crate::harness::{Env, date, tenant, tenant_with, test_services};
+use crate::harness::{Env, day_n, iso_n, tenant, tenant_with, test_services};
 use crate::served::{Served, Tokens};
 
 on_each_backend!(
@@ -55,9 +55,9 @@ async fn recording_a_batch_twice_never_double_counts(env: &Env) -> Result<()> {
         .to_string();
     let me = tenant(org);
     let batch = json!({"input": [
-        day(&a, "2026-10-01", 1000, 10, "5.00"),
-        day(&a, "2026-10-02", 2000, 20, "10.00"),
-        day(&b, "2026-10-01", 500, 5, "2.50"),
+        day(&a, &iso_n(1), 1000, 10, "5.00"),
+        day(&a, &iso_n(2), 2000, 20, "10.00"),
+        day(&b, &iso_n(1), 500, 5, "2.50"),
     ]});
     let first = env.gql_ok(&me, RECORD, batch.clone()).await["recordAdMetrics"].clone();
     let again = env.gql_ok(&me, RECORD, batch).await["recordAdMetrics"].clone();
@@ -71,7 +71,7 @@ async fn recording_a_batch_twice_never_double_counts(env: &Env) -> Result<()> {
     env.gql_ok(
         &me,
         RECORD,
-        json!({"input": [day(&a, "2026-10-01", 4000, 40, "20")]}),
+        json!({"input": [day(&a, &iso_n(1), 4000, 40, "20")]}),
     )
     .await;
     assert_eq!(
@@ -82,14 +82,22 @@ async fn recording_a_batch_twice_never_double_counts(env: &Env) -> Result<()> {
     // All or none: one impossible day refuses the batch, naming it.
     let before = env.row_counts().await?;
     let bad = env
-        .gql(&me, RECORD, json!({"input": [day(&a, "2026-10-03", 10, 1, "1"), day(&b, "2026-10-03", 10, 11, "1")]}))
+        .gql(
+            &me,
+            RECORD,
+            json!({"input": [day(&a, &iso_n(3), 10, 1, "1"), day(&b, &iso_n(3), 10, 11, "1")]}),
+        )
         .await;
     assert_eq!(
         bad["errors"][0]["extensions"]["field"], "input[1].clicks",
         "{bad:#}"
     );
     let twice = env
-        .gql(&me, RECORD, json!({"input": [day(&a, "2026-10-04", 10, 1, "1"), day(&a, "2026-10-04", 10, 2, "1")]}))
+        .gql(
+            &me,
+            RECORD,
+            json!({"input": [day(&a, &iso_n(4), 10, 1, "1"), day(&a, &iso_n(4), 10, 2, "1")]}),
+        )
         .await;
     assert_eq!(
         twice["errors"][0]["extensions"]["field"], "input[1].day",
@@ -99,7 +107,7 @@ async fn recording_a_batch_twice_never_double_counts(env: &Env) -> Result<()> {
         .gql(
             &tenant_with(org, Some(Role::Read)),
             RECORD,
-            json!({"input": [day(&a, "2026-10-05", 10, 1, "1")]}),
+            json!({"input": [day(&a, &iso_n(5), 10, 1, "1")]}),
         )
         .await;
     assert_eq!(
@@ -170,8 +178,8 @@ async fn the_signed_webhook_records_days_and_refuses_the_rest(env: &Env) -> Resu
             .send()
     };
     let body = json!({"metrics": [
-        {"externalId": "120001", "day": "2026-10-01", "impressions": 1000, "reach": 800, "clicks": 30, "spend": "12.50", "conversions": 2, "conversionValue": "80"},
-        {"externalId": "120002", "day": "2026-10-01", "impressions": 400, "clicks": 4, "spend": "3"},
+        {"externalId": "120001", "day": iso_n(1), "impressions": 1000, "reach": 800, "clicks": 30, "spend": "12.50", "conversions": 2, "conversionValue": "80"},
+        {"externalId": "120002", "day": iso_n(1), "impressions": 400, "clicks": 4, "spend": "3"},
     ]})
     .to_string();
     let now = chrono::Utc::now().timestamp();
@@ -184,7 +192,7 @@ async fn the_signed_webhook_records_days_and_refuses_the_rest(env: &Env) -> Resu
     }
     let days = env
         .store
-        .metrics_of_ads(TenantScope::All, &ids, date(2026, 10, 1), date(2026, 10, 1))
+        .metrics_of_ads(TenantScope::All, &ids, day_n(1), day_n(1))
         .await?;
     let figures: Vec<(i64, String)> = days
         .iter()
@@ -194,7 +202,7 @@ async fn the_signed_webhook_records_days_and_refuses_the_rest(env: &Env) -> Resu
     assert!(figures.contains(&(1000, "12.50".into())) && figures.contains(&(400, "3.00".into())));
 
     let before = env.row_counts().await?;
-    let changed = json!({"metrics": [{"externalId": "120001", "day": "2026-10-02", "impressions": 1, "clicks": 0, "spend": "1"}]}).to_string();
+    let changed = json!({"metrics": [{"externalId": "120001", "day": iso_n(2), "impressions": 1, "clicks": 0, "spend": "1"}]}).to_string();
     let forged = post("meta", changed.clone(), now, signature.clone()).await?;
     assert_eq!(forged.status(), 401, "a signature over another body");
     let stale = post(
@@ -214,8 +222,8 @@ async fn the_signed_webhook_records_days_and_refuses_the_rest(env: &Env) -> Resu
     .await?;
     assert_eq!(unknown_platform.status(), 404);
     let unknown_ad = json!({"metrics": [
-        {"externalId": "120001", "day": "2026-10-03", "impressions": 1, "clicks": 0, "spend": "1"},
-        {"externalId": "999", "day": "2026-10-03", "impressions": 1, "clicks": 0, "spend": "1"},
+        {"externalId": "120001", "day": iso_n(3), "impressions": 1, "clicks": 0, "spend": "1"},
+        {"externalId": "999", "day": iso_n(3), "impressions": 1, "clicks": 0, "spend": "1"},
     ]})
     .to_string();
     let refused = post(
@@ -320,12 +328,12 @@ async fn a_platform_webhook_writes_only_to_the_ads_its_ids_name(env: &Env) -> Re
     };
     // A body that claims B's organization changes nothing: the ids decide.
     let body = json!({"organizationId": b, "metrics": [
-        {"externalId": "300001", "day": "2026-10-21", "impressions": 700, "clicks": 7, "spend": "7"},
+        {"externalId": "300001", "day": iso_n(21), "impressions": 700, "clicks": 7, "spend": "7"},
     ]})
     .to_string();
     let response = post("meta", &meta_secret, &body).await?;
     assert_eq!(response.status(), 200);
-    let day = date(2026, 10, 21);
+    let day = day_n(21);
     let written = |ids: Vec<uuid::Uuid>| {
         let store = env.store.clone();
         async move {
@@ -346,7 +354,7 @@ async fn a_platform_webhook_writes_only_to_the_ads_its_ids_name(env: &Env) -> Re
     );
     // One platform's secret does not sign for another platform's ads.
     let google_body = json!({"metrics": [
-        {"externalId": "300001", "day": "2026-10-21", "impressions": 9, "clicks": 0, "spend": "1"},
+        {"externalId": "300001", "day": iso_n(21), "impressions": 9, "clicks": 0, "spend": "1"},
     ]})
     .to_string();
     let forged = post("google_ads", &meta_secret, &google_body).await?;
@@ -360,7 +368,7 @@ async fn a_platform_webhook_writes_only_to_the_ads_its_ids_name(env: &Env) -> Re
         "a second ad with meta's id 300001 was accepted"
     );
     let stays = json!({"metrics": [
-        {"externalId": "300001", "day": "2026-10-22", "impressions": 1, "clicks": 0, "spend": "1"},
+        {"externalId": "300001", "day": iso_n(22), "impressions": 1, "clicks": 0, "spend": "1"},
     ]})
     .to_string();
     let response = post("meta", &meta_secret, &stays).await?;
@@ -445,8 +453,8 @@ async fn the_webhook_records_spend_only_for_running_ads(env: &Env) -> Result<()>
     for (external, status) in &stopped {
         // The running ad's day first: the batch is all or nothing.
         let body = json!({"metrics": [
-            {"externalId": "510001", "day": "2026-10-05", "impressions": 100, "clicks": 1, "spend": "2"},
-            {"externalId": external, "day": "2026-10-05", "impressions": 100, "clicks": 1, "spend": "2"},
+            {"externalId": "510001", "day": iso_n(5), "impressions": 100, "clicks": 1, "spend": "2"},
+            {"externalId": external, "day": iso_n(5), "impressions": 100, "clicks": 1, "spend": "2"},
         ]})
         .to_string();
         let response = post(body).await?;
@@ -464,7 +472,7 @@ async fn the_webhook_records_spend_only_for_running_ads(env: &Env) -> Result<()>
         "refused days wrote nothing"
     );
     let body = json!({"metrics": [
-        {"externalId": "510001", "day": "2026-10-05", "impressions": 100, "clicks": 1, "spend": "2"},
+        {"externalId": "510001", "day": iso_n(5), "impressions": 100, "clicks": 1, "spend": "2"},
     ]})
     .to_string();
     assert_eq!(post(body).await?.status(), 200, "a running ad records");

@@ -13,7 +13,7 @@ use promptsales_ads::platforms::{AdPlatform, MetaAdsClient, MetaConfig, Platform
 use promptsales_kit::new_id;
 use serde_json::{Value, json};
 
-use crate::harness::{Env, date, tenant, test_services};
+use crate::harness::{Env, date, day_n, in_test_month, iso_n, tenant, test_services};
 use crate::served::Served;
 use promptsales_ads::AdsServices;
 use promptsales_ads::directory::{Caller, CampaignDirectory, DirectoryError};
@@ -108,10 +108,13 @@ async fn insights(
                "action_values": [{"action_type": "offsite_conversion.fb_pixel_purchase", "value": value}]})
     };
     if second {
-        axum::Json(json!({"data": [row("2026-10-02", "2000", "40", "20.50", "3", "150.00")], "paging": {}})).into_response()
+        axum::Json(
+            json!({"data": [row(&iso_n(2), "2000", "40", "20.50", "3", "150.00")], "paging": {}}),
+        )
+        .into_response()
     } else {
         axum::Json(json!({
-            "data": [row("2026-10-01", "1500", "30", "12.34", "2", "99.90")],
+            "data": [row(&iso_n(1), "1500", "30", "12.34", "2", "99.90")],
             "paging": {"cursors": {"after": "PAGE2"}, "next": format!("http://{host}/v21.0/{ad_id}/insights?after=PAGE2")}
         }))
         .into_response()
@@ -155,9 +158,7 @@ async fn meta_client_against_local_meta_api_server() -> Result<()> {
     let external = meta.publish(&ad).await?;
     assert_eq!(external, "23850000000001");
     meta.pause(&external).await?;
-    let days = meta
-        .pull_metrics(&external, date(2026, 10, 1), date(2026, 10, 2))
-        .await?;
+    let days = meta.pull_metrics(&external, day_n(1), day_n(2)).await?;
     {
         let seen = seen.lock().unwrap();
         let created = &seen.created[0];
@@ -178,13 +179,13 @@ async fn meta_client_against_local_meta_api_server() -> Result<()> {
         assert_eq!(form_value(first, "time_increment"), Some("1"));
         assert_eq!(
             form_value(first, "time_range"),
-            Some(r#"{"since":"2026-10-01","until":"2026-10-02"}"#)
+            Some(in_test_month(r#"{"since":"2026-10-01","until":"2026-10-02"}"#).as_str())
         );
         assert_eq!(seen.insights.len(), 2, "the second page was followed");
     }
     assert_eq!(days.len(), 2);
     let (d1, d2) = (&days[0].performance, &days[1].performance);
-    assert_eq!(days[0].day, date(2026, 10, 1));
+    assert_eq!(days[0].day, day_n(1));
     assert_eq!(
         (d1.impressions, d1.reach, d1.clicks, d1.engagement),
         (1500, 900, 30, 77)
@@ -245,7 +246,9 @@ async fn publish_pause_and_sync_through_the_simulator_platform(env: &Env) -> Res
     let again = env.gql_ok(&me, pause, json!({"id": id})).await["pauseAd"].clone();
     assert_eq!(again["status"], "PAUSED", "pausing is idempotent");
 
-    let sync = r#"mutation($id: ID!) { syncAdMetrics(id: $id, from: "2026-10-01", to: "2026-10-07") { day impressions clicks } }"#;
+    let sync = &in_test_month(
+        r#"mutation($id: ID!) { syncAdMetrics(id: $id, from: "2026-10-01", to: "2026-10-07") { day impressions clicks } }"#,
+    );
     let first = env.gql_ok(&me, sync, json!({"id": id})).await["syncAdMetrics"].clone();
     let second = env.gql_ok(&me, sync, json!({"id": id})).await["syncAdMetrics"].clone();
     assert_eq!(first.as_array().map(Vec::len), Some(7));
@@ -332,7 +335,9 @@ async fn sync_records_nothing_for_a_campaign_that_does_not_accept_spend(env: &En
         json!({"id": id}),
     )
     .await;
-    let sync = r#"mutation($id: ID!) { syncAdMetrics(id: $id, from: "2026-10-01", to: "2026-10-03") { day } }"#;
+    let sync = &in_test_month(
+        r#"mutation($id: ID!) { syncAdMetrics(id: $id, from: "2026-10-01", to: "2026-10-03") { day } }"#,
+    );
     let before = env.row_counts().await?;
     for state in [
         CampaignState::Paused,
