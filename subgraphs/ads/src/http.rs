@@ -4,7 +4,7 @@
 //! "impressions", "reach", "clicks", "engagement", "spend", "conversions",
 //! "conversionValue"}]}`, signed as [`crate::domain::signature`] says with the
 //! platform's secret (`PROMPTSALES_ADS_WEBHOOK_SECRET_<PLATFORM>`), and records
-//! every day or none: only for ads stored RUNNING (else `409 CONFLICT`). Answers `200 {"recorded": n}`, or an error object with a code.
+//! every day or none: only for ads that read RUNNING (as of today, so never after their end date; else `409 CONFLICT`). Answers `200 {"recorded": n}`, or an error object with a code.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -250,8 +250,11 @@ async fn record(state: &WebhookState, platform: &str, payload: Payload) -> Respo
                 );
             }
         };
-        // The webhook has no caller to ask sales with: the ad's stored status stands for its
-        // campaign (stopping a campaign pauses or ends its ads), so only a RUNNING ad takes spend.
+        // The webhook has no caller to ask sales with: the ad's status stands for its
+        // campaign (stopping a campaign pauses or ends its ads), so only a RUNNING ad takes
+        // spend. The status reads as of today (an ad past its end date is ENDED), so figures a
+        // platform sends after the ad's last day come through `recordAdMetrics` or
+        // `syncAdMetrics`, which ask sales about the campaign.
         if ad.status != AdStatus::Running {
             return refuse(
                 StatusCode::CONFLICT,

@@ -218,7 +218,8 @@ mod tests {
 
     #[test]
     fn the_demo_rows_are_deterministic_and_valid() {
-        let plan = demo_plan_on(demo_today());
+        let today = demo_today();
+        let plan = demo_plan_on(today);
         let a = demo_rows(&HashMap::new(), &plan);
         let b = demo_rows(&HashMap::new(), &plan);
         assert_eq!(a, b);
@@ -237,6 +238,20 @@ mod tests {
             .filter_map(|ad| ad.id)
             .collect();
         assert!(!drafts.is_empty());
+        // Seeded as of today, every ad reads as it was seeded (none RUNNING past its end).
+        for ad in &a.ads {
+            assert_eq!(
+                ad.status.as_of(ad.start_date, ad.end_date, today),
+                ad.status,
+                "{}",
+                ad.name
+            );
+            let days = a.metrics.iter().filter(|m| Some(m.ad_id) == ad.id);
+            assert!(
+                days.into_iter()
+                    .all(|m| ad.start_date <= m.day && m.day <= ad.end_date)
+            );
+        }
         assert!(a.metrics.iter().all(|m| !drafts.contains(&m.ad_id)));
     }
 

@@ -16,6 +16,8 @@ mod api;
 mod batching;
 #[path = "ads/contract.rs"]
 mod contract;
+#[path = "ads/dates.rs"]
+mod dates;
 #[path = "ads/launch.rs"]
 mod launch;
 #[path = "ads/live.rs"]

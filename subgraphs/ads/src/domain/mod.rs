@@ -20,4 +20,4 @@ pub use channel::AdChannel;
 pub use launch::{CampaignFacts, CampaignState};
 pub use market::MarketFields;
 pub use performance::Performance;
-pub use status::{AdMove, AdStatus};
+pub use status::{AdMove, AdStatus, DatesOn};

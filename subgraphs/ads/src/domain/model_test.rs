@@ -1,13 +1,14 @@
 //! A model-based test of the ads rules: random sequences of campaign status changes (as
 //! sales' state machine allows them), launches, publications, pauses, ends, recorded spend
 //! and days passing, each applied only when the ads domain accepts it, as the mutations do.
-//! After every step: no ad runs (as it reads: [`AdStatus::as_of`]) unless its campaign is
-//! active with its launch approved and today is within the ad's dates; spend is only ever
+//! Every step first reads the ads as the store returns them (as of today: [`AdStatus::as_of`]).
+//! After every step: no ad reads RUNNING before its start date or after its end date, nor
+//! unless its campaign is active with its launch approved; spend is only ever
 //! recorded within the ad's dates (so never after its end date, nor the campaign's) and only
 //! while its campaign was active with its launch approved, whether it came through
 //! `recordAdMetrics` (which asks sales) or the platform webhook (which has no caller token and
-//! trusts the stored RUNNING status: sound because every campaign stop pauses or ends the
-//! campaign's ads first); an ad that read ENDED never reads anything else; what the ads commit
+//! trusts the RUNNING status: sound because every campaign stop pauses or ends the
+//! campaign's ads first, and an ad past its end date reads ENDED); an ad that read ENDED never reads anything else; what the ads commit
 //! and spend never exceeds the budget. Days pass well beyond the campaign's end date.
 
 use std::collections::HashMap;
@@ -208,7 +209,7 @@ impl World {
         if day < ad.start_date || day > ad.end_date {
             return Err(ApiError::bad_input("input[0].day", "outside the ad's days"));
         }
-        if ad.status.as_of(ad.end_date, day) != AdStatus::Running {
+        if ad.status.as_of(ad.start_date, ad.end_date, day) != AdStatus::Running {
             // Only a serving ad spends on its platform.
             return Ok(());
         }
@@ -217,8 +218,9 @@ impl World {
         Ok(())
     }
 
-    /// What the platform webhook checks (`http.rs`): the ad stored RUNNING and the day within
-    /// its dates (`ingest::record`); it cannot ask sales about the campaign.
+    /// What the platform webhook checks (`http.rs`): the ad RUNNING as the store returns it
+    /// (so never after its end date) and the day within its dates (`ingest::record`); it
+    /// cannot ask sales about the campaign.
     fn webhook(&mut self, i: usize, rng: &mut Rng) -> Result<(), ApiError> {
         let ad = &self.ads[i];
         let day = self.today;
@@ -245,12 +247,31 @@ impl World {
         );
     }
 
+    /// What the store does to every ad it returns ([`AdStatus::as_of`]); the next write
+    /// stores the status read, as the mutations do.
+    fn read_as_of_today(&mut self) {
+        for ad in &mut self.ads {
+            ad.status = ad.status.as_of(ad.start_date, ad.end_date, self.today);
+        }
+    }
+
     fn check(&mut self, seed: u64) {
         let trail = || format!("seed {seed}: {}", self.steps.join(" -> "));
         for ad in &self.ads {
-            let reads = ad.status.as_of(ad.end_date, self.today);
+            let reads = ad.status.as_of(ad.start_date, ad.end_date, self.today);
             if self.ended.contains(&ad.id) {
                 assert_eq!(reads, AdStatus::Ended, "ENDED is final; {}", trail());
+            }
+            if self.today < ad.start_date || self.today > ad.end_date {
+                assert_ne!(
+                    reads,
+                    AdStatus::Running,
+                    "an ad running {}..{} reads RUNNING on {}; {}",
+                    ad.start_date,
+                    ad.end_date,
+                    self.today,
+                    trail()
+                );
             }
             if self.today > ad.end_date {
                 assert!(
@@ -263,7 +284,7 @@ impl World {
             }
         }
         for ad in &self.ads {
-            if ad.status.as_of(ad.end_date, self.today) == AdStatus::Running {
+            if ad.status.as_of(ad.start_date, ad.end_date, self.today) == AdStatus::Running {
                 assert!(
                     ad.start_date <= self.today,
                     "ad runs on {} before {}; {}",
@@ -321,7 +342,7 @@ impl World {
         let ended: Vec<Uuid> = self
             .ads
             .iter()
-            .filter(|a| a.status.as_of(a.end_date, self.today) == AdStatus::Ended)
+            .filter(|a| a.status.as_of(a.start_date, a.end_date, self.today) == AdStatus::Ended)
             .map(|a| a.id)
             .collect();
         self.ended.extend(ended);
@@ -335,6 +356,8 @@ fn no_ad_runs_or_spends_outside_an_approved_active_campaigns_dates_and_budget() 
         let mut w = World::new(&mut rng);
         // Enough days pass (about one step in five) to go well beyond the campaign's end.
         for _ in 0..200 {
+            // Every operation reads its ads from the store, which returns them as of today.
+            w.read_as_of_today();
             let pick = rng.below(11);
             let n = w.ads.len() as u64;
             let outcome = match pick {

@@ -1,6 +1,35 @@
 //! An ad's life cycle and the moves allowed within it.
 
+use chrono::NaiveDate;
 use promptsales_kit::ApiError;
+
+/// Where today falls against an ad's dates (first day `start`, last day `end`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DatesOn {
+    /// Anywhere.
+    Any,
+    /// Not after its last day: `today <= end`.
+    NotEnded,
+    /// Before its first day: `today < start` (and so not ended).
+    NotStarted,
+    /// Within its days: `start <= today <= end`.
+    Within,
+    /// After its last day: `end < today`.
+    Ended,
+}
+
+impl DatesOn {
+    /// Whether `today` falls there for an ad running `start..=end`.
+    pub fn holds(self, start: NaiveDate, end: NaiveDate, today: NaiveDate) -> bool {
+        match self {
+            Self::Any => true,
+            Self::NotEnded => today <= end,
+            Self::NotStarted => today < start && today <= end,
+            Self::Within => start <= today && today <= end,
+            Self::Ended => end < today,
+        }
+    }
+}
 
 /// Where an ad is in its life cycle; stored as the lower-case `code()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,13 +77,44 @@ impl AdStatus {
         self == next || AdMove::between(self, next).is_some()
     }
 
-    /// The status as it reads on `today`: an ad whose last day `end_date` has passed has
-    /// ended, whatever was last written (its platform stops serving it at its end date).
-    pub fn as_of(self, end_date: chrono::NaiveDate, today: chrono::NaiveDate) -> Self {
-        if today > end_date && self != Self::Draft {
-            Self::Ended
-        } else {
-            self
+    /// The status as it reads on `today`, from the status last written and the ad's dates:
+    /// past its end date a launched ad has ENDED (its platform stops serving it then), and
+    /// before its start date a published ad is SCHEDULED (it does not serve yet). A DRAFT
+    /// never launched and stays one; ENDED is final.
+    ///
+    /// Why a read-time rule and not a job that writes ENDED when the day comes: no process
+    /// runs at midnight for every tenant, and a status that depends on a sweep having run
+    /// would read RUNNING after the end date whenever it was late. The store applies this to
+    /// every ad it returns and filters by it ([`Self::read_from`]), so every read path
+    /// (queries, campaign lists, budgets, the state machine, the webhook gate) sees the same
+    /// status; a write then stores what it read, so the transition is also recorded the first
+    /// time the ad is written after its end.
+    pub fn as_of(self, start_date: NaiveDate, end_date: NaiveDate, today: NaiveDate) -> Self {
+        match self {
+            Self::Draft | Self::Ended => self,
+            _ if today > end_date => Self::Ended,
+            Self::Running if today < start_date => Self::Scheduled,
+            _ => self,
+        }
+    }
+
+    /// The stored statuses, each with where today must fall against the ad's dates, that read
+    /// as `self` ([`Self::as_of`] turned around): the store's status filter.
+    pub fn read_from(self) -> &'static [(Self, DatesOn)] {
+        match self {
+            Self::Draft => &[(Self::Draft, DatesOn::Any)],
+            Self::Scheduled => &[
+                (Self::Scheduled, DatesOn::NotEnded),
+                (Self::Running, DatesOn::NotStarted),
+            ],
+            Self::Running => &[(Self::Running, DatesOn::Within)],
+            Self::Paused => &[(Self::Paused, DatesOn::NotEnded)],
+            Self::Ended => &[
+                (Self::Ended, DatesOn::Any),
+                (Self::Scheduled, DatesOn::Ended),
+                (Self::Running, DatesOn::Ended),
+                (Self::Paused, DatesOn::Ended),
+            ],
         }
     }
 
@@ -172,6 +232,41 @@ mod tests {
             .transition(AdStatus::Running, "input.status")
             .unwrap_err();
         assert_eq!(err.code(), "BAD_USER_INPUT");
+    }
+
+    #[test]
+    fn an_ad_reads_running_only_within_its_dates_and_the_filter_agrees() {
+        let d = |n: i64| NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(n);
+        let (start, end) = (d(10), d(20));
+        for today in (0..30).map(d) {
+            for stored in AdStatus::ALL {
+                let reads = stored.as_of(start, end, today);
+                if reads == AdStatus::Running {
+                    assert!(start <= today && today <= end, "{stored:?} runs on {today}");
+                }
+                if today > end {
+                    assert!(matches!(reads, AdStatus::Ended | AdStatus::Draft));
+                }
+                assert_eq!(reads.as_of(start, end, today), reads, "stable");
+                for shown in AdStatus::ALL {
+                    let matched = shown
+                        .read_from()
+                        .iter()
+                        .any(|(s, on)| *s == stored && on.holds(start, end, today));
+                    assert_eq!(
+                        matched,
+                        reads == shown,
+                        "stored {stored:?} on {today}: reads {reads:?}, filter for {shown:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            AdStatus::Running.as_of(start, end, d(9)),
+            AdStatus::Scheduled
+        );
+        assert_eq!(AdStatus::Paused.as_of(start, end, d(21)), AdStatus::Ended);
+        assert_eq!(AdStatus::Draft.as_of(start, end, d(21)), AdStatus::Draft);
     }
 
     #[test]

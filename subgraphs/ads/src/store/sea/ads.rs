@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{Page, PageRequest, StoreError, new_id};
 use sea_orm::sea_query::{Alias, Expr, Order, Query, WindowStatement};
@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::entities::{ad, ad_creative, market};
 use super::{convert, in_scope};
+use crate::domain::{AdStatus, DatesOn};
 use crate::store::{Ad, AdChanges, AdFilter, NewAd, StoreResult};
 
 /// Rows per multi-row insert: far below SQLite's and PostgreSQL's bound-parameter limits.
@@ -36,9 +37,31 @@ fn matching(scope: TenantScope, filter: &AdFilter) -> Condition {
         cond = cond.add(ad::Column::Channel.eq(channel.code()));
     }
     if let Some(status) = filter.status {
-        cond = cond.add(ad::Column::Status.eq(status.code()));
+        cond = cond.add(reading(status, convert::today()));
     }
     cond
+}
+
+/// The rows whose status reads `status` on `today` (the domain's [`AdStatus::read_from`]),
+/// so that a list filtered by status shows exactly the ads whose `status` field reads it.
+fn reading(status: AdStatus, today: NaiveDate) -> Condition {
+    status
+        .read_from()
+        .iter()
+        .fold(Condition::any(), |any, (stored, on)| {
+            let dates = match on {
+                DatesOn::Any => Condition::all(),
+                DatesOn::NotEnded => Condition::all().add(ad::Column::EndDate.gte(today)),
+                DatesOn::NotStarted => Condition::all()
+                    .add(ad::Column::StartDate.gt(today))
+                    .add(ad::Column::EndDate.gte(today)),
+                DatesOn::Within => Condition::all()
+                    .add(ad::Column::StartDate.lte(today))
+                    .add(ad::Column::EndDate.gte(today)),
+                DatesOn::Ended => Condition::all().add(ad::Column::EndDate.lt(today)),
+            };
+            any.add(dates.add(ad::Column::Status.eq(stored.code())))
+        })
 }
 
 /// Replaces the creative rows of `ads` (id, organization, creatives) with their lists.

@@ -1,6 +1,6 @@
 //! Rows to domain types and back; a row the domain cannot read is `StoreError::Corrupt`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use promptsales_kit::{Decimal4, StoreError, new_id};
 use sea_orm::{ActiveValue::Set, QueryResult};
 use uuid::Uuid;
@@ -37,14 +37,22 @@ fn corrupt(id: Uuid, what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("ad {id}: {what} {value:?}"))
 }
 
+/// The day ads' statuses read as of ([`AdStatus::as_of`]): today, in UTC as every date here.
+pub(super) fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// An ad as it reads today: its status is the stored one as of today's date
+/// ([`AdStatus::as_of`]), so that no ad leaves the store RUNNING outside its dates.
 pub(super) fn ad(row: ad::Model, market_row: Option<market::Model>) -> StoreResult<Ad> {
     let id = row.id;
     let market_row =
         market_row.ok_or_else(|| corrupt(id, "market missing", &row.market_id.to_string()))?;
     let channel =
         AdChannel::from_code(&row.channel).ok_or_else(|| corrupt(id, "channel", &row.channel))?;
-    let status =
-        AdStatus::from_code(&row.status).ok_or_else(|| corrupt(id, "status", &row.status))?;
+    let status = AdStatus::from_code(&row.status)
+        .ok_or_else(|| corrupt(id, "status", &row.status))?
+        .as_of(row.start_date, row.end_date, today());
     let bid_strategy = BidStrategy::from_code(&row.bid_strategy)
         .ok_or_else(|| corrupt(id, "bid strategy", &row.bid_strategy))?;
     let creative_ids: Vec<Uuid> = serde_json::from_str(&row.creative_ids)
