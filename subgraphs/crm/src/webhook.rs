@@ -24,6 +24,7 @@
 //! whoever held it could write leads into every organization. When it is still
 //! set the service says so at start and ignores it.
 
+use promptsales_kit::StrEnum;
 use std::sync::Arc;
 
 use axum::body::Bytes;

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// What a media asset is.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AssetKind {
     /// A picture.
@@ -16,30 +18,9 @@ pub enum AssetKind {
     Audio,
 }
 
-impl AssetKind {
-    /// The stored code (`image`, `video`, `text`, `audio`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Image => "image",
-            Self::Video => "video",
-            Self::Text => "text",
-            Self::Audio => "audio",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "image" => Some(Self::Image),
-            "video" => Some(Self::Video),
-            "text" => Some(Self::Text),
-            "audio" => Some(Self::Audio),
-            _ => None,
-        }
-    }
-}
-
 /// Where an asset stands in content review.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReviewStatus {
     /// Waiting for a reviewer.
@@ -51,25 +32,6 @@ pub enum ReviewStatus {
 }
 
 impl ReviewStatus {
-    /// The stored code (`pending_review`, `approved`, `rejected`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PendingReview => "pending_review",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "pending_review" => Some(Self::PendingReview),
-            "approved" => Some(Self::Approved),
-            "rejected" => Some(Self::Rejected),
-            _ => None,
-        }
-    }
-
     /// The name clients see (the GraphQL enum value), for messages.
     pub fn api_name(self) -> &'static str {
         match self {

@@ -15,6 +15,9 @@ pub mod services;
 pub mod template;
 pub mod text;
 
+#[cfg(test)]
+mod stored_names;
+
 pub use asset::{
     AssetKind, MediaAsset, NewMediaAsset, ReviewStatus, TechnicalMetadata, UsageRights,
 };

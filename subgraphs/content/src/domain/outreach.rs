@@ -1,5 +1,6 @@
 //! Outreach: prospect profiles, the messages written for them, batch jobs and their progress.
 
+use promptsales_kit::StrEnum;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -162,6 +163,8 @@ pub fn messages(channel: Channel, draft: String, notes: Option<&str>) -> Vec<Cha
 }
 
 /// Where an outreach message stands.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutreachStatus {
     /// Written, not sent.
@@ -172,29 +175,6 @@ pub enum OutreachStatus {
     Sent,
     /// The prospect replied.
     Replied,
-}
-
-impl OutreachStatus {
-    /// The stored code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Generated => "generated",
-            Self::Failed => "failed",
-            Self::Sent => "sent",
-            Self::Replied => "replied",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "generated" => Some(Self::Generated),
-            "failed" => Some(Self::Failed),
-            "sent" => Some(Self::Sent),
-            "replied" => Some(Self::Replied),
-            _ => None,
-        }
-    }
 }
 
 /// The next status when a message is marked sent or replied; a failed one can be neither.
@@ -258,31 +238,14 @@ pub struct OutreachMessage {
 }
 
 /// Where a batch stands.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobStatus {
     /// Items are being written.
     Running,
     /// Every item is done (some may have failed).
     Completed,
-}
-
-impl JobStatus {
-    /// The stored code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "running",
-            Self::Completed => "completed",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "running" => Some(Self::Running),
-            "completed" => Some(Self::Completed),
-            _ => None,
-        }
-    }
 }
 
 /// A batch of outreach messages and its progress.

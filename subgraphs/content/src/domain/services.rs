@@ -10,6 +10,8 @@ use super::text::{http_url, optional_text, required_text};
 pub const MAX_CREDENTIAL_CHARS: usize = 4096;
 
 /// What a service does for us.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceKind {
     /// Design tools (Canva, Adobe).
@@ -20,29 +22,6 @@ pub enum ServiceKind {
     ModelProvider,
     /// Anything else.
     Other,
-}
-
-impl ServiceKind {
-    /// The stored code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Design => "design",
-            Self::Social => "social",
-            Self::ModelProvider => "model_provider",
-            Self::Other => "other",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "design" => Some(Self::Design),
-            "social" => Some(Self::Social),
-            "model_provider" => Some(Self::ModelProvider),
-            "other" => Some(Self::Other),
-            _ => None,
-        }
-    }
 }
 
 /// A registered service; its credential stays sealed in the store.

@@ -1,5 +1,6 @@
 //! Prompt templates: placeholders checked on save, rendering, the built-in defaults.
 
+use promptsales_kit::StrEnum;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,8 @@ pub const MAX_BODY_CHARS: usize = 4000;
 pub const MAX_NAME_CHARS: usize = 100;
 
 /// What a template writes.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TemplatePurpose {
     /// Campaign messages per audience and channel.
@@ -25,23 +28,6 @@ pub enum TemplatePurpose {
 }
 
 impl TemplatePurpose {
-    /// The stored code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::CampaignContent => "campaign_content",
-            Self::Outreach => "outreach",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "campaign_content" => Some(Self::CampaignContent),
-            "outreach" => Some(Self::Outreach),
-            _ => None,
-        }
-    }
-
     /// The placeholders a template of this purpose may use.
     pub fn known_placeholders(self) -> &'static [&'static str] {
         match self {
@@ -341,7 +327,7 @@ mod tests {
 
     #[test]
     fn every_default_body_passes_its_own_check() {
-        for channel in Channel::ALL {
+        for &channel in Channel::ALL {
             for purpose in [TemplatePurpose::CampaignContent, TemplatePurpose::Outreach] {
                 let body = default_body(purpose, channel);
                 assert!(

@@ -3,6 +3,7 @@
 //! channel's template, with hashtags and suggested assets. Everything is stored
 //! PENDING_REVIEW in one transaction, or nothing is stored.
 
+use promptsales_kit::StrEnum;
 use std::collections::HashMap;
 
 use promptsales_kit::ai::ChatRequest;

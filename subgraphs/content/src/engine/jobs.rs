@@ -7,6 +7,7 @@
 //! other instances miss the snapshots, a warning is logged, and the
 //! subscribers' periodic re-read of the store still brings them forward.
 
+use promptsales_kit::StrEnum;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};

@@ -3,6 +3,7 @@
 //! (`content:search:{hash}`, invalidated on registration by bumping the
 //! tenant's `content:search:gen:{org}` counter, which is part of every key).
 
+use promptsales_kit::StrEnum;
 use std::collections::HashMap;
 
 use promptsales_kit::context::TenantScope;

@@ -2,6 +2,7 @@
 //! outreach (with its progress subscription), the service registry, the request log.
 //! Thin: they parse, call the domain and the engine, and shape the answer.
 
+use promptsales_kit::StrEnum;
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, EmptyFields};

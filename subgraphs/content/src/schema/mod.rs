@@ -15,6 +15,7 @@ pub mod search;
 pub mod services;
 pub mod templates;
 
+use promptsales_kit::StrEnum;
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, EmptyFields};

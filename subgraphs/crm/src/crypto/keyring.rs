@@ -25,31 +25,14 @@ pub const LEGACY_VERSION: &str = "v1";
 pub const INDEX_KEY_ID: &str = "index";
 
 /// What a stored key is for.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyPurpose {
     /// Encrypts personal data.
     Data,
     /// Keys the e-mail blind index.
     Index,
-}
-
-impl KeyPurpose {
-    /// The stored code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Data => "DATA",
-            Self::Index => "INDEX",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "DATA" => Some(Self::Data),
-            "INDEX" => Some(Self::Index),
-            _ => None,
-        }
-    }
 }
 
 /// A stored key: only ever wrapped.

@@ -7,6 +7,7 @@
 
 use super::Invalid;
 use super::lead::LeadStage;
+use promptsales_kit::StrEnum;
 
 /// The stages a lead at `from` may move to.
 pub fn allowed_moves(from: LeadStage) -> &'static [LeadStage] {
@@ -60,7 +61,7 @@ mod tests {
         assert_eq!(check_move(Iql, Won).unwrap_err().field, "input.stage");
         assert!(check_move(Won, Lost).is_err(), "won is final");
         assert!(check_move(Mql, Mql).is_err(), "no move to the same stage");
-        for from in LeadStage::ALL {
+        for &from in LeadStage::ALL {
             for to in allowed_moves(from) {
                 assert_ne!(from, *to);
             }

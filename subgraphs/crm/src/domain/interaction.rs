@@ -6,6 +6,8 @@ use uuid::Uuid;
 use super::{CLOCK_SKEW, Invalid, optional_text};
 
 /// The channel of an interaction.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InteractionChannel {
     /// WhatsApp.
@@ -22,36 +24,9 @@ pub enum InteractionChannel {
     Web,
 }
 
-impl InteractionChannel {
-    /// Every channel.
-    pub const ALL: [Self; 6] = [
-        Self::Whatsapp,
-        Self::Chat,
-        Self::Email,
-        Self::Call,
-        Self::Sms,
-        Self::Web,
-    ];
-
-    /// The stored code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Whatsapp => "WHATSAPP",
-            Self::Chat => "CHAT",
-            Self::Email => "EMAIL",
-            Self::Call => "CALL",
-            Self::Sms => "SMS",
-            Self::Web => "WEB",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == code)
-    }
-}
-
 /// Who started the exchange.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
     /// From the customer.
@@ -60,51 +35,15 @@ pub enum Direction {
     Outbound,
 }
 
-impl Direction {
-    /// The stored code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Inbound => "INBOUND",
-            Self::Outbound => "OUTBOUND",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "INBOUND" => Some(Self::Inbound),
-            "OUTBOUND" => Some(Self::Outbound),
-            _ => None,
-        }
-    }
-}
-
 /// Who handled it on the organization's side.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Actor {
     /// An automated assistant (the copilot's replies when sent, chat bots).
     Bot,
     /// A human sales agent.
     Agent,
-}
-
-impl Actor {
-    /// The stored code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Bot => "BOT",
-            Self::Agent => "AGENT",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "BOT" => Some(Self::Bot),
-            "AGENT" => Some(Self::Agent),
-            _ => None,
-        }
-    }
 }
 
 /// A recorded interaction (its summary in clear: only ever in memory).
@@ -245,8 +184,5 @@ mod tests {
             }),
             "input.agentId"
         );
-        for c in InteractionChannel::ALL {
-            assert_eq!(InteractionChannel::parse(c.as_str()), Some(c));
-        }
     }
 }

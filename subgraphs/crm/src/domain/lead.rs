@@ -1,5 +1,6 @@
 //! Leads: a customer's interest raised by a campaign, moving through the funnel.
 
+use promptsales_kit::StrEnum;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -11,6 +12,8 @@ use super::scoring::ScoreReason;
 use super::{CLOCK_SKEW, Invalid};
 
 /// Where a lead came from.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LeadSource {
     /// Facebook.
@@ -42,47 +45,6 @@ pub enum LeadSource {
 }
 
 impl LeadSource {
-    /// Every source, in declaration order.
-    pub const ALL: [Self; 13] = [
-        Self::Facebook,
-        Self::Instagram,
-        Self::Youtube,
-        Self::Tiktok,
-        Self::Google,
-        Self::Linkedin,
-        Self::Email,
-        Self::Sms,
-        Self::Influencer,
-        Self::Web,
-        Self::Referral,
-        Self::Event,
-        Self::Other,
-    ];
-
-    /// The stored code (`FACEBOOK`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Facebook => "FACEBOOK",
-            Self::Instagram => "INSTAGRAM",
-            Self::Youtube => "YOUTUBE",
-            Self::Tiktok => "TIKTOK",
-            Self::Google => "GOOGLE",
-            Self::Linkedin => "LINKEDIN",
-            Self::Email => "EMAIL",
-            Self::Sms => "SMS",
-            Self::Influencer => "INFLUENCER",
-            Self::Web => "WEB",
-            Self::Referral => "REFERRAL",
-            Self::Event => "EVENT",
-            Self::Other => "OTHER",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == code)
-    }
-
     /// The source for an ads channel code (`instagram`), when leads can come from it.
     pub fn from_channel(channel: &str) -> Option<Self> {
         Self::parse(&channel.to_ascii_uppercase())
@@ -90,6 +52,8 @@ impl LeadSource {
 }
 
 /// A lead's stage in the funnel, from first interest to outcome.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LeadStage {
     /// Information-qualified: showed interest.
@@ -104,35 +68,6 @@ pub enum LeadStage {
     Won,
     /// Did not buy.
     Lost,
-}
-
-impl LeadStage {
-    /// Every stage, in funnel order.
-    pub const ALL: [Self; 6] = [
-        Self::Iql,
-        Self::Mql,
-        Self::Sql,
-        Self::Opportunity,
-        Self::Won,
-        Self::Lost,
-    ];
-
-    /// The stored code (`OPPORTUNITY`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Iql => "IQL",
-            Self::Mql => "MQL",
-            Self::Sql => "SQL",
-            Self::Opportunity => "OPPORTUNITY",
-            Self::Won => "WON",
-            Self::Lost => "LOST",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == code)
-    }
 }
 
 /// A stage filter in canonical form: sorted, without duplicates; empty means every stage.
@@ -324,13 +259,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_round_trip() {
-        for s in LeadStage::ALL {
-            assert_eq!(LeadStage::parse(s.as_str()), Some(s));
-        }
-        for s in LeadSource::ALL {
-            assert_eq!(LeadSource::parse(s.as_str()), Some(s));
-        }
+    fn sources_from_ads_channels() {
         assert_eq!(
             LeadSource::from_channel("linkedin"),
             Some(LeadSource::Linkedin)
@@ -397,6 +326,6 @@ mod tests {
             stage_set([LeadStage::Won, LeadStage::Iql, LeadStage::Won]),
             vec![LeadStage::Iql, LeadStage::Won]
         );
-        assert!(stage_set(LeadStage::ALL).is_empty());
+        assert!(stage_set(LeadStage::ALL.iter().copied()).is_empty());
     }
 }

@@ -14,6 +14,9 @@ pub mod sale;
 pub mod scoring;
 pub mod webhook;
 
+#[cfg(test)]
+mod stored_names;
+
 use promptsales_kit::ApiError;
 
 /// A refused input value, naming the input field at fault (`input.email`).

@@ -1,5 +1,6 @@
 //! The sales work: lead capture, the funnel, interactions, scoring, the agent queue, the copilot.
 
+use promptsales_kit::StrEnum;
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object};

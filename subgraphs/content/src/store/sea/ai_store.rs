@@ -2,6 +2,7 @@
 //! generated content, outreach and the service registry. The trait impl in
 //! `mod.rs` delegates here.
 
+use promptsales_kit::StrEnum;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

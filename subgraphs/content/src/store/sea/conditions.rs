@@ -1,5 +1,6 @@
 //! SQL conditions shared by the adapter's queries: tenancy, filters, LIKE patterns.
 
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::TenantScope;
 use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition};

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use promptsales_kit::StoreError;
+use promptsales_kit::StrEnum;
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 use uuid::Uuid;

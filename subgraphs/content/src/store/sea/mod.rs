@@ -14,6 +14,7 @@ pub mod prompt_template;
 pub mod request_log;
 pub mod third_party_service;
 
+use promptsales_kit::StrEnum;
 use std::collections::HashMap;
 
 use async_trait::async_trait;

@@ -1,5 +1,6 @@
 //! Analytics over leads and sales: window-function rankings, revenue per channel, ETL totals.
 
+use promptsales_kit::StrEnum;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

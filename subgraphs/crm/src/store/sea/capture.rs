@@ -1,6 +1,7 @@
 //! Lead capture: insert or fetch the customer, then merge into its open lead of the campaign.
 
 use chrono::{DateTime, Utc};
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{Decimal4, StoreError};
 use sea_orm::entity::prelude::*;

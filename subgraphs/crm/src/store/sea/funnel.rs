@@ -1,5 +1,6 @@
 //! Stage moves with optimistic concurrency, and the `lead_stage_changes` history.
 
+use promptsales_kit::StrEnum;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

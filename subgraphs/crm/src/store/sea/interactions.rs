@@ -1,5 +1,6 @@
 //! The `interactions` table: summaries sealed like the customers' personal data.
 
+use promptsales_kit::StrEnum;
 use std::collections::HashMap;
 
 use chrono::{DateTime, SubsecRound, Utc};

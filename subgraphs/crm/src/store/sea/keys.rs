@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use promptsales_kit::StoreError;
+use promptsales_kit::StrEnum;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, QueryOrder, Set, TransactionTrait};

@@ -1,5 +1,6 @@
 //! The `leads` table.
 
+use promptsales_kit::StrEnum;
 use std::collections::HashMap;
 
 use chrono::{DateTime, SubsecRound, Utc};

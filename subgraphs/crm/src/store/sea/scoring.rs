@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use promptsales_kit::StoreError;
+use promptsales_kit::StrEnum;
 use sea_orm::entity::prelude::*;
 use sea_orm::{ConnectionTrait, FromQueryResult, QueryOrder, Set, Statement, TransactionTrait};
 
