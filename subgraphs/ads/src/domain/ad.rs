@@ -142,6 +142,20 @@ impl AdPatch {
         let daily_budget = self.daily_budget.unwrap_or(current.daily_budget);
         check_budget(daily_budget, "input.dailyBudget")?;
         let start_date = self.start_date.unwrap_or(current.start_date);
+        // A running or paused ad has started (its read status says so within its dates): moving
+        // its start past today would make it read SCHEDULED while the platform still serves it,
+        // out of reach of the campaign's pause, which stops RUNNING and PAUSED ads only.
+        if start_date != current.start_date
+            && matches!(current.status, AdStatus::Running | AdStatus::Paused)
+        {
+            return Err(ApiError::bad_input(
+                "input.startDate",
+                format!(
+                    "a {} ad has started: its start date cannot move",
+                    current.status.code()
+                ),
+            ));
+        }
         let end_date = self.end_date.unwrap_or(current.end_date);
         let date_field = if self.end_date.is_some() {
             "input.endDate"

@@ -12,7 +12,7 @@ use promptsales_kit::context::TenantScope;
 use promptsales_kit::new_id;
 use serde_json::{Value, json};
 
-use crate::harness::{Env, day_n, new_ad, tenant};
+use crate::harness::{Env, day_n, iso_n, new_ad, tenant};
 
 on_each_backend!(an_ad_reads_running_only_within_its_dates_on_every_read_path);
 
@@ -146,5 +146,40 @@ async fn an_ad_reads_running_only_within_its_dates_on_every_read_path(env: &Env)
         renamed["updateAd"],
         json!({"name": "ended yesterday, renamed", "status": "ENDED"})
     );
+
+    // A started ad's start cannot move (it would read SCHEDULED while the platform serves it,
+    // out of reach of its campaign's pause); a scheduled ad's can.
+    for name in ["first day today", "paused"] {
+        let moved = env
+            .gql(
+                &me,
+                update,
+                json!({"id": ids[name].to_string(), "input": {"startDate": iso_n(29)}}),
+            )
+            .await;
+        assert_eq!(
+            moved["errors"][0]["extensions"]["field"], "input.startDate",
+            "{name}: {moved:#}"
+        );
+    }
+    let read = env
+        .gql_ok(
+            &me,
+            "query($id: ID!) { ad(id: $id) { status startDate } }",
+            json!({"id": ids["first day today"].to_string()}),
+        )
+        .await;
+    assert_eq!(
+        read["ad"],
+        json!({"status": "RUNNING", "startDate": iso_n(28)})
+    );
+    let rescheduled = env
+        .gql_ok(
+            &me,
+            update,
+            json!({"id": ids["scheduled"].to_string(), "input": {"startDate": iso_n(30)}}),
+        )
+        .await;
+    assert_eq!(rescheduled["updateAd"]["status"], "SCHEDULED");
     Ok(())
 }
