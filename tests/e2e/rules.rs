@@ -449,7 +449,10 @@ async fn a_pause_that_could_not_reach_ads_is_retried_until_its_ads_are_paused() 
             json!({"id": campaign}),
         )
         .await;
-    assert_eq!(paused["data"]["changeCampaignStatus"]["status"], "PAUSED", "{paused:#}");
+    assert_eq!(
+        paused["data"]["changeCampaignStatus"]["status"], "PAUSED",
+        "{paused:#}"
+    );
     assert_eq!(code(&paused), "SERVICE_UNAVAILABLE", "{paused:#}");
     assert_eq!(w.ad_status(&ad).await, "RUNNING", "ads did not hear of it");
     let pending = || async {

@@ -71,7 +71,10 @@ impl MigrationTrait for Migration {
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_ads_reconcile_outbox_organization")
-                            .from(AdsReconcileOutbox::Table, AdsReconcileOutbox::OrganizationId)
+                            .from(
+                                AdsReconcileOutbox::Table,
+                                AdsReconcileOutbox::OrganizationId,
+                            )
                             .to(Organizations::Table, Organizations::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )

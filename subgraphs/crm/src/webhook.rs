@@ -227,7 +227,9 @@ fn api_error(err: ApiError) -> Response {
     let field = match &err {
         ApiError::BadInput { field, .. } => Some(field.clone()),
         // The references a capture names (see `check_references`).
-        ApiError::NotFound { entity: "Campaign", .. } => Some("campaignId".into()),
+        ApiError::NotFound {
+            entity: "Campaign", ..
+        } => Some("campaignId".into()),
         ApiError::NotFound { entity: "Ad", .. } => Some("sourceAdId".into()),
         _ => None,
     };

@@ -31,13 +31,13 @@ pub mod pagination;
 pub mod quota;
 pub mod references;
 pub mod schema;
-pub mod service_identity;
 pub mod sdl;
 #[cfg(feature = "sealing")]
 pub mod sealed;
 pub mod secret_file;
 pub mod server;
 pub mod service;
+pub mod service_identity;
 pub mod telemetry;
 #[cfg(feature = "bus")]
 pub mod template_changes;

@@ -86,7 +86,9 @@ impl WithoutRedis {
         match text.trim() {
             "open" => Ok(Self::Open),
             "closed" => Ok(Self::Closed),
-            other => Err(format!("{WITHOUT_REDIS_ENV}={other:?} must be open or closed")),
+            other => Err(format!(
+                "{WITHOUT_REDIS_ENV}={other:?} must be open or closed"
+            )),
         }
     }
 

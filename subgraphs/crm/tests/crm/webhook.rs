@@ -499,9 +499,13 @@ async fn real_sales() -> Result<RealSales> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(promptsales_kit::server::serve_on(listener, router, async move {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(promptsales_kit::server::serve_on(
+        listener,
+        router,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     Ok(RealSales {
         graphql: format!("http://{addr}/graphql"),
         token_url: format!("http://{addr}/oauth/token"),
@@ -520,7 +524,10 @@ pub async fn a_capture_naming_another_tenants_campaign_is_not_found_against_the_
     let h = Harness::new(backend).await?;
     let mut sales = real_sales().await?;
     // Checks on, against this sales (the harness turned them off for crm alone).
-    promptsales_kit::testing::references_to(promptsales_kit::references::Owner::Sales, &sales.graphql);
+    promptsales_kit::testing::references_to(
+        promptsales_kit::references::Owner::Sales,
+        &sales.graphql,
+    );
     let identity = promptsales_kit::service_identity::ServiceIdentity::new(
         &sales.token_url,
         SERVICE_CLIENT.0,
@@ -570,7 +577,10 @@ pub async fn a_capture_naming_another_tenants_campaign_is_not_found_against_the_
         }
     };
 
-    for (campaign, why) in [(own.id, "A's campaign named by B"), (new_id(), "a missing campaign")] {
+    for (campaign, why) in [
+        (own.id, "A's campaign named by B"),
+        (new_id(), "a missing campaign"),
+    ] {
         let (status, answer) = as_b
             .send(&client, &capture_body(campaign, "mallory@example.com"))
             .await?;

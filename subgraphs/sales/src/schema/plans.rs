@@ -520,7 +520,9 @@ async fn record_ai_generations(
             u64::try_from(limit).unwrap_or(0),
         )
         .await
-        .map_err(|_| ApiError::Unavailable("the AI usage counter is unavailable; try again".into()))?;
+        .map_err(|_| {
+            ApiError::Unavailable("the AI usage counter is unavailable; try again".into())
+        })?;
     let used = |used: u64| i64::try_from(used).unwrap_or(i64::MAX);
     match outcome {
         Admission::Granted { used: now } => Ok(SubscriptionUsage {

@@ -517,7 +517,11 @@ pub async fn change_status(
 /// durably already (the outbox row written with the status change): success deletes the row;
 /// a failure is reported beside the (done) status change as `SERVICE_UNAVAILABLE` and the
 /// row is left to the reconcile sweep (`crate::reconcile`), which retries it until ads confirms.
-async fn stop_ads(ctx: &Context<'_>, store: &std::sync::Arc<dyn store::SalesStore>, id: uuid::Uuid) {
+async fn stop_ads(
+    ctx: &Context<'_>,
+    store: &std::sync::Arc<dyn store::SalesStore>,
+    id: uuid::Uuid,
+) {
     // The caller's own token, from its HTTP request or WebSocket connection alike.
     let authorization = ctx
         .data_opt::<promptsales_kit::server::RequestMeta>()

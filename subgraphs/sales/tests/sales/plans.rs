@@ -421,7 +421,11 @@ pub async fn with_redis_unreachable_record_usage_and_the_ai_gateway_follow_one_s
         json!({"org": org, "n": 2}),
     )
     .await;
-    assert!(response.errors.is_empty(), "open admits: {:?}", response.errors);
+    assert!(
+        response.errors.is_empty(),
+        "open admits: {:?}",
+        response.errors
+    );
     assert_eq!(
         response.data.into_json()?["recordUsage"],
         json!({"feature": "ai_generations_per_month", "used": 0, "limit": 3, "metered": false})
