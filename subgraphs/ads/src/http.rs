@@ -4,7 +4,8 @@
 //! "impressions", "reach", "clicks", "engagement", "spend", "conversions",
 //! "conversionValue"}]}`, signed as [`crate::domain::signature`] says with the
 //! platform's secret (`PROMPTSALES_ADS_WEBHOOK_SECRET_<PLATFORM>`), and records
-//! every day or none: only for ads that read RUNNING (as of today, so never after their end date; else `409 CONFLICT`). Answers `200 {"recorded": n}`, or an error object with a code.
+//! every day or none: only for ads that read RUNNING or ran to their end date (a day reported
+//! late; else `409 CONFLICT`), for days within the ad's dates and not after today (else `422`). Answers `200 {"recorded": n}`, or an error object with a code.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,8 +22,9 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::domain::Performance;
+use crate::domain::ad::takes_platform_figures;
 use crate::domain::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, verify};
-use crate::domain::{AdStatus, Performance};
 use crate::ingest::{self, DayReport};
 use crate::live::LiveMetrics;
 use crate::store::{Ad, AdsStore};
@@ -250,12 +252,11 @@ async fn record(state: &WebhookState, platform: &str, payload: Payload) -> Respo
                 );
             }
         };
-        // The webhook has no caller to ask sales with: the ad's status stands for its
-        // campaign (stopping a campaign pauses or ends its ads), so only a RUNNING ad takes
-        // spend. The status reads as of today (an ad past its end date is ENDED), so figures a
-        // platform sends after the ad's last day come through `recordAdMetrics` or
-        // `syncAdMetrics`, which ask sales about the campaign.
-        if ad.status != AdStatus::Running {
+        // The webhook has no caller to ask sales with: the ad's written status stands for its
+        // campaign (stopping a campaign pauses or ends its ads, those past their end date
+        // included), so only an ad that reads RUNNING, or ran to its end date, takes spend;
+        // a late report of its last days is not lost.
+        if !takes_platform_figures(ad) {
             return refuse(
                 StatusCode::CONFLICT,
                 "CONFLICT",

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use promptsales_kit::{ApiError, Decimal4};
 use uuid::Uuid;
 
-use super::{AdChannel, AdStatus, BidStrategy};
+use super::{AdChannel, AdMove, AdStatus, BidStrategy};
 use crate::store::{Ad, AdChanges, NewAd};
 
 /// The longest name.
@@ -190,6 +190,25 @@ impl AdPatch {
             external_id,
         })
     }
+}
+
+/// The status move an update makes without naming one: an end date moved before `today` ends
+/// a launched ad (SCHEDULED, RUNNING or PAUSED as it reads now). Without it the ad would only
+/// read ENDED from its dates while the platform kept serving it; as an `End` move it goes
+/// through the same stop as a pause (its platform told first, the change refused when the
+/// platform cannot be reached) and releases what it will not spend.
+pub fn implied_move(current: &Ad, changes: &AdChanges, today: NaiveDate) -> Option<AdMove> {
+    (current.status.is_launched() && changes.end_date < today).then_some(AdMove::End)
+}
+
+/// Whether a platform's own report (the metrics webhook, which has no caller to ask sales
+/// about the campaign with) may record figures for this ad: it reads RUNNING, or it ran to its
+/// last day (written RUNNING, reading ENDED only because that day has passed), so a report of
+/// its last days sent after them is not lost. Paused or stopped ads take no platform figures;
+/// the days themselves are checked against the ad's dates when recorded.
+pub fn takes_platform_figures(ad: &Ad) -> bool {
+    ad.status == AdStatus::Running
+        || (ad.status == AdStatus::Ended && ad.written_status == AdStatus::Running)
 }
 
 fn clean_name(name: &str, field: &str) -> Result<String, ApiError> {
@@ -389,6 +408,7 @@ mod tests {
             },
             name: new.name,
             status: new.status,
+            written_status: new.status,
             audience_segment_id: Some(Uuid::now_v7()),
             creative_ids: new.creative_ids,
             daily_budget: new.daily_budget,
@@ -452,6 +472,57 @@ mod tests {
         assert_eq!(
             field_of(orphan.apply(&current).unwrap_err()),
             "input.platform"
+        );
+    }
+
+    #[test]
+    fn an_end_date_before_today_ends_a_launched_ad_and_only_a_launched_one() {
+        // The ad runs 1 to 31; today is the 20th.
+        let today = date(20);
+        let end_on = |status: AdStatus, end: u32| {
+            let current = Ad { status, ..ad() };
+            let changes = AdPatch {
+                end_date: Some(date(end)),
+                ..AdPatch::default()
+            }
+            .apply(&current)
+            .unwrap();
+            implied_move(&current, &changes, today)
+        };
+        for status in [AdStatus::Scheduled, AdStatus::Running, AdStatus::Paused] {
+            assert_eq!(end_on(status, 19), Some(AdMove::End), "{status:?}");
+            assert_eq!(
+                end_on(status, 20),
+                None,
+                "{status:?}: today is still its day"
+            );
+            assert_eq!(end_on(status, 25), None, "{status:?}");
+        }
+        assert_eq!(end_on(AdStatus::Draft, 19), None, "a draft never ran");
+        assert_eq!(end_on(AdStatus::Ended, 19), None, "already ended");
+    }
+
+    #[test]
+    fn platform_figures_come_for_a_running_ad_or_one_that_ran_to_its_end() {
+        let with = |status: AdStatus, written_status: AdStatus| {
+            takes_platform_figures(&Ad {
+                status,
+                written_status,
+                ..ad()
+            })
+        };
+        assert!(with(AdStatus::Running, AdStatus::Running));
+        assert!(
+            with(AdStatus::Ended, AdStatus::Running),
+            "past its end date, still written RUNNING"
+        );
+        for written in [AdStatus::Paused, AdStatus::Ended, AdStatus::Scheduled] {
+            assert!(!with(AdStatus::Ended, written), "{written:?}");
+        }
+        assert!(!with(AdStatus::Paused, AdStatus::Paused));
+        assert!(
+            !with(AdStatus::Scheduled, AdStatus::Running),
+            "before its start"
         );
     }
 }

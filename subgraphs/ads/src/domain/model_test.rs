@@ -7,9 +7,12 @@
 //! recorded within the ad's dates (so never after its end date, nor the campaign's) and only
 //! while its campaign was active with its launch approved, whether it came through
 //! `recordAdMetrics` (which asks sales) or the platform webhook (which has no caller token and
-//! trusts the RUNNING status: sound because every campaign stop pauses or ends the
-//! campaign's ads first, and an ad past its end date reads ENDED); an ad that read ENDED never reads anything else; what the ads commit
-//! and spend never exceeds the budget. Days pass well beyond the campaign's end date.
+//! trusts the written status, [`super::ad::takes_platform_figures`]: sound because every
+//! campaign stop pauses or ends the campaign's ads first, those that ran to their end date
+//! included, so an ad still written RUNNING belongs to an active campaign); the webhook may
+//! report a day late, for a day the ad served; an ad that read ENDED never reads anything
+//! else; what the ads commit and spend never exceeds the budget. Days pass well beyond the
+//! campaign's end date.
 
 use std::collections::HashMap;
 
@@ -49,6 +52,8 @@ struct World {
     recorded_under: HashMap<(Uuid, NaiveDate), (CampaignState, bool)>,
     /// Ads that have read ENDED (it is final).
     ended: std::collections::HashSet<Uuid>,
+    /// The days each ad read RUNNING on: what an honest platform reports.
+    served: std::collections::HashSet<(Uuid, NaiveDate)>,
     today: NaiveDate,
     steps: Vec<String>,
 }
@@ -83,6 +88,7 @@ impl World {
             days: HashMap::new(),
             recorded_under: HashMap::new(),
             ended: std::collections::HashSet::new(),
+            served: std::collections::HashSet::new(),
             today: start - Duration::days(3),
             steps: Vec::new(),
         }
@@ -124,7 +130,9 @@ impl World {
         }
         c.state = next;
         self.steps.push(format!("campaign {next:?}"));
-        // Sales tells ads (reconcileCampaignAds): stopping a campaign stops its ads.
+        // Sales tells ads (reconcileCampaignAds): stopping a campaign stops its ads, and
+        // records ENDED on those that read it from their dates.
+        let stops = matches!(next, Paused | Completed | Cancelled);
         let mv = |status: AdStatus| match next {
             Paused if status == AdStatus::Running => Some(AdMove::Pause),
             Completed | Cancelled if status != AdStatus::Ended => Some(AdMove::End),
@@ -135,6 +143,9 @@ impl World {
                 && let Ok(to) = ad.status.apply(mv, "campaignId")
             {
                 ad.status = to;
+                ad.written_status = to;
+            } else if stops && ad.status == AdStatus::Ended {
+                ad.written_status = AdStatus::Ended;
             }
         }
     }
@@ -169,6 +180,7 @@ impl World {
                 market: self.market.clone(),
                 name: new.name,
                 status: new.status,
+                written_status: new.status,
                 audience_segment_id: None,
                 creative_ids: vec![],
                 daily_budget: new.daily_budget,
@@ -198,6 +210,7 @@ impl World {
             check_fits(&self.campaign, &figures, plan.max(spent), "ad")?;
         }
         self.ads[i].status = to;
+        self.ads[i].written_status = to;
         Ok(())
     }
 
@@ -209,7 +222,7 @@ impl World {
         if day < ad.start_date || day > ad.end_date {
             return Err(ApiError::bad_input("input[0].day", "outside the ad's days"));
         }
-        if ad.status.as_of(ad.start_date, ad.end_date, day) != AdStatus::Running {
+        if ad.written_status.as_of(ad.start_date, ad.end_date, day) != AdStatus::Running {
             // Only a serving ad spends on its platform.
             return Ok(());
         }
@@ -218,13 +231,17 @@ impl World {
         Ok(())
     }
 
-    /// What the platform webhook checks (`http.rs`): the ad RUNNING as the store returns it
-    /// (so never after its end date) and the day within its dates (`ingest::record`); it
-    /// cannot ask sales about the campaign.
+    /// What the platform webhook checks (`http.rs`): [`super::ad::takes_platform_figures`]
+    /// (RUNNING as the store returns it, or ran to its end date) and the day within its dates
+    /// (`ingest::record`); it cannot ask sales about the campaign. The platform reports today
+    /// or up to two days late, only days it served the ad on.
     fn webhook(&mut self, i: usize, rng: &mut Rng) -> Result<(), ApiError> {
         let ad = &self.ads[i];
-        let day = self.today;
-        if ad.status != AdStatus::Running {
+        let day = self.today - Duration::days(rng.below(3) as i64);
+        if !self.served.contains(&(ad.id, day)) {
+            return Ok(());
+        }
+        if !super::ad::takes_platform_figures(ad) {
             return Err(ApiError::Conflict("the ad is not running".into()));
         }
         if day < ad.start_date || day > ad.end_date {
@@ -247,18 +264,25 @@ impl World {
         );
     }
 
-    /// What the store does to every ad it returns ([`AdStatus::as_of`]); the next write
-    /// stores the status read, as the mutations do.
+    /// What the store does to every ad it returns ([`AdStatus::as_of`] of the written status,
+    /// which stays until the next write stores the status read, as the mutations do).
     fn read_as_of_today(&mut self) {
         for ad in &mut self.ads {
-            ad.status = ad.status.as_of(ad.start_date, ad.end_date, self.today);
+            ad.status = ad
+                .written_status
+                .as_of(ad.start_date, ad.end_date, self.today);
+            if ad.status == AdStatus::Running {
+                self.served.insert((ad.id, self.today));
+            }
         }
     }
 
     fn check(&mut self, seed: u64) {
         let trail = || format!("seed {seed}: {}", self.steps.join(" -> "));
         for ad in &self.ads {
-            let reads = ad.status.as_of(ad.start_date, ad.end_date, self.today);
+            let reads = ad
+                .written_status
+                .as_of(ad.start_date, ad.end_date, self.today);
             if self.ended.contains(&ad.id) {
                 assert_eq!(reads, AdStatus::Ended, "ENDED is final; {}", trail());
             }
@@ -284,7 +308,11 @@ impl World {
             }
         }
         for ad in &self.ads {
-            if ad.status.as_of(ad.start_date, ad.end_date, self.today) == AdStatus::Running {
+            if ad
+                .written_status
+                .as_of(ad.start_date, ad.end_date, self.today)
+                == AdStatus::Running
+            {
                 assert!(
                     ad.start_date <= self.today,
                     "ad runs on {} before {}; {}",
@@ -342,7 +370,9 @@ impl World {
         let ended: Vec<Uuid> = self
             .ads
             .iter()
-            .filter(|a| a.status.as_of(a.start_date, a.end_date, self.today) == AdStatus::Ended)
+            .filter(|a| {
+                a.written_status.as_of(a.start_date, a.end_date, self.today) == AdStatus::Ended
+            })
             .map(|a| a.id)
             .collect();
         self.ended.extend(ended);

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::metric::AdDayMetricsInput;
 use super::{scope, services, store};
 use crate::directory::{Caller, DirectoryError};
+use crate::domain::ad::implied_move;
 use crate::domain::launch::{
     budget_of, campaign_accepts_spend, campaign_allows, check_fits, plan_launch, planned_spend,
 };
@@ -145,7 +146,8 @@ pub async fn update(ctx: &Context<'_>, id: Uuid, patch: AdPatch) -> Result<Ad> {
             })?)
         }
         _ => None,
-    };
+    }
+    .or_else(|| implied_move(&current, &changes, today()));
     move_ad(ctx, current, mv, changes, "input.status").await
 }
 
@@ -313,7 +315,22 @@ pub async fn reconcile_campaign(ctx: &Context<'_>, campaign_id: Uuid) -> Result<
         changed: Vec::new(),
         failed: Vec::new(),
     };
+    let stops = matches!(
+        campaign.state,
+        CampaignState::Paused | CampaignState::Cancelled | CampaignState::Completed
+    );
     for ad in ads {
+        if stops && ad.status == AdStatus::Ended && ad.written_status != AdStatus::Ended {
+            // It ran to its end date (its platform stopped serving it then): recording ENDED
+            // is what any write of it would store, and it closes the door the webhook leaves
+            // open to a report of its last days (`takes_platform_figures`).
+            let changes = changes_of(&ad, AdStatus::Ended, ad.external_id.clone());
+            match save(ctx, &ad, changes).await {
+                Ok(saved) => out.changed.push(saved),
+                Err(err) => out.failed.push((ad.id, err.message)),
+            }
+            continue;
+        }
         let mv = match campaign.state {
             CampaignState::Paused if ad.status == AdStatus::Running => AdMove::Pause,
             CampaignState::Cancelled | CampaignState::Completed if ad.status != AdStatus::Ended => {

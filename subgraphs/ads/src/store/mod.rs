@@ -70,8 +70,11 @@ pub struct Ad {
     pub market: Market,
     /// Its name.
     pub name: String,
-    /// Its life-cycle status.
+    /// Its life-cycle status as it reads today ([`AdStatus::as_of`] of the written one).
     pub status: AdStatus,
+    /// The status last written; it differs from `status` only where the ad's dates changed
+    /// what it reads (past its end date a written RUNNING ad reads ENDED).
+    pub written_status: AdStatus,
     /// The audience segment (a sales `Target` id), if any.
     pub audience_segment_id: Option<Uuid>,
     /// The creatives it shows (content `MediaAsset` ids), in order.

@@ -251,14 +251,14 @@ pub async fn gql_authorized(
     serde_json::to_value(&response).unwrap_or(Value::Null)
 }
 
-/// A campaign directory for the tests that are not about campaigns: every campaign the
-/// caller names exists in the caller's organization, ACTIVE with its launch approved, from
-/// 2000 to 2100 with a budget no test reaches. The launch tests and the e2e tests use the
-/// real sales subgraph instead.
-pub struct EveryCampaignActive;
+/// A campaign directory for the tests that are not about campaigns' rules: every campaign
+/// the caller names exists in the caller's organization, in the state given with its launch
+/// approved, from 2000 to 2100 with a budget no test reaches. The launch tests and the e2e
+/// tests use the real sales subgraph instead.
+pub struct CampaignsIn(pub CampaignState);
 
 #[async_trait::async_trait]
-impl CampaignDirectory for EveryCampaignActive {
+impl CampaignDirectory for CampaignsIn {
     async fn campaign(
         &self,
         caller: &Caller,
@@ -270,7 +270,7 @@ impl CampaignDirectory for EveryCampaignActive {
         Ok(Some(CampaignFacts {
             id,
             organization_id,
-            state: CampaignState::Active,
+            state: self.0,
             currency: "EUR".into(),
             start_date: date(2000, 1, 1),
             end_date: date(2100, 12, 31),
@@ -281,11 +281,11 @@ impl CampaignDirectory for EveryCampaignActive {
     }
 }
 
-/// Services for tests that do not exercise them: every campaign active ([`EveryCampaignActive`];
+/// Services for tests that do not exercise them: every campaign active ([`CampaignsIn`];
 /// launch tests bring the real sales), live metrics on this instance only, the simulator platform.
 pub fn test_services() -> AdsServices {
     AdsServices {
-        directory: Arc::new(EveryCampaignActive),
+        directory: Arc::new(CampaignsIn(CampaignState::Active)),
         live: LiveMetrics::local_only(),
         platforms: Platforms::none().with(Arc::new(SimulatorPlatform)),
     }

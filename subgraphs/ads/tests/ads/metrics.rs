@@ -11,7 +11,12 @@ use promptsales_kit::new_id;
 use promptsales_kit::server::transport::ServerLimits;
 use serde_json::{Value, json};
 
-use crate::harness::{Env, day_n, iso_n, tenant, tenant_with, test_services};
+use std::sync::Arc;
+
+use promptsales_ads::AdsServices;
+use promptsales_ads::domain::CampaignState;
+
+use crate::harness::{CampaignsIn, Env, day_n, gql_on, iso_n, tenant, tenant_with, test_services};
 use crate::served::{Served, Tokens};
 
 on_each_backend!(
@@ -476,6 +481,56 @@ async fn the_webhook_records_spend_only_for_running_ads(env: &Env) -> Result<()>
     ]})
     .to_string();
     assert_eq!(post(body).await?.status(), 200, "a running ad records");
+
+    // An ad that ran to its end date (written RUNNING, its last day two days ago, so it reads
+    // ENDED): its platform's late report of that day is recorded, a day after its end is not.
+    let other_campaign = new_id();
+    let mut ran = env
+        .ad(
+            &market,
+            other_campaign,
+            AdChannel::Facebook,
+            "ran to its end",
+        )
+        .await?;
+    ran.end_date = day_n(26);
+    on_platform(env, &ran, "meta", "510020").await?;
+    let late = |d: i64| {
+        json!({"metrics": [
+            {"externalId": "510020", "day": iso_n(d), "impressions": 100, "clicks": 1, "spend": "2"},
+        ]})
+        .to_string()
+    };
+    assert_eq!(post(late(26)).await?.status(), 200, "its last day, late");
+    let after_end = post(late(27)).await?;
+    assert_eq!(after_end.status(), 422);
+    let error = after_end.json::<Value>().await?;
+    assert_eq!(error["error"]["field"], "metrics[0].day", "{error:#}");
+
+    // Its campaign stopped: reconciling records ENDED on it, and its platform's reports are
+    // refused from then on.
+    let cancelled = env.app_with(AdsServices {
+        directory: Arc::new(CampaignsIn(CampaignState::Cancelled)),
+        ..test_services()
+    });
+    let reconciled = gql_on(
+        &cancelled,
+        &tenant(org),
+        r#"mutation($c: ID!) { reconcileCampaignAds(campaignId: $c) { id status } }"#,
+        json!({"c": other_campaign.to_string()}),
+    )
+    .await;
+    assert_eq!(
+        reconciled["data"]["reconcileCampaignAds"],
+        json!([{"id": ran.id.to_string(), "status": "ENDED"}]),
+        "{reconciled:#}"
+    );
+    let refused = post(late(26)).await?;
+    assert_eq!(
+        refused.status(),
+        409,
+        "a stopped campaign's ad takes no figures"
+    );
     Ok(())
 }
 

@@ -8,19 +8,20 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use promptsales_ads::domain::AdChannel;
-use promptsales_ads::platforms::{AdPlatform, MetaAdsClient, MetaConfig, PlatformError};
+use promptsales_ads::domain::{AdChannel, AdStatus};
+use promptsales_ads::platforms::{AdPlatform, MetaAdsClient, MetaConfig, PlatformError, Platforms};
 use promptsales_kit::new_id;
 use serde_json::{Value, json};
 
-use crate::harness::{Env, date, day_n, in_test_month, iso_n, tenant, test_services};
+use crate::harness::CampaignsIn;
+use crate::harness::{Env, day_n, in_test_month, iso_n, tenant, test_services};
 use crate::served::Served;
 use promptsales_ads::AdsServices;
-use promptsales_ads::directory::{Caller, CampaignDirectory, DirectoryError};
-use promptsales_ads::domain::{CampaignFacts, CampaignState};
+use promptsales_ads::domain::CampaignState;
 
 on_each_backend!(
     publish_pause_and_sync_through_the_simulator_platform,
+    an_end_date_moved_before_today_stops_the_ad_on_its_platform,
     sync_records_nothing_for_a_campaign_that_does_not_accept_spend,
 );
 
@@ -32,6 +33,8 @@ struct Seen {
     created: Vec<Vec<(String, String)>>,
     updated: Vec<(String, Vec<(String, String)>)>,
     insights: Vec<Vec<(String, String)>>,
+    /// Answer updates with a server error (the platform down).
+    updates_fail: bool,
 }
 
 type Shared = Arc<Mutex<Seen>>;
@@ -60,8 +63,11 @@ async fn create_ad(
     if account != "act_42" {
         return graph_error(StatusCode::BAD_REQUEST, "Unsupported post request.", 100);
     }
-    seen.lock().unwrap().created.push(form);
-    axum::Json(json!({"id": "23850000000001"})).into_response()
+    let mut seen = seen.lock().unwrap();
+    seen.created.push(form);
+    // Ids in creation order: the first is the one the insights handler knows.
+    let id = 23_850_000_000_000u64 + seen.created.len() as u64;
+    axum::Json(json!({"id": id.to_string()})).into_response()
 }
 
 async fn update_ad(
@@ -73,7 +79,15 @@ async fn update_ad(
     if !authorized(&headers) {
         return graph_error(StatusCode::UNAUTHORIZED, "Invalid OAuth access token.", 190);
     }
-    seen.lock().unwrap().updated.push((ad_id, form));
+    let mut seen = seen.lock().unwrap();
+    if seen.updates_fail {
+        return graph_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service temporarily unavailable",
+            2,
+        );
+    }
+    seen.updated.push((ad_id, form));
     axum::Json(json!({"success": true})).into_response()
 }
 
@@ -127,9 +141,8 @@ fn form_value<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-#[tokio::test]
-async fn meta_client_against_local_meta_api_server() -> Result<()> {
-    let seen: Shared = Arc::default();
+/// A local server speaking the Meta Marketing API's shape, and a client configured for it.
+async fn local_meta_api(seen: &Shared) -> Result<(Served, MetaConfig)> {
     let api = axum::Router::new()
         .route("/v21.0/{id}/ads", post(create_ad))
         .route("/v21.0/{id}", post(update_ad))
@@ -144,6 +157,13 @@ async fn meta_client_against_local_meta_api_server() -> Result<()> {
         creative_id: "2385000000999".into(),
         conversion_action: promptsales_ads::platforms::meta_default_conversion_action().into(),
     };
+    Ok((served, config))
+}
+
+#[tokio::test]
+async fn meta_client_against_local_meta_api_server() -> Result<()> {
+    let seen: Shared = Arc::default();
+    let (_served, config) = local_meta_api(&seen).await?;
     let meta = MetaAdsClient::new(config.clone());
     assert!(
         !format!("{config:?}").contains(TOKEN),
@@ -284,31 +304,103 @@ async fn publish_pause_and_sync_through_the_simulator_platform(env: &Env) -> Res
     Ok(())
 }
 
-/// A directory whose every campaign is in `state` (launch approved).
-struct CampaignsIn(CampaignState);
+/// Moving a running ad's end date before today ends it through the same stop as a pause: its
+/// platform (Meta's API, on a local server) is told to stop serving it first, and while the
+/// platform cannot be reached the change is refused and nothing moves. A draft's end date moves
+/// freely: it never ran.
+async fn an_end_date_moved_before_today_stops_the_ad_on_its_platform(env: &Env) -> Result<()> {
+    let seen: Shared = Arc::default();
+    let (_served, config) = local_meta_api(&seen).await?;
+    let app = env.app_with(AdsServices {
+        platforms: Platforms::none().with(Arc::new(MetaAdsClient::new(config))),
+        ..test_services()
+    });
+    let org = new_id();
+    let me = tenant(org);
+    let market = env.market(org, "ES", "EUR").await?;
+    // Its days: 1 to 31 of the tests' month, today being day 28.
+    let ad = env
+        .ad(&market, new_id(), AdChannel::Facebook, "Winter reel")
+        .await?;
+    let id = ad.id.to_string();
+    let gql = |query: &'static str, variables: Value| {
+        let (app, me) = (&app, &me);
+        async move { crate::harness::gql_on(app, me, query, variables).await }
+    };
+    let update = r#"mutation($id: ID!, $input: UpdateAdInput!) { updateAd(id: $id, input: $input) { status endDate externalId } }"#;
+    let read = r#"query($id: ID!) { ad(id: $id) { status endDate externalId } }"#;
+    let scheduled = gql(
+        update,
+        json!({"id": id, "input": {"status": "SCHEDULED", "platform": "meta"}}),
+    )
+    .await;
+    assert_eq!(
+        scheduled["data"]["updateAd"]["status"], "SCHEDULED",
+        "{scheduled:#}"
+    );
+    let published = gql(
+        r#"mutation($id: ID!) { publishAd(id: $id) { status externalId } }"#,
+        json!({"id": id}),
+    )
+    .await;
+    assert_eq!(
+        published["data"]["publishAd"],
+        json!({"status": "RUNNING", "externalId": "23850000000001"}),
+        "{published:#}"
+    );
 
-#[async_trait::async_trait]
-impl CampaignDirectory for CampaignsIn {
-    async fn campaign(
-        &self,
-        caller: &Caller,
-        id: uuid::Uuid,
-    ) -> Result<Option<CampaignFacts>, DirectoryError> {
-        let Some(organization_id) = caller.context.organization else {
-            return Ok(None);
-        };
-        Ok(Some(CampaignFacts {
-            id,
-            organization_id,
-            state: self.0,
-            currency: "EUR".into(),
-            start_date: date(2000, 1, 1),
-            end_date: date(2100, 12, 31),
-            total: promptsales_kit::Decimal4::from_units(1_000_000),
-            launch_approved: true,
-            target_countries: Vec::new(),
-        }))
-    }
+    seen.lock().unwrap().updates_fail = true;
+    let refused = gql(update, json!({"id": id, "input": {"endDate": iso_n(26)}})).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "the platform could not be told: {refused:#}"
+    );
+    assert_eq!(
+        gql(read, json!({"id": id})).await["data"]["ad"],
+        json!({"status": "RUNNING", "endDate": iso_n(31), "externalId": "23850000000001"}),
+        "a refused change moves nothing"
+    );
+    assert!(seen.lock().unwrap().updated.is_empty());
+
+    seen.lock().unwrap().updates_fail = false;
+    let ended = gql(update, json!({"id": id, "input": {"endDate": iso_n(26)}})).await;
+    assert_eq!(
+        ended["data"]["updateAd"],
+        json!({"status": "ENDED", "endDate": iso_n(26), "externalId": "23850000000001"}),
+        "{ended:#}"
+    );
+    assert_eq!(
+        seen.lock().unwrap().updated,
+        [(
+            "23850000000001".to_string(),
+            vec![("status".to_string(), "PAUSED".to_string())]
+        )],
+        "the platform stopped serving it"
+    );
+    let stored = env
+        .store
+        .ads_by_id(promptsales_kit::context::TenantScope::All, &[ad.id])
+        .await?;
+    assert_eq!(
+        stored.first().map(|a| a.written_status),
+        Some(AdStatus::Ended),
+        "ENDED is written, not only read from the dates"
+    );
+
+    let draft = env
+        .ad(&market, new_id(), AdChannel::Facebook, "Draft")
+        .await?;
+    let moved = gql(
+        update,
+        json!({"id": draft.id.to_string(), "input": {"endDate": iso_n(26)}}),
+    )
+    .await;
+    assert_eq!(
+        moved["data"]["updateAd"]["status"], "DRAFT",
+        "a draft never ran: {moved:#}"
+    );
+    assert_eq!(seen.lock().unwrap().updated.len(), 1, "nothing else told");
+    Ok(())
 }
 
 /// `syncAdMetrics` pulls spend from the platform: like `recordAdMetrics`, it records it only

@@ -50,9 +50,9 @@ pub(super) fn ad(row: ad::Model, market_row: Option<market::Model>) -> StoreResu
         market_row.ok_or_else(|| corrupt(id, "market missing", &row.market_id.to_string()))?;
     let channel =
         AdChannel::from_code(&row.channel).ok_or_else(|| corrupt(id, "channel", &row.channel))?;
-    let status = AdStatus::from_code(&row.status)
-        .ok_or_else(|| corrupt(id, "status", &row.status))?
-        .as_of(row.start_date, row.end_date, today());
+    let written_status =
+        AdStatus::from_code(&row.status).ok_or_else(|| corrupt(id, "status", &row.status))?;
+    let status = written_status.as_of(row.start_date, row.end_date, today());
     let bid_strategy = BidStrategy::from_code(&row.bid_strategy)
         .ok_or_else(|| corrupt(id, "bid strategy", &row.bid_strategy))?;
     let creative_ids: Vec<Uuid> = serde_json::from_str(&row.creative_ids)
@@ -65,6 +65,7 @@ pub(super) fn ad(row: ad::Model, market_row: Option<market::Model>) -> StoreResu
         market: market(market_row),
         name: row.name,
         status,
+        written_status,
         audience_segment_id: row.audience_segment_id,
         creative_ids,
         daily_budget: Decimal4(row.daily_budget),
