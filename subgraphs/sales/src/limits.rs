@@ -76,6 +76,11 @@ impl PlanLimitsPublisher {
         self
     }
 
+    /// What a reservation, and a read of the counter, do when Redis cannot be reached.
+    pub fn without_redis(&self) -> WithoutRedis {
+        self.without_redis
+    }
+
     /// A publisher to `PROMPTSALES_REDIS_URL` (default `redis://127.0.0.1:6379`), reserving by
     /// `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS` (an invalid value is logged and the default kept).
     pub fn from_env() -> Self {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use promptsales_kit::context::Role;
-use promptsales_kit::quota::Admission;
+use promptsales_kit::quota::{Admission, WithoutRedis};
 use promptsales_kit::{ApiError, Money, RequestContext, ResultExt, new_id, parse_id};
 use serde_json::json;
 
@@ -195,9 +195,10 @@ pub struct SubscriptionUsage {
     pub used: i64,
     /// The limit (null: no live plan limits it).
     pub limit: Option<i64>,
-    /// False only when `recordUsage` admitted this use without counting it: Redis, where the
-    /// AI generations counter lives, was unreachable and `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS`
-    /// is `open` (its default); `used` then reads 0 (unknown).
+    /// False only when the AI generations counter could not be reached (it lives in Redis)
+    /// and `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS` is `open` (its default): `recordUsage`
+    /// admitted this use without counting it, or `subscriptionUsage` could not read it; `used`
+    /// then reads 0 (unknown).
     pub metered: bool,
 }
 
@@ -258,18 +259,28 @@ pub async fn usage(
     let limits = rules::effective_limits(&features);
     let counted = store.usage_of(scope, organization).await.api()?;
     let active = store.active_campaigns(scope, organization).await.api()?;
-    // AI generations: the one monthly counter the AI gateway reserves in (content's aiUsage reads it too).
-    let ai_generations = if limits.contains_key(rules::AI_GENERATIONS_PER_MONTH) {
-        let used = publisher(ctx)
-            .ai_generations_used(organization)
-            .await
-            .map_err(|e| {
+    // AI generations: the one monthly counter the AI gateway reserves in (content's aiUsage
+    // reads it too). Unreadable, it answers as the reservations do under the same setting:
+    // `open` (uses go on unmetered) reads `metered: false` with every other feature answered,
+    // `closed` (uses are refused) is SERVICE_UNAVAILABLE.
+    let (ai_generations, ai_metered) = if limits.contains_key(rules::AI_GENERATIONS_PER_MONTH) {
+        let publisher = publisher(ctx);
+        match publisher.ai_generations_used(organization).await {
+            Ok(used) => (i64::try_from(used).unwrap_or(i64::MAX), true),
+            Err(e) if publisher.without_redis() == WithoutRedis::Open => {
+                tracing::warn!(error = %e, "AI usage counter unavailable; answered unmetered");
+                (0, false)
+            }
+            Err(e) => {
                 tracing::warn!(error = %e, "AI usage counter unavailable");
-                ApiError::Unavailable("the AI usage counter is unavailable; try again".into())
-            })?;
-        i64::try_from(used).unwrap_or(i64::MAX)
+                return Err(ApiError::Unavailable(
+                    "the AI usage counter is unavailable; try again".into(),
+                )
+                .into());
+            }
+        }
     } else {
-        0
+        (0, true)
     };
     Ok(limits
         .into_iter()
@@ -286,9 +297,9 @@ pub async fn usage(
                     .max()
                     .unwrap_or(0)
             },
+            metered: ai_metered || feature != rules::AI_GENERATIONS_PER_MONTH,
             feature,
             limit: Some(limit),
-            metered: true,
         })
         .collect())
 }

@@ -448,6 +448,45 @@ pub async fn with_redis_unreachable_record_usage_and_the_ai_gateway_follow_one_s
     .await;
     assert_eq!(support::errors(&response)[0].0, "SERVICE_UNAVAILABLE");
 
+    // Reading the counter follows the same setting: `open` answers every feature, the AI
+    // generations unmetered; `closed` is SERVICE_UNAVAILABLE.
+    let usage = r#"query($org: ID!) { subscriptionUsage(organizationId: $org) { feature used limit metered } }"#;
+    let open = Arc::new(
+        PlanLimitsPublisher::new(closed_port.clone(), "down:")
+            .with_without_redis(WithoutRedis::Open),
+    );
+    let response = run(h, open, &team.writer(), usage, json!({"org": org})).await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    let rows = response.data.into_json()?["subscriptionUsage"].clone();
+    let ai = rows
+        .as_array()
+        .and_then(|rows| {
+            rows.iter()
+                .find(|r| r["feature"] == "ai_generations_per_month")
+        })
+        .cloned();
+    assert_eq!(
+        ai,
+        Some(
+            json!({"feature": "ai_generations_per_month", "used": 0, "limit": 3, "metered": false})
+        ),
+        "{rows:#}"
+    );
+    assert!(
+        rows.as_array().is_some_and(|rows| rows.len() > 1
+            && rows
+                .iter()
+                .filter(|r| r["feature"] != "ai_generations_per_month")
+                .all(|r| r["metered"] == true)),
+        "every other feature is answered, metered: {rows:#}"
+    );
+    let closed = Arc::new(
+        PlanLimitsPublisher::new(closed_port.clone(), "down:")
+            .with_without_redis(WithoutRedis::Closed),
+    );
+    let response = run(h, closed, &team.writer(), usage, json!({"org": org})).await;
+    assert_eq!(support::errors(&response)[0].0, "SERVICE_UNAVAILABLE");
+
     // The gateway on the same unreachable Redis, under the same two settings.
     let gateway = |without_redis: WithoutRedis| -> anyhow::Result<AiGateway> {
         Ok(AiGateway::new(
