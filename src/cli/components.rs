@@ -1,5 +1,6 @@
 //! The four subgraphs, by name, and what the command does with each.
 
+use chrono::NaiveDate;
 use promptsales_kit::ServiceConfig;
 
 /// One of the four subgraphs.
@@ -58,17 +59,17 @@ impl Component {
         Ok(ServiceConfig::from_env(self.name())?)
     }
 
-    /// Opens (and migrates) its store, then seeds the demo data when `seed` and the store lacks it.
-    /// Returns whether demo rows were written.
-    pub async fn prepare_store(self, seed: bool) -> anyhow::Result<bool> {
+    /// Opens (and migrates) its store, then, given `seed_on`, seeds the demo data as of that day
+    /// when the store lacks it. One day for every store: seeded a moment apart across midnight,
+    /// their dates would disagree. Returns whether demo rows were written.
+    pub async fn prepare_store(self, seed_on: Option<NaiveDate>) -> anyhow::Result<bool> {
         let url = self.config()?.database_url;
         macro_rules! prepare {
             ($krate:ident) => {{
                 let (store, _db) = $krate::open_store(&url).await?;
-                if seed {
-                    $krate::seed_demo(store.as_ref()).await
-                } else {
-                    Ok(false)
+                match seed_on {
+                    Some(day) => $krate::seed_demo_on(store.as_ref(), day).await,
+                    None => Ok(false),
                 }
             }};
         }
@@ -76,7 +77,14 @@ impl Component {
             Self::Sales => prepare!(promptsales_sales),
             Self::Ads => prepare!(promptsales_ads),
             Self::Crm => prepare!(promptsales_crm),
-            Self::Content => prepare!(promptsales_content),
+            Self::Content => {
+                let (store, _db) = promptsales_content::open_store(&url).await?;
+                match seed_on {
+                    // Its demo rows carry no dates.
+                    Some(_) => promptsales_content::seed_demo(store.as_ref()).await,
+                    None => Ok(false),
+                }
+            }
         }
     }
 }

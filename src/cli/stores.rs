@@ -5,7 +5,7 @@ use super::Component;
 /// Applies pending migrations to each named store.
 pub async fn migrate(components: Vec<Component>) -> anyhow::Result<()> {
     for component in components {
-        component.prepare_store(false).await?;
+        component.prepare_store(None).await?;
         println!("{}: migrated", component.name());
     }
     Ok(())
@@ -13,8 +13,9 @@ pub async fn migrate(components: Vec<Component>) -> anyhow::Result<()> {
 
 /// Loads the demo data into each named store that lacks it.
 pub async fn seed(components: Vec<Component>) -> anyhow::Result<()> {
+    let day = promptsales_kit::demo::demo_today();
     for component in components {
-        let wrote = component.prepare_store(true).await?;
+        let wrote = component.prepare_store(Some(day)).await?;
         println!(
             "{}: {}",
             component.name(),

@@ -63,9 +63,10 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
             unsafe { std::env::set_var("PROMPTSALES_JWKS_URL", url) };
         }
 
+        let seed_on = seed.then(promptsales_kit::demo::demo_today);
         for component in ALL {
             let wrote = component
-                .prepare_store(seed)
+                .prepare_store(seed_on)
                 .await
                 .with_context(|| format!("preparing the {} store", component.name()))?;
             if wrote {
