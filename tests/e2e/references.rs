@@ -328,3 +328,132 @@ async fn an_owner_that_cannot_be_reached_is_service_unavailable_and_nothing_is_w
     let answer = call(&f, &a, GENERATE, brief(&f.campaign_1.to_string())).await;
     assert!(answer.get("errors").is_none(), "{answer:#}");
 }
+
+/// crm's lead-capture webhook has no caller token: it checks the ids a capture names as the
+/// signing secret's organization, with the platform's service client (`client_credentials`
+/// narrowed to that organization). Against this graph's real sales and ads: another tenant's
+/// ad as `sourceAdId`, and a missing one, are 404 `NOT_FOUND` naming `sourceAdId` with nothing
+/// written; the organization's own ad is captured.
+#[tokio::test]
+async fn the_lead_webhook_checks_the_source_ad_against_ads_as_the_signing_organization() {
+    use promptsales_crm::domain::webhook::{
+        ORGANIZATION_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign,
+    };
+    use promptsales_sales::auth::store::OAuthClient;
+
+    let f = fixture::start().await.expect("the graph starts");
+    let (client_id, client_secret) = ("e2e-crm-webhook", "a-service-secret-for-e2e");
+    f.auth
+        .upsert_client(OAuthClient {
+            id: promptsales_kit::new_id(),
+            client_id: client_id.into(),
+            secret_hash: promptsales_sales::auth::secret::hash_secret(client_secret).expect("hash"),
+            name: "crm (platform service)".into(),
+            organization_id: None,
+            roles: vec!["sales:read".into(), "ads:read".into()],
+            active: true,
+        })
+        .await
+        .expect("the service client is registered");
+    let identity = promptsales_kit::service_identity::ServiceIdentity::new(
+        &format!("{}/oauth/token", f.sales_base),
+        client_id,
+        client_secret,
+    );
+    let webhook = promptsales_crm::webhook::routes_with(
+        f.etl_sources.crm.clone(),
+        promptsales_crm::Services::local(),
+        promptsales_crm::webhook::WebhookConfig::new(300),
+        Some(std::sync::Arc::new(identity)),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!(
+        "http://{}{}",
+        listener.local_addr().expect("its address"),
+        promptsales_crm::webhook::PATH
+    );
+    tokio::spawn(promptsales_kit::server::serve_on(
+        listener,
+        webhook,
+        futures::future::pending(),
+    ));
+
+    let a = bearer(&f.user_token(f.marketer_a, f.org_a, &fixture::ALL_WRITE));
+    let b = bearer(&f.token(Some(f.org_b), &fixture::ALL_WRITE));
+    let (ad_a, ad_b) = (first_id(&f, &a, "ads").await, first_id(&f, &b, "ads").await);
+    let admin = bearer(&f.token(Some(f.org_a), &["crm:admin"]));
+    let rotated = call(
+        &f,
+        &admin,
+        "mutation { rotateCrmWebhookSecret(graceSeconds: 0) { secret } }",
+        json!({}),
+    )
+    .await;
+    let secret = rotated["data"]["rotateCrmWebhookSecret"]["secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("org A's webhook secret: {rotated:#}"))
+        .to_string();
+    let http = reqwest::Client::new();
+    let capture = |source_ad: String, email: &'static str| {
+        let (http, url, secret) = (&http, &url, &secret);
+        let body =
+            json!({"campaignId": f.campaign_1, "sourceAdId": source_ad, "source": "facebook",
+            "fullName": "Carla Ruiz", "email": email, "message": "Hi!", "messageChannel": "chat"})
+            .to_string();
+        async move {
+            let now = chrono::Utc::now().timestamp();
+            let response = http
+                .post(url)
+                .header("content-type", "application/json")
+                .header(TIMESTAMP_HEADER, now.to_string())
+                .header(
+                    SIGNATURE_HEADER,
+                    sign(secret.as_bytes(), now, body.as_bytes()),
+                )
+                .header(ORGANIZATION_HEADER, f.org_a.to_string())
+                .body(body)
+                .send()
+                .await
+                .expect("crm's webhook answers");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    // Past the router's response cache: the webhook's writes do not go through the router.
+    let mut fresh = a.clone();
+    fresh.push(("cache-control", "no-store".to_string()));
+    let leads = || async {
+        let answer = call(
+            &f,
+            &fresh,
+            "{ leads(first: 100) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+        answer["data"]["leads"]["edges"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or_else(|| panic!("org A's leads: {answer:#}"))
+    };
+    let before = leads().await;
+    for (ad, why) in [
+        (ad_b, "org B's ad"),
+        (Uuid::now_v7().to_string(), "a missing ad"),
+    ] {
+        let (status, answer) = capture(ad, "mallory@example.com").await;
+        assert_eq!(
+            (status, answer["code"].as_str(), answer["field"].as_str()),
+            (404, Some("NOT_FOUND"), Some("sourceAdId")),
+            "{why}: {answer}"
+        );
+    }
+    assert_eq!(leads().await, before, "nothing written");
+    let (status, answer) = capture(ad_a, "carla@example.com").await;
+    assert_eq!(status, 200, "org A's own ad: {answer}");
+    assert_eq!(leads().await, before + 1, "the capture is written");
+}
