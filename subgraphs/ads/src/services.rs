@@ -33,7 +33,12 @@ impl AdsServices {
     /// Call within a tokio runtime (the Redis listener starts).
     pub fn from_env() -> Self {
         Self {
-            directory: Arc::new(SalesCampaignDirectory::from_env()),
+            directory: Arc::new(SalesCampaignDirectory::from_env().sharing_forgets(
+                promptsales_kit::bus::Bus::from_env(
+                    crate::directory::FORGET_CHANNEL,
+                    "campaign cache evictions",
+                ),
+            )),
             live: LiveMetrics::from_env(),
             platforms: Platforms::from_env(),
         }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::CampaignFacts;
 
-pub use sales_http::SalesCampaignDirectory;
+pub use sales_http::{FORGET_CHANNEL, SalesCampaignDirectory};
 
 /// Who asks: the caller's verified identity, and the bearer token it came with (forwarded,
 /// so sales applies the caller's own tenant and roles).

@@ -4,15 +4,20 @@
 //! The request carries the caller's own `Authorization` header, so sales
 //! applies the caller's tenant and roles: ads never reads a campaign its caller
 //! could not. A caller without a token (an internal job) is refused by sales.
+//!
+//! Forgetting a campaign (its status changed) reaches every ads instance through
+//! Redis ([`SalesCampaignDirectory::sharing_forgets`]), and an answer that was in
+//! flight while its campaign was forgotten is not remembered.
 
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use promptsales_kit::Decimal4;
+use promptsales_kit::bus::Bus;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -28,6 +33,8 @@ pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(30);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Entries kept before expired ones are swept.
 const SWEEP_AT: usize = 1_024;
+/// The pub/sub channel on which every ads instance hears which campaigns' facts went stale.
+pub const FORGET_CHANNEL: &str = "ads:campaign_forget";
 
 const QUERY: &str = "query AdsCampaignFacts($id: ID!) { campaign(id: $id) { id status currency startDate endDate targetCountries organization { id } budget { total { amount currency } } approvals { round kind status } } }";
 
@@ -41,12 +48,46 @@ fn key_of(caller: &Caller, id: Uuid) -> Key {
     (id, caller.context.organization, digest.into())
 }
 
+/// The answers remembered, and when campaigns were last forgotten.
+#[derive(Default)]
+struct Remembered {
+    entries: HashMap<Key, (Instant, CampaignFacts)>,
+    /// When each campaign was last forgotten: an answer asked for before that (in flight while
+    /// the campaign changed) is not remembered. Kept for the longest a request may take.
+    forgotten: HashMap<Uuid, Instant>,
+    /// When everything was last forgotten (a listener that missed messages).
+    all_forgotten: Option<Instant>,
+}
+
+type Cache = Mutex<Remembered>;
+
 /// Asks the sales subgraph; remembers each answer for a short while.
 pub struct SalesCampaignDirectory {
     url: String,
     http: reqwest::Client,
     ttl: Duration,
-    cache: Mutex<HashMap<Key, (Instant, CampaignFacts)>>,
+    cache: Arc<Cache>,
+    /// Where forgetting a campaign is told to (and heard from) the other instances.
+    forgets: Option<Bus<Uuid>>,
+}
+
+fn evict(cache: &Cache, id: Option<Uuid>) {
+    if let Ok(mut cache) = cache.lock() {
+        let now = Instant::now();
+        cache
+            .forgotten
+            .retain(|_, at| at.elapsed() < REQUEST_TIMEOUT);
+        match id {
+            Some(id) => {
+                cache.entries.retain(|(campaign, _, _), _| *campaign != id);
+                cache.forgotten.insert(id, now);
+            }
+            None => {
+                cache.entries.clear();
+                cache.all_forgotten = Some(now);
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for SalesCampaignDirectory {
@@ -69,8 +110,36 @@ impl SalesCampaignDirectory {
             url: url.into(),
             http,
             ttl,
-            cache: Mutex::new(HashMap::new()),
+            cache: Arc::default(),
+            forgets: None,
         }
+    }
+
+    /// This directory, sharing what it forgets with the other instances on `bus` and forgetting
+    /// what they forget: a campaign stopped through one ads replica (`reconcileCampaignAds`)
+    /// stops being answered from the others' caches at once, not when their entries expire, so
+    /// no replica accepts spend on a stale ACTIVE. Call within a tokio runtime (the listener
+    /// starts; it ends with the directory).
+    pub fn sharing_forgets(mut self, bus: Bus<Uuid>) -> Self {
+        let cache = Arc::downgrade(&self.cache);
+        let mut heard = bus.subscribe();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                use tokio::sync::broadcast::error::RecvError;
+                loop {
+                    let id = match heard.recv().await {
+                        Ok(id) => Some(id),
+                        // Missed some: forgetting everything is the safe reading.
+                        Err(RecvError::Lagged(_)) => None,
+                        Err(RecvError::Closed) => break,
+                    };
+                    let Some(cache) = cache.upgrade() else { break };
+                    evict(&cache, id);
+                }
+            });
+        }
+        self.forgets = Some(bus);
+        self
     }
 
     /// `PROMPTSALES_SALES_URL` (default [`DEFAULT_SALES_URL`]) and
@@ -89,20 +158,26 @@ impl SalesCampaignDirectory {
 
     fn cached(&self, key: &Key) -> Option<CampaignFacts> {
         let cache = self.cache.lock().ok()?;
-        let (at, facts) = cache.get(key)?;
+        let (at, facts) = cache.entries.get(key)?;
         (at.elapsed() < self.ttl).then(|| facts.clone())
     }
 
-    fn remember(&self, key: Key, facts: &CampaignFacts) {
+    /// Remembers an answer asked for at `asked`, unless its campaign was forgotten since.
+    fn remember(&self, key: Key, facts: &CampaignFacts, asked: Instant) {
         if self.ttl.is_zero() {
             return;
         }
         if let Ok(mut cache) = self.cache.lock() {
-            if cache.len() >= SWEEP_AT {
-                let ttl = self.ttl;
-                cache.retain(|_, (at, _)| at.elapsed() < ttl);
+            let stale = cache.forgotten.get(&key.0).is_some_and(|at| *at >= asked)
+                || cache.all_forgotten.is_some_and(|at| at >= asked);
+            if stale {
+                return;
             }
-            cache.insert(key, (Instant::now(), facts.clone()));
+            if cache.entries.len() >= SWEEP_AT {
+                let ttl = self.ttl;
+                cache.entries.retain(|_, (at, _)| at.elapsed() < ttl);
+            }
+            cache.entries.insert(key, (Instant::now(), facts.clone()));
         }
     }
 
@@ -149,8 +224,9 @@ impl SalesCampaignDirectory {
 #[async_trait]
 impl CampaignDirectory for SalesCampaignDirectory {
     fn forget(&self, id: Uuid) {
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.retain(|(campaign, _, _), _| *campaign != id);
+        evict(&self.cache, Some(id));
+        if let Some(bus) = &self.forgets {
+            bus.publish(id);
         }
     }
 
@@ -163,6 +239,7 @@ impl CampaignDirectory for SalesCampaignDirectory {
         if let Some(facts) = self.cached(&key) {
             return Ok(Some(facts));
         }
+        let asked = Instant::now();
         let facts = self.fetch(caller, id).await?;
         // Only a "yes" is remembered (an active campaign with its launch approved): a refusal is
         // asked again, so an approval or a launch takes effect at once, and a stop reaches ads
@@ -171,7 +248,7 @@ impl CampaignDirectory for SalesCampaignDirectory {
             && f.state == CampaignState::Active
             && f.launch_approved
         {
-            self.remember(key, f);
+            self.remember(key, f, asked);
         }
         Ok(facts)
     }

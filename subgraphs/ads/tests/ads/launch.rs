@@ -228,6 +228,76 @@ async fn sales_campaign_directory_against_the_real_sales_subgraph() -> Result<()
     Ok(())
 }
 
+/// Two ads instances (replicas) each remember an active campaign's facts; one is told the
+/// campaign changed (`reconcileCampaignAds` forgets it): the other stops answering from its
+/// memory at once, through Redis, instead of when its entry expires, so no replica accepts
+/// spend on a campaign stopped through another. Sales is stopped first, so an answer that
+/// does not come from memory fails: that is how the test sees the entry is gone.
+#[tokio::test]
+async fn a_campaign_forgotten_by_one_instance_is_forgotten_by_every_instance() -> Result<()> {
+    use promptsales_ads::directory::FORGET_CHANNEL;
+    use promptsales_kit::bus::Bus;
+    let mut sales = Sales::start().await?;
+    let redis = promptsales_kit::testing::redis().await;
+    let channel = format!("{}{FORGET_CHANNEL}", redis.fresh_prefix());
+    let plan = demo_plan();
+    let campaign = &plan.campaigns[0];
+    let org = campaign.organization_id;
+    let me = Caller {
+        context: tenant(org),
+        authorization: Some(sales.bearer(org, &["sales:read"])?),
+    };
+    let replica = || -> Result<(SalesCampaignDirectory, Bus<uuid::Uuid>)> {
+        let bus = Bus::with_redis(redis.url(), &channel)?;
+        let directory = SalesCampaignDirectory::new(&sales.url, Duration::from_secs(3600))
+            .sharing_forgets(bus.clone());
+        Ok((directory, bus))
+    };
+    let (a, bus_a) = replica()?;
+    let (b, bus_b) = replica()?;
+    for bus in [&bus_a, &bus_b] {
+        tokio::time::timeout(Duration::from_secs(10), bus.listening()).await?;
+    }
+    // The organization's other active campaign, which nobody forgets.
+    let other = &plan.campaigns[1];
+    for directory in [&a, &b] {
+        assert!(directory.campaign(&me, campaign.id).await?.is_some());
+    }
+    let remembered_other = b.campaign(&me, other.id).await?;
+    assert!(
+        remembered_other
+            .as_ref()
+            .is_some_and(|f| f.state == CampaignState::Active && f.launch_approved),
+        "demo campaign 2 is active and launched: {remembered_other:?}"
+    );
+
+    sales.stop();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        b.campaign(&me, campaign.id).await?.is_some(),
+        "B answers from memory while sales is away"
+    );
+    a.forget(campaign.id);
+    let mut forgotten = false;
+    for _ in 0..100 {
+        if matches!(
+            b.campaign(&me, campaign.id).await,
+            Err(DirectoryError::Unavailable(_))
+        ) {
+            forgotten = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(forgotten, "B forgot the campaign A forgot");
+    assert_eq!(
+        b.campaign(&me, other.id).await?,
+        remembered_other,
+        "only that campaign is forgotten"
+    );
+    Ok(())
+}
+
 /// Two launches on one campaign, each within its budget alone but not together, sent at
 /// once: the campaign's lock lets exactly one pass the budget check.
 async fn two_concurrent_launches_over_the_budget_exactly_one_succeeds(env: &Env) -> Result<()> {
