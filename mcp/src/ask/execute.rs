@@ -90,6 +90,11 @@ fn the_campaign<'a>(slots: &'a Slots<'_>) -> Result<&'a KnownCampaign, ExecError
         .ok_or_else(|| ExecError::Cannot("name one of your campaigns".into()))
 }
 
+/// A campaign as the figures name it.
+fn campaign_json(campaign: &KnownCampaign) -> Value {
+    json!({ "id": campaign.id, "name": campaign.name })
+}
+
 fn vars(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
@@ -338,7 +343,7 @@ async fn leads_by_channel(
     Ok((
         text,
         json!({
-            "campaign": { "id": campaign.id, "name": campaign.name },
+            "campaign": campaign_json(campaign),
             "period": period.as_ref().map(period_json),
             "total": total,
             "byChannel": by_channel.iter().map(|(c, n)| json!({ "channel": c, "leads": n })).collect::<Vec<_>>(),
@@ -496,10 +501,7 @@ async fn funnel(
         .unwrap_or(Value::Null);
     let stages = ["iql", "mql", "sql", "opportunity", "won", "lost", "total"];
     let mut figures = Map::new();
-    figures.insert(
-        "campaign".into(),
-        json!({ "id": campaign.id, "name": campaign.name }),
-    );
+    figures.insert("campaign".into(), campaign_json(campaign));
     for s in stages {
         figures.insert(s.into(), json!(int_at(&f, &format!("/{s}"))));
     }
@@ -546,32 +548,56 @@ async fn campaign_revenue(
     Ok((
         text,
         json!({
-            "campaign": { "id": campaign.id, "name": campaign.name },
+            "campaign": campaign_json(campaign),
             "sales": sales,
             "revenue": revenue.iter().map(|(a, c)| json!({ "amount": cents(*a), "currency": c })).collect::<Vec<_>>(),
         }),
     ))
 }
 
-async fn best_channels_data(
+/// A campaign's ads and channels ranked by a metric (`adRanking`, `adPerformance`): what
+/// `top_ads` and `best_channel` both read.
+struct Ranked<'a> {
+    campaign: &'a KnownCampaign,
+    period: Period,
+    /// The metric asked for (conversions unless the question said otherwise).
+    by: &'static str,
+    data: Value,
+}
+
+async fn ranked<'a>(
     kind: &Kind,
     runner: &mut Runner<'_>,
-    campaign: &KnownCampaign,
-    period: &Period,
-    rank_by: &str,
-) -> Result<Value, ExecError> {
-    Ok(runner
+    slots: &'a Slots<'_>,
+) -> Result<Ranked<'a>, ExecError> {
+    let campaign = the_campaign(slots)?;
+    let period = campaign_period(slots, campaign);
+    let by = slots.understood.metric.unwrap_or("CONVERSIONS");
+    let data = runner
         .run(
             kind.operation,
             vars(json!({
                 "campaignId": campaign.id,
                 "from": period.from.to_string(),
                 "to": period.to.to_string(),
-                "rankBy": rank_by,
+                "rankBy": by,
                 "top": 3,
             })),
         )
-        .await?)
+        .await?;
+    Ok(Ranked {
+        campaign,
+        period,
+        by,
+        data,
+    })
+}
+
+fn no_ad_figures(campaign: &KnownCampaign, period: &Period) -> String {
+    format!(
+        "{} had no ad figures from {} to {}.",
+        campaign.name, period.from, period.to
+    )
 }
 
 async fn top_ads(
@@ -579,10 +605,12 @@ async fn top_ads(
     runner: &mut Runner<'_>,
     slots: &Slots<'_>,
 ) -> Result<Output, ExecError> {
-    let campaign = the_campaign(slots)?;
-    let period = campaign_period(slots, campaign);
-    let by = slots.understood.metric.unwrap_or("CONVERSIONS");
-    let data = best_channels_data(kind, runner, campaign, &period, by).await?;
+    let Ranked {
+        campaign,
+        period,
+        by,
+        data,
+    } = ranked(kind, runner, slots).await?;
     let ads: Vec<Value> = list(&data, "/campaign/adRanking")
         .iter()
         .map(|r| {
@@ -604,10 +632,7 @@ async fn top_ads(
         .map(|a| format!("{} on {}", str_at(a, "/name"), label(str_at(a, "/channel"))))
         .collect();
     let text = if ads.is_empty() {
-        format!(
-            "{} had no ad figures from {} to {}.",
-            campaign.name, period.from, period.to
-        )
+        no_ad_figures(campaign, &period)
     } else {
         format!(
             "{}'s best ads by {} from {} to {}: {}.",
@@ -621,7 +646,7 @@ async fn top_ads(
     Ok((
         text,
         json!({
-            "campaign": { "id": campaign.id, "name": campaign.name },
+            "campaign": campaign_json(campaign),
             "period": period_json(&period),
             "rankedBy": by,
             "ads": ads,
@@ -634,10 +659,12 @@ async fn best_channel(
     runner: &mut Runner<'_>,
     slots: &Slots<'_>,
 ) -> Result<Output, ExecError> {
-    let campaign = the_campaign(slots)?;
-    let period = campaign_period(slots, campaign);
-    let by = slots.understood.metric.unwrap_or("CONVERSIONS");
-    let data = best_channels_data(kind, runner, campaign, &period, by).await?;
+    let Ranked {
+        campaign,
+        period,
+        by,
+        data,
+    } = ranked(kind, runner, slots).await?;
     // (channel, currency) -> sums over markets
     let mut sums: BTreeMap<(String, String), [f64; 5]> = BTreeMap::new();
     for row in list(&data, "/campaign/adPerformance") {
@@ -682,10 +709,7 @@ async fn best_channel(
         })
         .collect();
     let text = match rows.first() {
-        None => format!(
-            "{} had no ad figures from {} to {}.",
-            campaign.name, period.from, period.to
-        ),
+        None => no_ad_figures(campaign, &period),
         Some(((channel, currency), s)) => format!(
             "From {} to {}, {}'s best channel by {} was {} ({} conversions, {} spent{}).",
             period.from,
@@ -705,7 +729,7 @@ async fn best_channel(
     Ok((
         text,
         json!({
-            "campaign": { "id": campaign.id, "name": campaign.name },
+            "campaign": campaign_json(campaign),
             "period": period_json(&period),
             "rankedBy": by,
             "channels": channels,
@@ -736,7 +760,7 @@ async fn campaign_budget(
     Ok((
         text,
         json!({
-            "campaign": { "id": campaign.id, "name": campaign.name },
+            "campaign": campaign_json(campaign),
             "status": str_at(&c, "/status"),
             "currency": currency,
             "budget": cents(total),
