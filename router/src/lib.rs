@@ -440,6 +440,7 @@ mod tests {
         let rc: response_cache::ResponseCacheConfig =
             plugin_config(&config, "promptsales_response_cache");
         assert!(!rc.enabled);
+        assert_eq!(rc.redis, pq.redis, "one redis section serves all three");
         let off = parse_with(&[("PROMPTSALES_ROUTER_LABORATORY", "false")]);
         let graphiql: graphiql::GraphiqlConfig = plugin_config(&off, "promptsales_graphiql");
         assert!(!graphiql.enabled);
