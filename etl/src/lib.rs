@@ -19,6 +19,8 @@ pub mod config;
 pub mod live;
 pub mod metrics;
 pub mod rates;
+#[cfg(test)]
+mod stored_names;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -29,7 +31,7 @@ use promptsales_ads::store::AdsStore;
 use promptsales_content::store::ContentStore;
 use promptsales_crm::store::CrmStore;
 use promptsales_kit::changes::{Change, ChangeWindow, Watermark};
-use promptsales_kit::{Decimal4, StoreError};
+use promptsales_kit::{Decimal4, StoreError, StrEnum};
 use promptsales_sales::store::etl::{
     CommitOutcome, EtlCampaign, EtlCommit, EtlRun, EtlSink, FailedRow, Lease,
 };
@@ -40,7 +42,9 @@ pub use config::EtlConfig;
 pub use metrics::EtlMetrics;
 pub use rates::Rates;
 
-/// A group of sources whose summaries one lease covers.
+/// A group of sources whose summaries one lease covers; its name (`ads`) is the lease's.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "lowercase")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Group {
     /// Ad metrics into `ads_summary`.
@@ -52,16 +56,9 @@ pub enum Group {
 }
 
 impl Group {
-    /// Every group, in cycle order.
-    pub const ALL: [Group; 3] = [Group::Ads, Group::Crm, Group::Content];
-
-    /// Its name (the lease's).
+    /// Its name, the lease's ([`StrEnum::as_str`]); `ALL` is in cycle order.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Ads => "ads",
-            Self::Crm => "crm",
-            Self::Content => "content",
-        }
+        self.as_str()
     }
 
     /// Its source tables.
@@ -74,40 +71,45 @@ impl Group {
     }
 }
 
-/// One source table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One source table, named `store.table` (the watermark's key, the metrics' label).
+///
+/// No `serialize_all` case spells a store prefix, so each variant names its table.
+#[derive(
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::Display,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+)]
 pub enum Source {
-    /// `ads.ad_metrics`.
+    /// Ad metrics.
+    #[strum(serialize = "ads.ad_metrics")]
     AdMetrics,
-    /// `crm.leads`.
+    /// Leads.
+    #[strum(serialize = "crm.leads")]
     Leads,
-    /// `crm.sales`.
+    /// Sales.
+    #[strum(serialize = "crm.sales")]
     Sales,
-    /// `content.media_assets`.
+    /// Media assets.
+    #[strum(serialize = "content.media_assets")]
     MediaAssets,
-    /// `content.generated_content`.
+    /// Generated content.
+    #[strum(serialize = "content.generated_content")]
     GeneratedContent,
 }
 
 impl Source {
-    /// Every source.
-    pub const ALL: [Source; 5] = [
-        Source::AdMetrics,
-        Source::Leads,
-        Source::Sales,
-        Source::MediaAssets,
-        Source::GeneratedContent,
-    ];
-
-    /// Its name: `store.table` (the watermark's key, the metrics' label).
+    /// Its name: `store.table` ([`StrEnum::as_str`]).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::AdMetrics => "ads.ad_metrics",
-            Self::Leads => "crm.leads",
-            Self::Sales => "crm.sales",
-            Self::MediaAssets => "content.media_assets",
-            Self::GeneratedContent => "content.generated_content",
-        }
+        self.as_str()
     }
 
     /// Its group.
@@ -263,7 +265,7 @@ impl Etl {
     /// One cycle over every group; a failing source is reported and the others go on.
     pub async fn run_cycle(&self) -> CycleReport {
         let mut report = CycleReport::default();
-        for group in Group::ALL {
+        for group in Group::ALL.iter().copied() {
             self.run_group(group, &mut report).await;
         }
         self.update_lag().await;

@@ -24,6 +24,8 @@ pub mod resume;
 pub mod risk;
 pub mod schema;
 pub mod server;
+#[cfg(test)]
+mod stored_names;
 pub mod supervision;
 pub mod watch;
 

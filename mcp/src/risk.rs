@@ -7,14 +7,19 @@
 //! a person approves it in sales first (the supervised automation the product promises).
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use graphql_tools::static_graphql::query;
+use promptsales_kit::StrEnum;
 use rmcp::model::ToolAnnotations;
 
 use crate::error::McpError;
 
-/// How much harm a tool can do.
+/// How much harm a tool can do, named (`spend`) in the policy and in results.
+///
+/// Declared mildest first: an operation with several root fields takes the strongest
+/// (`Ord`), and the supervised classes come last so no milder one can mask them.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "lowercase")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RiskClass {
     /// Reads only.
@@ -34,36 +39,6 @@ pub enum RiskClass {
 }
 
 impl RiskClass {
-    /// Every class, mildest first (an operation with several root fields takes the
-    /// strongest; the supervised classes come last so no milder one can mask them).
-    pub const ALL: [Self; 7] = [
-        Self::Read,
-        Self::Write,
-        Self::Sensitive,
-        Self::Launch,
-        Self::Spend,
-        Self::Erase,
-        Self::Permissions,
-    ];
-
-    /// The name used in the policy and in results.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Read => "read",
-            Self::Write => "write",
-            Self::Launch => "launch",
-            Self::Spend => "spend",
-            Self::Erase => "erase",
-            Self::Permissions => "permissions",
-            Self::Sensitive => "sensitive",
-        }
-    }
-
-    /// Reads a class name.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.name() == text)
-    }
-
     /// Whether a call of this class may never run without a person's approval.
     pub fn always_supervised(self) -> bool {
         matches!(
@@ -145,13 +120,9 @@ impl RiskClass {
     }
 }
 
-impl fmt::Display for RiskClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// What a call does.
+/// What a call does, named (`approve`) in the policy variable.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "lowercase")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
     /// It runs (the graph still checks the caller's roles).
@@ -160,23 +131,6 @@ pub enum Policy {
     Approve,
     /// It is refused.
     Deny,
-}
-
-impl Policy {
-    /// The name used in the policy variable.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Run => "run",
-            Self::Approve => "approve",
-            Self::Deny => "deny",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        [Self::Run, Self::Approve, Self::Deny]
-            .into_iter()
-            .find(|p| p.name() == text)
-    }
 }
 
 /// `PROMPTSALES_MCP_TOOL_POLICY` with `PROMPTSALES_MCP_ALLOW_MUTATIONS`: what each call does.

@@ -7,6 +7,7 @@ use graphql_tools::parser::schema::{
     Definition, Field, InputValue, ObjectType, TypeDefinition, parse_schema,
 };
 use graphql_tools::static_graphql::schema as ast;
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::Subsystem;
 use serde_json::{Value, json};
 

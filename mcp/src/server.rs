@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use promptsales_kit::StrEnum;
 use promptsales_kit::template_changes::{self, TemplateBus};
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
@@ -52,23 +53,15 @@ pub struct Catalog {
     pub files: Vec<(String, String)>,
 }
 
-/// Where the callers come from.
+/// Where the callers come from; the audit log names it (`stdio`).
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "lowercase")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
     /// One local client; the adapter's own service credential.
     Stdio,
     /// Many clients, each with its bearer token (checked by the HTTP layer).
     Http,
-}
-
-impl Transport {
-    /// How the audit log names it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Stdio => "stdio",
-            Self::Http => "http",
-        }
-    }
 }
 
 /// A tool call's result with what the audit log records of it.
@@ -626,7 +619,7 @@ impl Adapter {
                     "approval": {
                         "requestId": filed.id,
                         "status": filed.status,
-                        "riskClass": op.risk.name(),
+                        "riskClass": op.risk.as_str(),
                         "message": message,
                     },
                 }));
@@ -1036,7 +1029,7 @@ impl ServerHandler for Adapter {
             &context,
             level,
             json!({ "event": "tool answered", "tool": request.name, "outcome": outcome,
-                    "risk": ran.risk.name(), "ms": started.elapsed().as_millis() as u64 }),
+                    "risk": ran.risk.as_str(), "ms": started.elapsed().as_millis() as u64 }),
         )
         .await;
         // Content announces every template change on the bus, this adapter's included. When
@@ -1053,7 +1046,7 @@ impl ServerHandler for Adapter {
         supervision::audit(
             &self.shared.graph,
             &caller,
-            self.transport.name(),
+            self.transport.as_str(),
             &request.name,
             ran.risk,
             ran.outcome,

@@ -3,6 +3,7 @@
 //! `useAgentAction` once a person approved). All of it runs on the router with the caller's
 //! own token, so an agent can neither audit nor approve in anyone else's name.
 
+use promptsales_kit::StrEnum;
 use serde_json::{Map, Value, json};
 
 use crate::error::McpError;
@@ -17,7 +18,9 @@ const USE: &str = "mutation McpUseAgentAction($input: UseAgentActionInput!) { \
 const AUDIT: &str =
     "mutation McpRecordToolCall($input: ToolCallInput!) { recordToolCall(input: $input) { id } }";
 
-/// How a tool call ended, as the audit log names it.
+/// How a tool call ended, as the audit log names it (sales' `ToolCallOutcome` values).
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// It ran and the graph answered.
@@ -28,17 +31,6 @@ pub enum Outcome {
     Refused,
     /// It became an approval request.
     ApprovalRequested,
-}
-
-impl Outcome {
-    fn graphql(self) -> &'static str {
-        match self {
-            Self::Succeeded => "SUCCEEDED",
-            Self::Failed => "FAILED",
-            Self::Refused => "REFUSED",
-            Self::ApprovalRequested => "APPROVAL_REQUESTED",
-        }
-    }
 }
 
 /// A request filed in sales.
@@ -95,7 +87,7 @@ pub async fn request(
     let mut variables = Map::new();
     variables.insert(
         "input".into(),
-        json!({ "tool": tool, "riskClass": risk.name(), "arguments": arguments,
+        json!({ "tool": tool, "riskClass": risk.as_str(), "arguments": arguments,
                 "summary": summary.chars().take(1_000).collect::<String>() }),
     );
     let response = graph
@@ -136,7 +128,7 @@ pub async fn audit(
     if caller.token.is_none() {
         tracing::info!(
             tool,
-            outcome = outcome.graphql(),
+            outcome = outcome.as_str(),
             "tool call by an anonymous caller (not audited in sales)"
         );
         return;
@@ -146,8 +138,8 @@ pub async fn audit(
         "input".into(),
         json!({
             "tool": tool,
-            "outcome": outcome.graphql(),
-            "riskClass": risk.name(),
+            "outcome": outcome.as_str(),
+            "riskClass": risk.as_str(),
             "caller": caller.subject,
             "transport": transport,
             "detail": detail.map(|d| d.chars().take(500).collect::<String>()),

@@ -1,9 +1,11 @@
 //! The four subgraphs, by name, and what the command does with each.
 
 use chrono::NaiveDate;
-use promptsales_kit::ServiceConfig;
+use promptsales_kit::{ServiceConfig, StrEnum};
 
-/// One of the four subgraphs.
+/// One of the four subgraphs, declared in start order (`Component::ALL`).
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "lowercase")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Component {
     /// The central portal (PostgreSQL in production).
@@ -16,32 +18,20 @@ pub enum Component {
     Content,
 }
 
-/// Every subgraph, in start order.
-pub const ALL: [Component; 4] = [
-    Component::Sales,
-    Component::Ads,
-    Component::Crm,
-    Component::Content,
-];
-
 /// The named subgraphs, or all of them when none is named.
 pub fn or_all(names: Vec<Component>) -> Vec<Component> {
     if names.is_empty() {
-        ALL.to_vec()
+        Component::ALL.to_vec()
     } else {
         names
     }
 }
 
 impl Component {
-    /// Its name, as in ports, env vars and schema files.
+    /// Its name, as in ports, env vars and schema files: its crate's `NAME` (a test pins them
+    /// equal).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Sales => promptsales_sales::NAME,
-            Self::Ads => promptsales_ads::NAME,
-            Self::Crm => promptsales_crm::NAME,
-            Self::Content => promptsales_content::NAME,
-        }
+        self.as_str()
     }
 
     /// Its Federation v2 SDL.
@@ -97,5 +87,28 @@ pub async fn run_subgraph(component: Component) -> anyhow::Result<()> {
         Component::Ads => promptsales_ads::run(config).await,
         Component::Crm => promptsales_crm::run(config).await,
         Component::Content => promptsales_content::run(config).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use promptsales_kit::names::assert_pinned;
+
+    /// The names are in ports, env vars (`PROMPTSALES_SALES_URL`), schema files and the
+    /// `promptsales subgraph <name>` command line: each is its crate's `NAME`.
+    #[test]
+    fn names_are_the_crates_names() {
+        use Component::*;
+        assert_pinned(&[
+            (Sales, "sales"),
+            (Ads, "ads"),
+            (Crm, "crm"),
+            (Content, "content"),
+        ]);
+        assert_eq!(Sales.name(), promptsales_sales::NAME);
+        assert_eq!(Ads.name(), promptsales_ads::NAME);
+        assert_eq!(Crm.name(), promptsales_crm::NAME);
+        assert_eq!(Content.name(), promptsales_content::NAME);
     }
 }

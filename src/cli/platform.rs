@@ -7,7 +7,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use anyhow::Context;
 
-use super::components::{ALL, Component};
+use promptsales_kit::StrEnum;
+
+use super::components::Component;
 use super::supervisor::Spec;
 
 /// The router's port: `PROMPTSALES_ROUTER_PORT`, default 4000 (as in `router.yaml`).
@@ -27,7 +29,7 @@ pub fn router_base() -> String {
 /// then the MCP adapter once the router is.
 pub fn components() -> anyhow::Result<Vec<Spec>> {
     let mut specs = Vec::new();
-    for subgraph in ALL {
+    for subgraph in Component::ALL.iter().copied() {
         specs.push(subgraph_spec(subgraph)?);
     }
     specs.push(router_spec()?);
@@ -86,7 +88,7 @@ fn subgraph_spec(subgraph: Component) -> anyhow::Result<Spec> {
 fn router_spec() -> anyhow::Result<Spec> {
     let mut env = Vec::new();
     let mut after = Vec::new();
-    for subgraph in ALL {
+    for subgraph in Component::ALL.iter().copied() {
         let at = reachable(subgraph.config()?.listen);
         env.push((
             format!("PROMPTSALES_{}_URL", subgraph.name().to_ascii_uppercase()),

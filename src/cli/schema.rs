@@ -5,12 +5,14 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use super::components::ALL;
+use promptsales_kit::StrEnum;
+
+use super::components::Component;
 
 /// Writes every subgraph's SDL into `dir`.
 pub fn export(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    for component in ALL {
+    for component in Component::ALL.iter().copied() {
         let path = dir.join(format!("{}.graphql", component.name()));
         std::fs::write(&path, component.sdl())
             .with_context(|| format!("writing {}", path.display()))?;
@@ -31,7 +33,7 @@ fn compose_tool(dir: &Path) -> PathBuf {
 /// Exports the SDLs (or checks them) and composes the supergraph with the Guild's composer.
 pub fn compose(dir: &Path, check: bool) -> anyhow::Result<()> {
     if check {
-        for component in ALL {
+        for component in Component::ALL.iter().copied() {
             let path = dir.join(format!("{}.graphql", component.name()));
             let committed = std::fs::read_to_string(&path).unwrap_or_default();
             if committed != component.sdl() {

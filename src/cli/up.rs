@@ -10,9 +10,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use promptsales_kit::StrEnum;
 use promptsales_kit::client_addr::TRUSTED_PROXIES_ENV;
 
-use super::components::ALL;
+use super::components::Component;
 use super::platform::reachable;
 use super::supervisor::{Policy, Supervisor};
 
@@ -64,7 +65,7 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
         }
 
         let seed_on = seed.then(promptsales_kit::demo::demo_today);
-        for component in ALL {
+        for component in Component::ALL.iter().copied() {
             let wrote = component
                 .prepare_store(seed_on)
                 .await
@@ -117,7 +118,7 @@ pub fn run(seed: bool) -> anyhow::Result<()> {
         if std::env::var_os(TRUSTED_PROXIES_ENV).is_none() {
             for spec in specs
                 .iter_mut()
-                .filter(|s| ALL.iter().any(|c| c.name() == s.name))
+                .filter(|s| Component::ALL.iter().any(|c| c.name() == s.name))
             {
                 spec.env.push((
                     TRUSTED_PROXIES_ENV.to_string(),
@@ -154,8 +155,8 @@ fn banner(credentials: &promptsales_sales::auth::demo::DemoCredentials) -> anyho
     println!();
     println!("PromptSales is up.");
     println!("  GraphiQL and GraphQL: {router}/graphql");
-    let mut subgraphs = Vec::with_capacity(ALL.len());
-    for component in ALL {
+    let mut subgraphs = Vec::with_capacity(Component::ALL.len());
+    for component in Component::ALL.iter().copied() {
         subgraphs.push((component.name(), reachable(component.config()?.listen)));
     }
     println!("  {}", subgraphs_line(&subgraphs));

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::{Role, Subsystem};
 use promptsales_mcp::config::BUILT_SUPERGRAPH;
 use promptsales_mcp::operations::{load_dir, load_embedded};
@@ -107,7 +108,7 @@ fn every_subgraph_has_at_least_two_tools_of_its_own() {
         &index,
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("operations"),
     );
-    for subsystem in Subsystem::ALL {
+    for subsystem in Subsystem::ALL.iter().copied() {
         let own: Vec<&str> = tools
             .iter()
             .filter(|t| t.roles.len() == 1 && t.roles.contains_key(&subsystem))

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::demo::{
     DemoCampaign, DemoPlan, DemoRng, demo_id, demo_plan_on, demo_today, kind,

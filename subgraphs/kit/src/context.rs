@@ -11,8 +11,11 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::names::StrEnum;
 
-/// The four subsystems, each a subgraph.
+/// The four subsystems, each a subgraph; named in role strings (`sales` in `sales:admin`).
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "lowercase")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Subsystem {
     /// The central portal.
@@ -26,32 +29,17 @@ pub enum Subsystem {
 }
 
 impl Subsystem {
-    /// Every subsystem.
-    pub const ALL: [Self; 4] = [Self::Sales, Self::Ads, Self::Crm, Self::Content];
-
-    /// The name used in role strings (`sales` in `sales:admin`).
+    /// The name used in role strings (`sales` in `sales:admin`): [`StrEnum::as_str`], kept
+    /// under this name because every crate calls it.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Sales => "sales",
-            Self::Ads => "ads",
-            Self::Crm => "crm",
-            Self::Content => "content",
-        }
-    }
-
-    /// Parses `sales`, `ads`, `crm`, `content`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "sales" => Some(Self::Sales),
-            "ads" => Some(Self::Ads),
-            "crm" => Some(Self::Crm),
-            "content" => Some(Self::Content),
-            _ => None,
-        }
+        self.as_str()
     }
 }
 
-/// A role within a subsystem; each includes the ones before it.
+/// A role within a subsystem; each includes the ones before it. Named in role strings
+/// (`admin` in `sales:admin`).
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "lowercase")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     /// May read.
@@ -63,23 +51,10 @@ pub enum Role {
 }
 
 impl Role {
-    /// The name used in role strings (`admin` in `sales:admin`).
+    /// The name used in role strings (`admin` in `sales:admin`): [`StrEnum::as_str`], kept
+    /// under this name because every crate calls it.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Read => "read",
-            Self::Write => "write",
-            Self::Admin => "admin",
-        }
-    }
-
-    /// Parses `read`, `write`, `admin`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "read" => Some(Self::Read),
-            "write" => Some(Self::Write),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
+        self.as_str()
     }
 }
 
@@ -239,6 +214,27 @@ impl RequestContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::names::assert_pinned;
+
+    /// Role strings (`sales:admin`) are in tokens, OAuth clients and the permissions table:
+    /// renaming a variant or changing the naming scheme must fail here first.
+    #[test]
+    fn role_string_names_are_pinned() {
+        use Subsystem::*;
+        assert_pinned(&[
+            (Sales, "sales"),
+            (Ads, "ads"),
+            (Crm, "crm"),
+            (Content, "content"),
+        ]);
+        assert_pinned(&[
+            (Role::Read, "read"),
+            (Role::Write, "write"),
+            (Role::Admin, "admin"),
+        ]);
+        assert_eq!(Sales.name(), "sales");
+        assert_eq!(Role::Admin.name(), "admin");
+    }
 
     #[test]
     fn roles_keep_the_highest_per_subsystem_and_skip_unknown_ones() {
@@ -281,7 +277,7 @@ mod tests {
     fn unrestricted_holds_every_role_and_every_tenant() {
         let context = RequestContext::unrestricted();
         assert_eq!(context.scope(), TenantScope::All);
-        for subsystem in Subsystem::ALL {
+        for subsystem in Subsystem::ALL.iter().copied() {
             assert!(context.has(subsystem, Role::Admin));
         }
     }

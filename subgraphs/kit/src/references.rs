@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::ApiError;
+use crate::names::StrEnum;
 
 /// The most ids one mutation may name of one owner.
 pub const MAX_IDS: usize = 200;
@@ -34,7 +35,9 @@ pub const TIMEOUT: Duration = Duration::from_secs(5);
 const QUERY: &str =
     "query ReferenceCheck($r: [_Any!]!) { _entities(representations: $r) { __typename } }";
 
-/// The subgraph that owns an entity type.
+/// The subgraph that owns an entity type, by its name (`sales`).
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "lowercase")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Owner {
     /// Organizations, users, campaigns.
@@ -48,14 +51,9 @@ pub enum Owner {
 }
 
 impl Owner {
-    /// Its subgraph name.
+    /// Its subgraph name, as in its environment variables ([`StrEnum::as_str`]).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Sales => "sales",
-            Self::Ads => "ads",
-            Self::Crm => "crm",
-            Self::Content => "content",
-        }
+        self.as_str()
     }
 
     /// The environment variable naming its GraphQL endpoint (`PROMPTSALES_SALES_URL`...).
@@ -326,6 +324,19 @@ fn missing(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::names::assert_pinned;
+
+    /// An owner's name makes its environment variables (`PROMPTSALES_SALES_URL`) and port.
+    #[test]
+    fn owner_names_are_pinned() {
+        assert_pinned(&[
+            (Owner::Sales, "sales"),
+            (Owner::Ads, "ads"),
+            (Owner::Crm, "crm"),
+            (Owner::Content, "content"),
+        ]);
+        assert_eq!(Owner::Crm.url_env(), "PROMPTSALES_CRM_URL");
+    }
 
     fn keys() -> Vec<(&'static str, Uuid)> {
         vec![("Campaign", Uuid::now_v7()), ("User", Uuid::now_v7())]

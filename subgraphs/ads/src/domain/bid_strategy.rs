@@ -1,6 +1,10 @@
 //! How an ad bids for placements.
 
-/// A bidding strategy; stored as the lower-case `code()`.
+use promptsales_kit::StrEnum;
+
+/// A bidding strategy; stored as the snake_case `code()`.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BidStrategy {
     /// The platform spends the budget for the most results.
@@ -18,42 +22,13 @@ pub enum BidStrategy {
 }
 
 impl BidStrategy {
-    /// Every strategy.
-    pub const ALL: [Self; 6] = [
-        Self::LowestCost,
-        Self::CostCap,
-        Self::BidCap,
-        Self::TargetCpa,
-        Self::TargetRoas,
-        Self::ManualCpc,
-    ];
-
-    /// The stored code.
+    /// The stored code ([`StrEnum::as_str`]).
     pub fn code(self) -> &'static str {
-        match self {
-            Self::LowestCost => "lowest_cost",
-            Self::CostCap => "cost_cap",
-            Self::BidCap => "bid_cap",
-            Self::TargetCpa => "target_cpa",
-            Self::TargetRoas => "target_roas",
-            Self::ManualCpc => "manual_cpc",
-        }
+        self.as_str()
     }
 
-    /// Reads a stored code.
+    /// Reads a stored code ([`StrEnum::parse`]).
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.code() == code)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_round_trip() {
-        for s in BidStrategy::ALL {
-            assert_eq!(BidStrategy::from_code(s.code()), Some(s));
-        }
+        Self::parse(code)
     }
 }

@@ -1,6 +1,10 @@
 //! Where an ad runs.
 
+use promptsales_kit::StrEnum;
+
 /// The channels an ad can run on; stored as the lower-case `code()`.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "lowercase")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AdChannel {
     /// Facebook (Meta).
@@ -30,55 +34,14 @@ pub enum AdChannel {
 }
 
 impl AdChannel {
-    /// Every channel, in declaration order.
-    pub const ALL: [Self; 12] = [
-        Self::Facebook,
-        Self::Instagram,
-        Self::Youtube,
-        Self::Tiktok,
-        Self::Google,
-        Self::Linkedin,
-        Self::Email,
-        Self::Sms,
-        Self::Influencer,
-        Self::Tv,
-        Self::Radio,
-        Self::Print,
-    ];
-
-    /// The stored code, the same one the demo plan and the sales summaries use.
+    /// The stored code ([`StrEnum::as_str`]), the same one the demo plan and the sales
+    /// summaries use.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Facebook => "facebook",
-            Self::Instagram => "instagram",
-            Self::Youtube => "youtube",
-            Self::Tiktok => "tiktok",
-            Self::Google => "google",
-            Self::Linkedin => "linkedin",
-            Self::Email => "email",
-            Self::Sms => "sms",
-            Self::Influencer => "influencer",
-            Self::Tv => "tv",
-            Self::Radio => "radio",
-            Self::Print => "print",
-        }
+        self.as_str()
     }
 
-    /// Reads a stored code.
+    /// Reads a stored code ([`StrEnum::parse`]).
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.code() == code)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_round_trip() {
-        for channel in AdChannel::ALL {
-            assert_eq!(AdChannel::from_code(channel.code()), Some(channel));
-        }
-        assert_eq!(AdChannel::from_code("myspace"), None);
+        Self::parse(code)
     }
 }

@@ -13,6 +13,8 @@ mod model_test;
 pub mod performance;
 pub mod signature;
 pub mod status;
+#[cfg(test)]
+mod stored_names;
 
 pub use ad::{AdFields, AdPatch, Patch};
 pub use bid_strategy::BidStrategy;

@@ -1,7 +1,7 @@
 //! An ad's life cycle and the moves allowed within it.
 
 use chrono::NaiveDate;
-use promptsales_kit::ApiError;
+use promptsales_kit::{ApiError, StrEnum};
 
 /// Where today falls against an ad's dates (first day `start`, last day `end`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,6 +32,8 @@ impl DatesOn {
 }
 
 /// Where an ad is in its life cycle; stored as the lower-case `code()`.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "lowercase")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AdStatus {
     /// Being prepared; nothing is spent.
@@ -47,29 +49,14 @@ pub enum AdStatus {
 }
 
 impl AdStatus {
-    /// Every status.
-    pub const ALL: [Self; 5] = [
-        Self::Draft,
-        Self::Scheduled,
-        Self::Running,
-        Self::Paused,
-        Self::Ended,
-    ];
-
-    /// The stored code.
+    /// The stored code ([`StrEnum::as_str`]).
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Scheduled => "scheduled",
-            Self::Running => "running",
-            Self::Paused => "paused",
-            Self::Ended => "ended",
-        }
+        self.as_str()
     }
 
-    /// Reads a stored code.
+    /// Reads a stored code ([`StrEnum::parse`]).
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.code() == code)
+        Self::parse(code)
     }
 
     /// Whether an ad in this status may move to `next` (staying put is always allowed).
@@ -224,7 +211,7 @@ mod tests {
         assert!(AdStatus::Draft.can_become(AdStatus::Scheduled));
         assert!(!AdStatus::Draft.can_become(AdStatus::Running));
         assert!(AdStatus::Paused.can_become(AdStatus::Running));
-        for s in AdStatus::ALL {
+        for s in AdStatus::ALL.iter().copied() {
             assert_eq!(AdStatus::Ended.can_become(s), s == AdStatus::Ended);
             assert_eq!(AdStatus::from_code(s.code()), Some(s));
         }
@@ -239,7 +226,7 @@ mod tests {
         let d = |n: i64| NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(n);
         let (start, end) = (d(10), d(20));
         for today in (0..30).map(d) {
-            for stored in AdStatus::ALL {
+            for stored in AdStatus::ALL.iter().copied() {
                 let reads = stored.as_of(start, end, today);
                 if reads == AdStatus::Running {
                     assert!(start <= today && today <= end, "{stored:?} runs on {today}");
@@ -248,7 +235,7 @@ mod tests {
                     assert!(matches!(reads, AdStatus::Ended | AdStatus::Draft));
                 }
                 assert_eq!(reads.as_of(start, end, today), reads, "stable");
-                for shown in AdStatus::ALL {
+                for shown in AdStatus::ALL.iter().copied() {
                     let matched = shown
                         .read_from()
                         .iter()

@@ -28,6 +28,7 @@ use tracing::Instrument;
 use crate::auth::{Unauthenticated, Verifier, bearer};
 use crate::context::{RequestContext, Subsystem};
 use crate::metrics::Metrics;
+use crate::names::StrEnum;
 
 /// Adds per-request data (dataloaders, the context's derived values) for a request
 /// whose token verified, given who is asking and what the transport received (headers,

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use promptsales_kit::RequestContext;
+use promptsales_kit::StrEnum;
 use promptsales_kit::context::{Role, Subsystem};
 
 /// Roles by subsystem, as a scope or as what someone holds.

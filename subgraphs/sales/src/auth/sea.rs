@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use promptsales_kit::StoreError;
 use promptsales_kit::context::{Role, Subsystem, TenantScope};
+use promptsales_kit::{StoreError, StrEnum};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,

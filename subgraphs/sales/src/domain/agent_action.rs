@@ -2,7 +2,7 @@
 //! spends, erases or changes permissions) waits here for a person's decision, and runs once,
 //! with exactly the arguments the person saw.
 
-use promptsales_kit::{ApiError, ApiResult};
+use promptsales_kit::{ApiError, ApiResult, StrEnum};
 use uuid::Uuid;
 
 use super::text;
@@ -22,6 +22,8 @@ pub const RISK_CLASSES: [&str; 7] = [
 ];
 
 /// Where a request stands.
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AgentActionStatus {
     /// Waiting for a person.
@@ -32,25 +34,6 @@ pub enum AgentActionStatus {
     Rejected,
     /// It ran (an approval is used once).
     Used,
-}
-
-impl AgentActionStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Used => "used",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Pending, Self::Approved, Self::Rejected, Self::Used]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
 }
 
 /// A checked request to file.

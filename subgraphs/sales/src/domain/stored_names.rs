@@ -4,12 +4,14 @@
 use promptsales_kit::names::assert_pinned;
 
 use super::agenda::{NotificationKind, TaskKind, TaskStatus};
+use super::agent_action::AgentActionStatus;
 use super::campaign::CampaignStatus;
 use super::money::{MovementKind, TransactionKind, TransactionStatus};
 use super::objective::ObjectiveKind;
 use super::subscription::{BillingCycle, FeatureKind, SubscriptionStatus};
 use super::user::UserType;
 use super::workflow::{ApprovalKind, ApprovalStatus};
+use crate::schema::agent_actions::ToolCallOutcome;
 use crate::store::audit::Severity;
 
 #[test]
@@ -116,4 +118,23 @@ fn users_and_audit() {
     ]);
     use Severity::*;
     assert_pinned(&[(Info, "info"), (Warning, "warning"), (Critical, "critical")]);
+}
+
+#[test]
+fn agent_actions() {
+    use AgentActionStatus::*;
+    assert_pinned(&[
+        (Pending, "pending"),
+        (Approved, "approved"),
+        (Rejected, "rejected"),
+        (Used, "used"),
+    ]);
+    // In the audit log's details of every tool call (`recordToolCall`).
+    use ToolCallOutcome::*;
+    assert_pinned(&[
+        (Succeeded, "succeeded"),
+        (Failed, "failed"),
+        (Refused, "refused"),
+        (ApprovalRequested, "approval_requested"),
+    ]);
 }

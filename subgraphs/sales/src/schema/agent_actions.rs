@@ -5,7 +5,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use promptsales_kit::context::Role;
-use promptsales_kit::{ApiError, RequestContext, ResultExt, parse_id};
+use promptsales_kit::{ApiError, RequestContext, ResultExt, StrEnum, parse_id};
 use serde_json::json;
 
 use super::results::AuditEntry;
@@ -134,6 +134,9 @@ pub struct UseAgentActionInput {
 }
 
 /// How an agent's tool call ended.
+// The audit log's details name it in snake_case (`approval_requested`).
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::Display)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum ToolCallOutcome {
     /// It ran and the graph answered.
@@ -144,17 +147,6 @@ pub enum ToolCallOutcome {
     Refused,
     /// It became a request for a person's approval.
     ApprovalRequested,
-}
-
-impl ToolCallOutcome {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::Refused => "refused",
-            Self::ApprovalRequested => "approval_requested",
-        }
-    }
 }
 
 /// An agent's tool call, for the audit log.
@@ -359,7 +351,7 @@ pub async fn record_tool_call(
         severity,
         json!({
             "tool": tool,
-            "outcome": input.outcome.name(),
+            "outcome": input.outcome.as_str(),
             "risk": risk,
             "caller": caller,
             "roles": context.role_strings(),

@@ -1,7 +1,7 @@
 //! Supervised agent actions in the sea-orm store.
 
 use promptsales_kit::context::TenantScope;
-use promptsales_kit::{StoreError, new_id};
+use promptsales_kit::{StoreError, StrEnum, new_id};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
