@@ -36,7 +36,7 @@ pub enum Outcome {
 /// A request filed in sales.
 #[derive(Debug, Clone)]
 pub struct Filed {
-    /// Its id.
+    /// The `AgentActionRequest` id sales gave it (a UUID): what a person approves or rejects.
     pub id: String,
     /// Its status (`PENDING`).
     pub status: String,

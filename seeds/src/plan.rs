@@ -69,7 +69,7 @@ const THEMES: [&str; 16] = [
 /// One organization (a client of the agency) with its staff and markets.
 #[derive(Debug, Clone)]
 pub struct Org {
-    /// Its id.
+    /// From [`crate::rng::id`]: the same for the same seed.
     pub id: Uuid,
     /// Position in the plan.
     pub index: usize,
@@ -100,7 +100,7 @@ pub struct Org {
 /// A campaign.
 #[derive(Debug, Clone)]
 pub struct Campaign {
-    /// Its id.
+    /// From [`crate::rng::id`]: the same for the same seed.
     pub id: Uuid,
     /// Its organization (index).
     pub org: usize,
@@ -147,7 +147,7 @@ impl Campaign {
 /// An ad: one channel in one market of a campaign.
 #[derive(Debug, Clone)]
 pub struct Ad {
-    /// Its id.
+    /// From [`crate::rng::id`]: the same for the same seed.
     pub id: Uuid,
     /// Its campaign (index).
     pub campaign: usize,
@@ -190,7 +190,7 @@ pub const STAGES: [&str; 6] = ["IQL", "MQL", "SQL", "OPPORTUNITY", "WON", "LOST"
 /// A lead and its fate.
 #[derive(Debug, Clone)]
 pub struct Lead {
-    /// Its id.
+    /// From [`crate::rng::id`]: the same for the same seed.
     pub id: Uuid,
     /// Its customer (index).
     pub customer: u64,

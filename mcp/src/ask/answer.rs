@@ -9,7 +9,7 @@ use super::plan::Understood;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RanOperation {
-    /// Its name.
+    /// The operation's name in its operation file (`getCampaignFunnel`).
     pub operation_name: String,
     /// Its variables.
     pub variables: Map<String, Value>,

@@ -30,7 +30,7 @@ pub struct AskQuery;
 #[derive(SimpleObject)]
 #[graphql(rename_fields = "camelCase")]
 pub struct AskOperation {
-    /// Its name.
+    /// The operation's name in its operation file (`getCampaignFunnel`).
     operation_name: String,
     /// Its variables.
     variables: Json<Value>,

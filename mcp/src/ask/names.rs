@@ -9,9 +9,9 @@ use super::words::plain;
 /// One of the caller's campaigns, as `listCampaigns` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KnownCampaign {
-    /// Its id.
+    /// The campaign's id as the graph returned it (a UUID).
     pub id: String,
-    /// Its name.
+    /// As the graph returned it: what a question's words are matched against.
     pub name: String,
     /// Its status (`ACTIVE`).
     pub status: String,

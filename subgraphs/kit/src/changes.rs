@@ -32,7 +32,7 @@ pub struct ChangeWindow {
 /// One changed row, reduced to what the ETL needs to know about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    /// Its id.
+    /// The changed row's primary key (a UUIDv7).
     pub id: Uuid,
     /// Its `updated_at`.
     pub updated_at: DateTime<Utc>,

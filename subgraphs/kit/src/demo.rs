@@ -84,9 +84,9 @@ impl DemoRng {
 /// A demo organization (a client of the agency).
 #[derive(Debug, Clone)]
 pub struct DemoOrganization {
-    /// Its id.
+    /// Fixed: [`demo_id`], the same in every store and run.
     pub id: Uuid,
-    /// Its name.
+    /// Shown in the demo (`Aurora Outdoor Gear`).
     pub name: &'static str,
     /// Its industry.
     pub industry: &'static str,
@@ -99,13 +99,13 @@ pub struct DemoOrganization {
 /// A demo user.
 #[derive(Debug, Clone)]
 pub struct DemoUser {
-    /// Its id.
+    /// Fixed: [`demo_id`], the same in every store and run.
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,
     /// Its e-mail.
     pub email: String,
-    /// Its name.
+    /// The person's full name; the demo e-mail is made from it.
     pub name: String,
     /// `admin`, `marketer`, `sales_agent` or `customer`.
     pub user_type: &'static str,
@@ -114,13 +114,13 @@ pub struct DemoUser {
 /// A demo campaign.
 #[derive(Debug, Clone)]
 pub struct DemoCampaign {
-    /// Its id.
+    /// Fixed: [`demo_id`], the same in every store and run.
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,
     /// The marketer who owns it.
     pub owner_id: Uuid,
-    /// Its name.
+    /// From the demo's campaign list (five per organization).
     pub name: String,
     /// Its key message.
     pub key_message: String,

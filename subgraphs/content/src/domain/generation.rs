@@ -41,7 +41,7 @@ pub struct AudienceBrief {
 pub struct CampaignBrief {
     /// The campaign.
     pub campaign_id: Uuid,
-    /// Its name.
+    /// The campaign's name; the writer puts it in the text.
     pub name: String,
     /// Its key message.
     pub key_message: String,
@@ -319,7 +319,7 @@ pub struct Variant {
 /// Generated content for one audience and channel of a campaign.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeneratedContent {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Tenant.
     pub organization_id: Uuid,

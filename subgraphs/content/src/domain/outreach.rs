@@ -197,7 +197,7 @@ pub fn advance(current: OutreachStatus, to: OutreachStatus) -> Result<OutreachSt
 /// An outreach message with its prospect, opened (plain text in memory only).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutreachMessage {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Tenant.
     pub organization_id: Uuid,
@@ -251,7 +251,7 @@ pub enum JobStatus {
 /// A batch of outreach messages and its progress.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutreachJob {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Tenant.
     pub organization_id: Uuid,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 /// One logged call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestLogEntry {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// The tenant, when the call was made for one.
     pub organization_id: Option<Uuid>,

@@ -27,7 +27,7 @@ pub enum ServiceKind {
 /// A registered service; its credential stays sealed in the store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThirdPartyService {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Tenant.
     pub organization_id: Uuid,

@@ -13,7 +13,7 @@ use crate::domain::outreach::Prospect;
 pub struct AudienceInput {
     /// The Target's id, when known.
     pub id: Option<ID>,
-    /// Its name.
+    /// Trimmed, 1 to 200 characters; the hooks address the audience by it.
     pub name: String,
     /// What characterises it.
     pub description: Option<String>,
@@ -29,7 +29,7 @@ pub struct GenerateCampaignContentInput {
     pub organization_id: Option<ID>,
     /// The campaign.
     pub campaign_id: ID,
-    /// Its name.
+    /// The campaign's name as sales holds it; trimmed, 1 to 200 characters.
     pub campaign_name: String,
     /// Its key message.
     pub key_message: String,

@@ -19,7 +19,7 @@ pub struct Campaign {
 /// A marketing campaign; this subgraph adds its media assets.
 #[Object(cache_control(max_age = 120))]
 impl Campaign {
-    /// Its id.
+    /// The campaign's UUIDv7, as sales issued it (the federation key).
     async fn id(&self) -> ID {
         ID(self.id.to_string())
     }

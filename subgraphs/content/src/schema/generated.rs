@@ -48,7 +48,7 @@ impl ContentVariant {
 /// One audience's content for one channel of a campaign.
 #[Object(cache_control(max_age = 30, private))]
 impl GeneratedContent {
-    /// Its id.
+    /// The generated text's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

@@ -59,7 +59,7 @@ pub struct MediaAssetVersion {
 /// An image, video, text or audio asset that campaigns use.
 #[Object(cache_control(max_age = 300))]
 impl MediaAsset {
-    /// Its id.
+    /// The asset's UUIDv7, its federation key.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

@@ -6,6 +6,6 @@ use async_graphql::{ID, SimpleObject};
 #[derive(Debug, Clone, SimpleObject)]
 #[graphql(unresolvable)]
 pub struct Organization {
-    /// Its id.
+    /// The organization's UUIDv7, as sales issued it (the federation key).
     pub id: ID,
 }

@@ -26,7 +26,7 @@ pub struct OutreachMessage(pub outreach::OutreachMessage);
 /// A personalised LinkedIn or e-mail message and what became of it.
 #[Object(cache_control(max_age = 10, private))]
 impl OutreachMessage {
-    /// Its id.
+    /// The message's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -124,7 +124,7 @@ pub struct OutreachJob(pub outreach::OutreachJob);
 /// A batch of outreach messages and its progress (never cached: it moves).
 #[Object(cache_control(no_cache))]
 impl OutreachJob {
-    /// Its id.
+    /// The job's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

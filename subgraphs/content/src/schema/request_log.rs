@@ -9,7 +9,7 @@ use crate::domain::request_log::RequestLogEntry;
 #[derive(SimpleObject)]
 #[graphql(cache_control(max_age = 10, private))]
 pub struct AiRequestLogEntry {
-    /// Its id.
+    /// The log entry's UUIDv7.
     pub id: ID,
     /// Who served it (`openai-compatible`, `offline`, `cache`).
     pub service: String,

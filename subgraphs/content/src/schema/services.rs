@@ -12,7 +12,7 @@ pub struct ThirdPartyService(pub services::ThirdPartyService);
 /// A service the organization connects; its credential is stored encrypted and never returned.
 #[Object(cache_control(max_age = 60, private))]
 impl ThirdPartyService {
-    /// Its id.
+    /// The service's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

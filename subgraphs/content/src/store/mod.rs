@@ -115,7 +115,7 @@ pub struct GeneratedFilter {
 /// An outreach message as stored: prospect and text sealed (AES-256-GCM envelopes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SealedOutreach {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Tenant.
     pub organization_id: Uuid,

@@ -11,7 +11,7 @@ use super::{Invalid, country, optional_text, required_text};
 /// A customer as the crm knows it (personal data in clear: only ever in memory).
 #[derive(Clone, PartialEq)]
 pub struct Customer {
-    /// Its id.
+    /// Primary key (UUIDv7), the customer's federation key.
     pub id: Uuid,
     /// The tenant it belongs to.
     pub organization_id: Uuid,

@@ -49,7 +49,7 @@ pub enum Actor {
 /// A recorded interaction (its summary in clear: only ever in memory).
 #[derive(Clone, PartialEq)]
 pub struct Interaction {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// The tenant.
     pub organization_id: Uuid,

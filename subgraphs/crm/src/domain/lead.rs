@@ -83,7 +83,7 @@ pub fn stage_set(stages: impl IntoIterator<Item = LeadStage>) -> Vec<LeadStage> 
 /// A lead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lead {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// The tenant.
     pub organization_id: Uuid,

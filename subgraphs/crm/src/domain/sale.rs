@@ -10,7 +10,7 @@ use super::{CLOCK_SKEW, Invalid};
 /// A closed sale.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sale {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// The tenant.
     pub organization_id: Uuid,

@@ -35,7 +35,7 @@ pub const MAX_GRACE_SECS: i64 = 30 * 86_400;
 /// An organization's webhook secret as recorded (the secret itself is only ever sealed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookSecret {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// The organization it signs for.
     pub organization_id: Uuid,

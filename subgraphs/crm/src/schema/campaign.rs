@@ -16,7 +16,7 @@ use crate::store::CampaignSales;
 /// A campaign: crm adds its leads, funnel and sales. Key-only here; the rest comes from sales.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Campaign {
-    /// Its id.
+    /// The campaign's UUIDv7, as sales issued it (the federation key).
     pub id: Uuid,
 }
 
@@ -70,7 +70,7 @@ impl Campaign {
 /// A campaign (owned by the sales subgraph) with its crm data: leads, funnel, sales.
 #[Object(cache_control(max_age = 30))]
 impl Campaign {
-    /// Its id.
+    /// The campaign's UUIDv7, as sales issued it (the federation key).
     async fn id(&self) -> ID {
         ID(self.id.to_string())
     }

@@ -14,7 +14,7 @@ pub struct Customer(pub store::Customer);
 /// A customer of a tenant. Name, e-mail and phone are encrypted at rest.
 #[Object(cache_control(max_age = 60))]
 impl Customer {
-    /// Its id.
+    /// The customer's UUIDv7, its federation key.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

@@ -71,7 +71,7 @@ pub struct Interaction(pub store::Interaction);
 /// A contact with a lead: channel, direction, who, what and how it felt. Its summary is personal data.
 #[Object(cache_control(max_age = 30, private))]
 impl Interaction {
-    /// Its id.
+    /// The interaction's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

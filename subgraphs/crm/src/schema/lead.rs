@@ -47,7 +47,7 @@ pub fn selects_customer(ctx: &Context<'_>) -> bool {
 /// A customer's interest raised by a campaign, moving through the funnel.
 #[Object(cache_control(max_age = 30))]
 impl Lead {
-    /// Its id.
+    /// The lead's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.lead.id.to_string())
     }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 #[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
 #[graphql(unresolvable = "id")]
 pub struct User {
-    /// Its id.
+    /// The user's UUIDv7, as sales issued it (the federation key).
     pub id: ID,
 }
 
@@ -18,7 +18,7 @@ pub struct User {
 #[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
 #[graphql(unresolvable = "id")]
 pub struct Organization {
-    /// Its id.
+    /// The organization's UUIDv7, as sales issued it (the federation key).
     pub id: ID,
 }
 

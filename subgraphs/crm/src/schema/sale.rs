@@ -18,7 +18,7 @@ pub struct Sale(pub store::Sale);
 /// A closed sale.
 #[Object(cache_control(max_age = 60))]
 impl Sale {
-    /// Its id.
+    /// The sale's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

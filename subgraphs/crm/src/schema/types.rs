@@ -17,7 +17,7 @@ use crate::store;
 #[derive(SimpleObject, Debug, Clone)]
 #[graphql(cache_control(max_age = 30))]
 pub struct LeadStageChange {
-    /// Its id.
+    /// The stage change's UUIDv7.
     pub id: ID,
     /// The stage before (absent: the lead's creation).
     pub from_stage: Option<LeadStage>,
@@ -462,7 +462,7 @@ pub struct LeadReplySuggestion {
 #[derive(SimpleObject, Debug, Clone)]
 #[graphql(cache_control(max_age = 0, private))]
 pub struct InteractionRef {
-    /// Its id.
+    /// The recorded interaction's UUIDv7.
     pub id: ID,
 }
 
@@ -471,7 +471,7 @@ pub struct InteractionRef {
 #[derive(SimpleObject, Debug, Clone)]
 #[graphql(cache_control(max_age = 0, private))]
 pub struct CrmWebhookSecret {
-    /// Its id.
+    /// The secret's UUIDv7: what `revokeCrmWebhookSecret` takes (not the secret itself).
     pub id: ID,
     /// The organization whose requests it signs.
     pub organization_id: ID,

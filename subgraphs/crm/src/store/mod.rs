@@ -43,7 +43,7 @@ pub enum InsertError {
     NotFound {
         /// The referenced entity.
         entity: &'static str,
-        /// Its id.
+        /// The id the new row names.
         id: Uuid,
     },
     /// The store failed.

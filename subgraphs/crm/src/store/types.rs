@@ -17,7 +17,7 @@ pub enum UpdateError {
     NotFound {
         /// The entity.
         entity: &'static str,
-        /// Its id.
+        /// The id that was looked for.
         id: Uuid,
     },
     /// Someone changed the row since the caller read it.
@@ -59,7 +59,7 @@ pub struct StageMove {
 /// One recorded stage move.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageChange {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// The lead.
     pub lead_id: Uuid,
@@ -198,7 +198,7 @@ pub struct ReencryptReport {
 /// One stored data key and what it still seals.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataKeyUse {
-    /// Its id.
+    /// The data key's id (32 hex digits, as in the keyring).
     pub id: String,
     /// Whether it seals new writes.
     pub active: bool,

@@ -157,7 +157,7 @@ pub fn at(period: Period, auto_renew: bool, now: DateTime<Utc>) -> SubscriptionS
 /// One feature of a live plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveFeature {
-    /// Its name.
+    /// The feature's name: 1 to 64 of a-z, 0-9 and `_` ([`feature_name`]).
     pub name: String,
     /// What kind.
     pub kind: FeatureKind,

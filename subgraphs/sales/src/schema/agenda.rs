@@ -42,7 +42,7 @@ pub struct ScheduleTask(pub store::agenda::ScheduleTask);
 /// A task of a campaign's calendar.
 #[Object(cache_control(max_age = 30))]
 impl ScheduleTask {
-    /// Its id.
+    /// The task's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

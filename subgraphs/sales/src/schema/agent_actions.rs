@@ -45,7 +45,7 @@ pub struct AgentActionRequest(pub store::agent_actions::AgentAction);
 
 #[Object]
 impl AgentActionRequest {
-    /// Its id.
+    /// The request's UUIDv7: what `resolveAgentAction` takes.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

@@ -80,7 +80,7 @@ impl Campaign {
 /// A marketing campaign of an organization.
 #[Object(cache_control(max_age = 60))]
 impl Campaign {
-    /// Its id.
+    /// The campaign's UUIDv7, its federation key: ads, crm and content know the campaign by it.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -107,7 +107,7 @@ impl Campaign {
         })?))
     }
 
-    /// Its name.
+    /// Trimmed, 1 to 200 characters.
     async fn name(&self) -> &str {
         &self.0.name
     }

@@ -36,7 +36,7 @@ pub struct BudgetMovement(pub store::money::BudgetMovement, pub String);
 /// A movement of a campaign's budget and the balance it left.
 #[Object(cache_control(max_age = 30))]
 impl BudgetMovement {
-    /// Its id.
+    /// The movement's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -206,7 +206,7 @@ pub struct PaymentMethod(pub store::money::PaymentMethod);
 /// A payment method: the provider's token and what a person recognises it by (never a card number).
 #[Object(cache_control(max_age = 60, private))]
 impl PaymentMethod {
-    /// Its id.
+    /// The payment method's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -388,7 +388,7 @@ pub struct PaymentTransaction(pub store::money::Transaction);
 /// A payment with a provider.
 #[Object(cache_control(max_age = 30, private))]
 impl PaymentTransaction {
-    /// Its id.
+    /// The transaction's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

@@ -27,7 +27,7 @@ pub struct CampaignObjective(pub store::CampaignObjective);
 /// What a campaign aims at, measured by one metric.
 #[Object(cache_control(max_age = 60))]
 impl CampaignObjective {
-    /// Its id.
+    /// The objective's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

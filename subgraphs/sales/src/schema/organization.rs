@@ -20,12 +20,12 @@ pub struct Organization(pub store::Organization);
 /// A client organization: the tenant that owns users, products and campaigns.
 #[Object(cache_control(max_age = 300))]
 impl Organization {
-    /// Its id.
+    /// The organization's UUIDv7, its federation key: every row of every subgraph names its tenant by it.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
-    /// Its name.
+    /// Trimmed, 1 to 200 characters.
     async fn name(&self) -> &str {
         &self.0.name
     }

@@ -74,7 +74,7 @@ pub struct Plan(pub store::plans::Plan);
 /// A plan of the catalogue (reference data).
 #[Object(cache_control(max_age = 300))]
 impl Plan {
-    /// Its id.
+    /// The plan's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -84,7 +84,7 @@ impl Plan {
         &self.0.code
     }
 
-    /// Its name.
+    /// Shown to people; the `code` is what stays stable.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -138,7 +138,7 @@ pub struct Subscription(pub store::plans::Subscription);
 /// An organization's subscription to a plan.
 #[Object(name = "PlanSubscription", cache_control(max_age = 30, private))]
 impl Subscription {
-    /// Its id.
+    /// The subscription's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

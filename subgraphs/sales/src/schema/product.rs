@@ -15,12 +15,12 @@ pub struct Product(pub store::Product);
 /// Something an organization sells.
 #[Object(cache_control(max_age = 300))]
 impl Product {
-    /// Its id.
+    /// The product's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
-    /// Its name.
+    /// Trimmed, 1 to 200 characters.
     async fn name(&self) -> &str {
         &self.0.name
     }

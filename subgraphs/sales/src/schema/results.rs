@@ -196,7 +196,7 @@ pub struct AuditEntry(pub store::audit::AuditEntry);
 /// A recorded sensitive action.
 #[Object(cache_control(max_age = 0, private))]
 impl AuditEntry {
-    /// Its id.
+    /// The audit entry's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

@@ -30,7 +30,7 @@ pub struct User(pub store::User);
 /// A person of an organization.
 #[Object(cache_control(max_age = 60))]
 impl User {
-    /// Its id.
+    /// The user's UUIDv7, its federation key.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

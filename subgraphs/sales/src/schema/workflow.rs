@@ -82,7 +82,7 @@ async fn user_or_none(
 /// A request for approval of one aspect of a campaign.
 #[Object(cache_control(max_age = 30))]
 impl Approval {
-    /// Its id.
+    /// The approval's UUIDv7: what `resolveApproval` takes.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -193,7 +193,7 @@ pub struct AudienceCriterion {
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(cache_control(max_age = 60))]
 pub struct PlanAudience {
-    /// Its name.
+    /// Unique within the plan; trimmed, 1 to 100 characters.
     pub name: String,
     /// Its conditions (all must hold).
     pub criteria: Vec<AudienceCriterion>,
@@ -202,7 +202,7 @@ pub struct PlanAudience {
 /// A target audience of a strategy.
 #[derive(InputObject)]
 pub struct AudienceInput {
-    /// Its name.
+    /// Unique within the strategy; trimmed, 1 to 100 characters.
     pub name: String,
     /// Its conditions (all must hold).
     #[graphql(default)]
@@ -306,7 +306,7 @@ pub struct CampaignPlan {
 /// A plan proposed for a campaign: channels, calendar, content and why.
 #[Object(cache_control(max_age = 60))]
 impl CampaignPlan {
-    /// Its id.
+    /// The plan's UUIDv7.
     async fn id(&self) -> ID {
         ID(self.plan.id.to_string())
     }

@@ -13,7 +13,7 @@ use crate::domain::agenda::{NotificationKind, TaskKind, TaskStatus};
 /// A task of a campaign's calendar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleTask {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,

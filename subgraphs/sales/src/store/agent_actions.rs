@@ -13,7 +13,7 @@ use crate::domain::agent_action::{AgentActionStatus, NewAgentAction};
 /// A stored request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentAction {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,

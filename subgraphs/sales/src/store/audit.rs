@@ -52,7 +52,7 @@ pub struct NewAuditEntry {
 /// A recorded action.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// What was recorded.
     pub entry: NewAuditEntry,

@@ -27,7 +27,7 @@ pub struct Lease {
 /// What the ETL needs of a campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EtlCampaign {
-    /// Its id.
+    /// The campaign's UUIDv7, as sales stores it.
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,

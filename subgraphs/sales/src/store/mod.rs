@@ -35,7 +35,7 @@ use crate::domain::user::UserType;
 pub struct Organization {
     /// Its id (also its tenant id).
     pub id: Uuid,
-    /// Its name.
+    /// Trimmed, 1 to 200 characters.
     pub name: String,
     /// Its industry (free text such as `retail`).
     pub industry: String,
@@ -58,7 +58,7 @@ pub struct Organization {
 pub struct NewOrganization {
     /// The id to use; a new one when absent.
     pub id: Option<Uuid>,
-    /// Its name.
+    /// Trimmed, 1 to 200 characters.
     pub name: String,
     /// Its industry.
     pub industry: String,
@@ -75,11 +75,11 @@ pub struct NewOrganization {
 /// Something an organization sells.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Product {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,
-    /// Its name.
+    /// Trimmed, 1 to 200 characters.
     pub name: String,
     /// What it is.
     pub description: Option<String>,
@@ -100,7 +100,7 @@ pub struct NewProduct {
     pub id: Option<Uuid>,
     /// Its organization.
     pub organization_id: Uuid,
-    /// Its name.
+    /// Trimmed, 1 to 200 characters.
     pub name: String,
     /// What it is.
     pub description: Option<String>,
@@ -113,7 +113,7 @@ pub struct NewProduct {
 /// A person working in (or buying from) an organization.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    /// Its id.
+    /// Primary key (UUIDv7), the user's federation key.
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,
@@ -159,13 +159,13 @@ pub struct NewUser {
 /// A marketing campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Campaign {
-    /// Its id.
+    /// Primary key (UUIDv7), the key other subgraphs know the campaign by.
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,
     /// The user responsible for it (of the same organization).
     pub owner_id: Uuid,
-    /// Its name.
+    /// Trimmed, 1 to 200 characters.
     pub name: String,
     /// What it is about.
     pub description: Option<String>,
@@ -202,7 +202,7 @@ pub struct NewCampaign {
     pub organization_id: Uuid,
     /// Its owner (a user of the same organization).
     pub owner_id: Uuid,
-    /// Its name.
+    /// Trimmed, 1 to 200 characters.
     pub name: String,
     /// What it is about.
     pub description: Option<String>,
@@ -244,7 +244,7 @@ pub struct CampaignUpdate {
 /// What a campaign aims at, measured by one metric.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CampaignObjective {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,
@@ -313,7 +313,7 @@ pub enum WriteError {
     NotFound {
         /// The entity type.
         entity: &'static str,
-        /// Its id.
+        /// The id that was looked for.
         id: Uuid,
     },
     /// A uniqueness rule, a missing referenced row, or a concurrent change.

@@ -14,7 +14,7 @@ use crate::domain::money::{Delta, MovementKind, TransactionKind, TransactionStat
 /// A movement of a campaign's budget, with the balance it left.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetMovement {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,
@@ -88,7 +88,7 @@ impl From<StoreError> for MovementError {
 /// A stored payment method: the provider's token and what a person recognises it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentMethod {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,
@@ -113,7 +113,7 @@ pub struct PaymentMethod {
 /// A payment with a provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transaction {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,

@@ -26,11 +26,11 @@ pub struct PlanFeature {
 /// A plan of the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Its stable code (`content-starter`).
     pub code: String,
-    /// Its name.
+    /// Shown to people; the `code` is what stays stable.
     pub name: String,
     /// `content`, `ads`, `crm` or `all`.
     pub subsystem: String,
@@ -53,7 +53,7 @@ pub struct Plan {
 /// An organization's subscription to a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,

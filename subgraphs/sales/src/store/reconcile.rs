@@ -12,7 +12,7 @@ use crate::domain::campaign::CampaignStatus;
 /// A stop of a campaign's ads that ads has not confirmed yet (written with the status change).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingReconcile {
-    /// Its id.
+    /// Primary key of the pending stop (UUIDv7).
     pub id: Uuid,
     /// The campaign's organization (the tenant the sweep acts for).
     pub organization_id: Uuid,

@@ -15,7 +15,7 @@ use crate::domain::workflow::{ApprovalKind, ApprovalStatus};
 /// A request for approval of one aspect of a campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,
@@ -82,7 +82,7 @@ pub struct ApprovalDecision {
 /// A plan proposed for a campaign, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CampaignPlan {
-    /// Its id.
+    /// Primary key (UUIDv7).
     pub id: Uuid,
     /// Its organization.
     pub organization_id: Uuid,
