@@ -10,11 +10,11 @@ use rmcp::ClientLifecycleMode;
 use rmcp::model::CallToolResult;
 use serde_json::{Value, json};
 
-use super::fixture::{self, Fixture};
+use super::fixture::{self, ALL_READ, Fixture};
 use super::harness::{bearer, post_graphql};
-use super::mcp::{HttpAdapter, call, connect_http, shipped_operations, start_http};
-
-const ALL_READ: [&str; 4] = ["sales:read", "ads:read", "crm:read", "content:read"];
+use super::mcp::{
+    HttpAdapter, call, connect_http, shipped_operations, start_http, text_of as text,
+};
 
 /// The local sentence embedder when the test models are there, else the hashing one.
 fn embedder_env() -> Vec<(&'static str, String)> {
@@ -53,15 +53,6 @@ fn structured(result: &CallToolResult) -> Value {
         .structured_content
         .clone()
         .expect("structured content")
-}
-
-fn text(result: &CallToolResult) -> String {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn operation_names(answer: &Value) -> Vec<String> {

@@ -15,6 +15,9 @@ use super::harness::{Router, ServedSubgraph, bearer};
 /// Every subsystem at `write`: what the existing tests act with for their tenant.
 pub const ALL_WRITE: [&str; 4] = ["sales:write", "ads:write", "crm:write", "content:write"];
 
+/// Every subsystem at `read`: what an analyst's agent holds.
+pub const ALL_READ: [&str; 4] = ["sales:read", "ads:read", "crm:read", "content:read"];
+
 fn money(text: &str) -> Decimal4 {
     text.parse().expect("a decimal literal")
 }

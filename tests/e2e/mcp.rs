@@ -26,11 +26,8 @@ use tokio::sync::mpsc;
 use promptsales_sales::auth::secret::hash_secret;
 use promptsales_sales::auth::store::OAuthClient;
 
-use super::fixture::{self, Fixture};
+use super::fixture::{self, ALL_READ, Fixture};
 use super::harness::{promptsales_bin, repo_root, wait_for_http};
-
-/// Every subsystem at read: what an analyst's agent holds.
-const ALL_READ: [&str; 4] = ["sales:read", "ads:read", "crm:read", "content:read"];
 
 /// A client that reports what the server tells it: tool and prompt list changes, log messages.
 #[derive(Clone)]
@@ -111,6 +108,28 @@ pub(super) struct StdioSetup<'a> {
     /// `PROMPTSALES_MCP_CLIENT_ID` / `_SECRET` (registered at the sales issuer).
     pub(super) credential: Option<(&'a str, &'a str)>,
     pub(super) extra: &'a [(&'a str, &'a str)],
+}
+
+/// `promptsales mcp --stdio` over `operations`, acting as the service client `credential`
+/// (client id, secret) registered with [`register_service_client`], with no other variables.
+pub(super) fn stdio<'a>(
+    fixture: &'a Fixture,
+    operations: &'a Path,
+    credential: (&'a str, &'a str),
+) -> Via<'a> {
+    Via::Stdio(StdioSetup {
+        fixture,
+        operations,
+        credential: Some(credential),
+        extra: &[],
+    })
+}
+
+/// The 2026-07-28 protocol generation: `server/discover`, no `initialize`.
+pub(super) fn discover_2026() -> ClientLifecycleMode {
+    ClientLifecycleMode::Discover {
+        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+    }
 }
 
 /// The official `rmcp` client connected over `via`, with the protocol generation `lifecycle`
@@ -513,15 +532,9 @@ async fn over_http_an_agent_lists_tools_gets_content_and_is_told_what_to_fix() {
     service.cancel().await.expect("closes");
 
     // 2026-07-28: discover, no initialize, stateless requests.
-    let (service, _) = connect_http(
-        &adapter,
-        &token,
-        ClientLifecycleMode::Discover {
-            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-        },
-    )
-    .await
-    .expect("discovers");
+    let (service, _) = connect_http(&adapter, &token, discover_2026())
+        .await
+        .expect("discovers");
     assert_eq!(
         service.peer_info().expect("info").protocol_version,
         ProtocolVersion::V_2026_07_28
@@ -729,15 +742,9 @@ async fn a_changed_operation_folder_reloads_the_tools_and_notifies_the_client() 
     let before = names(&service.list_all_tools().await.expect("tools"));
     assert!(!before.contains(&"countAssets".to_string()));
     // A 2026-07-28 client hears of it through `subscriptions/listen`.
-    let (modern, _) = connect_http(
-        &adapter,
-        &token,
-        ClientLifecycleMode::Discover {
-            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-        },
-    )
-    .await
-    .expect("discovers");
+    let (modern, _) = connect_http(&adapter, &token, discover_2026())
+        .await
+        .expect("discovers");
     let mut subscription = modern
         .listen(SubscriptionFilter::builder().tools_list_changed().build())
         .await
@@ -800,28 +807,16 @@ async fn a_changed_operation_folder_reloads_the_tools_and_notifies_the_client() 
 async fn over_stdio_the_adapter_uses_its_service_credential() {
     let f = fixture::start().await.expect("the graph starts");
     // A service client of org A registered with the sales issuer: content and sales, no crm.
-    f.auth
-        .upsert_client(OAuthClient {
-            id: uuid::Uuid::now_v7(),
-            client_id: "mcp-agent".into(),
-            secret_hash: hash_secret("s3cret-for-tests").expect("hashes"),
-            name: "MCP agent".into(),
-            organization_id: Some(f.org_a),
-            roles: vec!["content:read".into(), "sales:read".into()],
-            active: true,
-        })
-        .await
-        .expect("client registered");
+    register_service_client(
+        &f,
+        "mcp-agent",
+        "s3cret-for-tests",
+        &["content:read", "sales:read"],
+    )
+    .await;
     let operations = shipped_operations();
-    let stdio = |secret| {
-        Via::Stdio(StdioSetup {
-            fixture: &f,
-            operations: &operations,
-            credential: Some(("mcp-agent", secret)),
-            extra: &[],
-        })
-    };
-    let (service, _, _) = connect(stdio("s3cret-for-tests"), ClientLifecycleMode::Initialize)
+    let agent = |secret| stdio(&f, &operations, ("mcp-agent", secret));
+    let (service, _, _) = connect(agent("s3cret-for-tests"), ClientLifecycleMode::Initialize)
         .await
         .expect("initialize over stdio");
     let listed = names(&service.list_all_tools().await.expect("tools/list"));
@@ -850,7 +845,7 @@ async fn over_stdio_the_adapter_uses_its_service_credential() {
     service.cancel().await.expect("closes");
 
     // A wrong secret: the adapter cannot act, and says so instead of listing tools it cannot run.
-    let (service, _, _) = connect(stdio("wrong"), ClientLifecycleMode::Initialize)
+    let (service, _, _) = connect(agent("wrong"), ClientLifecycleMode::Initialize)
         .await
         .expect("initialize over stdio");
     let refused = service.list_all_tools().await;
@@ -1313,15 +1308,8 @@ async fn over_stdio_a_2026_client_discovers_calls_and_hears_of_new_tools() {
     .expect("copied");
     // 2026-07-28 over stdio: `server/discover`, no `initialize`.
     let (service, _, _) = connect(
-        Via::Stdio(StdioSetup {
-            fixture: &f,
-            operations: folder.path(),
-            credential: Some(("mcp-modern", "modern-secret")),
-            extra: &[],
-        }),
-        ClientLifecycleMode::Discover {
-            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-        },
+        stdio(&f, folder.path(), ("mcp-modern", "modern-secret")),
+        discover_2026(),
     )
     .await
     .expect("discovers over stdio");

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use super::fixture::{self, Fixture};
 use super::harness::repo_root;
 use super::mcp::{
-    StdioSetup, Via, assert_fits_output_schema, call, connect, data_of, graph, names,
-    register_service_client, register_service_client_of, shipped_operations, start_http, text_of,
+    StdioSetup, Via, assert_fits_output_schema, call, connect, data_of, discover_2026, graph,
+    names, register_service_client, register_service_client_of, shipped_operations, start_http,
+    stdio, text_of,
 };
 
 /// Creates a user of org A and returns their id.
@@ -207,15 +208,8 @@ async fn agents_do_the_daily_work_with_write_tools_and_a_person_approves_what_mo
     .await;
     let operations = shipped_operations();
     let (marketing, _, _) = connect(
-        Via::Stdio(StdioSetup {
-            fixture: &f,
-            operations: &operations,
-            credential: Some(("marketing-agent", "marketing-secret")),
-            extra: &[],
-        }),
-        ClientLifecycleMode::Discover {
-            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-        },
+        stdio(&f, &operations, ("marketing-agent", "marketing-secret")),
+        discover_2026(),
     )
     .await
     .expect("discovers over stdio");
@@ -726,14 +720,9 @@ async fn prompts_resources_logging_and_completion_over_both_transports_and_proto
 
     // 2026-07-28 over HTTP: discovery declares the same; subscriptions/listen hears a
     // prompt change made through another session.
-    let (modern, _, _) = connect(
-        Via::Http(&adapter, &marketer),
-        ClientLifecycleMode::Discover {
-            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-        },
-    )
-    .await
-    .expect("discovers over HTTP");
+    let (modern, _, _) = connect(Via::Http(&adapter, &marketer), discover_2026())
+        .await
+        .expect("discovers over HTTP");
     let discovered = modern.peer_info().expect("server info").clone();
     assert_eq!(discovered.protocol_version, ProtocolVersion::V_2026_07_28);
     assert!(discovered.capabilities.prompts.is_some());
@@ -796,15 +785,8 @@ async fn prompts_resources_logging_and_completion_over_both_transports_and_proto
     register_service_client(&f, "prompt-reader", "prompt-secret", &["content:read"]).await;
     let operations = shipped_operations();
     let (stdio, _, _) = connect(
-        Via::Stdio(StdioSetup {
-            fixture: &f,
-            operations: &operations,
-            credential: Some(("prompt-reader", "prompt-secret")),
-            extra: &[],
-        }),
-        ClientLifecycleMode::Discover {
-            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-        },
+        stdio(&f, &operations, ("prompt-reader", "prompt-secret")),
+        discover_2026(),
     )
     .await
     .expect("discovers over stdio");
@@ -1016,9 +998,7 @@ impl Session {
     async fn open(name: &'static str, via: Via<'_>, modern: bool) -> Self {
         use rmcp::model::SubscriptionFilter;
         let lifecycle = if modern {
-            ClientLifecycleMode::Discover {
-                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-            }
+            discover_2026()
         } else {
             ClientLifecycleMode::Initialize
         };
