@@ -79,14 +79,16 @@ impl Component {
     }
 }
 
-/// Runs one subgraph until it is told to stop.
+/// Runs one subgraph until it is told to stop, its settings read from the environment once
+/// (a bad value stops it before it starts, naming the variable).
 pub async fn run_subgraph(component: Component) -> anyhow::Result<()> {
-    let config = component.config()?;
     match component {
-        Component::Sales => promptsales_sales::run(config).await,
-        Component::Ads => promptsales_ads::run(config).await,
-        Component::Crm => promptsales_crm::run(config).await,
-        Component::Content => promptsales_content::run(config).await,
+        Component::Sales => promptsales_sales::run(promptsales_sales::Settings::from_env()?).await,
+        Component::Ads => promptsales_ads::run(promptsales_ads::Settings::from_env()?).await,
+        Component::Crm => promptsales_crm::run(promptsales_crm::Settings::from_env()?).await,
+        Component::Content => {
+            promptsales_content::run(promptsales_content::Settings::from_env()?).await
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::NaiveDate;
+use promptsales_kit::config::Vars;
 use promptsales_kit::context::TenantScope;
 use promptsales_kit::{ApiError, Decimal4};
 use serde::Deserialize;
@@ -29,6 +30,8 @@ use crate::ingest::{self, DayReport};
 use crate::live::LiveMetrics;
 use crate::store::{Ad, AdsStore};
 
+/// The variables of the platforms' webhook secrets: this prefix and the platform's name.
+pub const WEBHOOK_SECRET_PREFIX: &str = "PROMPTSALES_ADS_WEBHOOK_SECRET_";
 /// The default replay window, in seconds (`PROMPTSALES_ADS_WEBHOOK_TOLERANCE`).
 pub const DEFAULT_TOLERANCE_SECS: i64 = 300;
 
@@ -54,16 +57,16 @@ impl std::fmt::Debug for WebhookConfig {
 impl WebhookConfig {
     /// Every `PROMPTSALES_ADS_WEBHOOK_SECRET_<PLATFORM>` (a platform without one has no webhook)
     /// and `PROMPTSALES_ADS_WEBHOOK_TOLERANCE` (seconds, default 300).
-    pub fn from_env() -> Self {
-        const PREFIX: &str = "PROMPTSALES_ADS_WEBHOOK_SECRET_";
-        let secrets = std::env::vars()
-            .filter_map(|(name, value)| {
-                let platform = name.strip_prefix(PREFIX)?.to_ascii_lowercase();
-                (!value.is_empty()).then(|| (platform, value.into_bytes()))
+    pub fn from_vars(vars: &Vars) -> Self {
+        let secrets = vars
+            .with_prefix(WEBHOOK_SECRET_PREFIX)
+            .filter_map(|(platform, value)| {
+                (!value.is_empty())
+                    .then(|| (platform.to_ascii_lowercase(), value.as_bytes().to_vec()))
             })
             .collect();
-        let tolerance_secs = std::env::var("PROMPTSALES_ADS_WEBHOOK_TOLERANCE")
-            .ok()
+        let tolerance_secs = vars
+            .get("PROMPTSALES_ADS_WEBHOOK_TOLERANCE")
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(DEFAULT_TOLERANCE_SECS);
         Self {

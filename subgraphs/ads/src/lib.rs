@@ -18,19 +18,22 @@ pub mod platforms;
 pub mod schema;
 pub mod seed;
 pub mod services;
+pub mod settings;
 pub mod store;
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use async_graphql::Data;
+use promptsales_kit::RequestContext;
+use promptsales_kit::auth::Verifier;
 use promptsales_kit::server::{self, RequestDataHook, RequestMeta, SubgraphApp};
-use promptsales_kit::{RequestContext, ServiceConfig};
 use sea_orm::DatabaseConnection;
 
 pub use schema::{AdsSchema, Mutation, Query, Subscription};
 pub use seed::{seed_demo, seed_demo_on};
 pub use services::AdsServices;
+pub use settings::Settings;
 pub use store::{AdsStore, SeaAdsStore};
 
 /// The subgraph's name.
@@ -117,13 +120,24 @@ pub fn http_router_within(
     graphql.merge(server::beside(webhook, limits))
 }
 
-/// Runs the service from its config until Ctrl-C or SIGTERM.
-pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
+/// Runs the service as `settings` say until Ctrl-C or SIGTERM.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let config = &settings.service;
     let (store, db) = open_store(&config.database_url).await?;
-    let services = AdsServices::from_env();
-    let graphql = server::router(app_with(store.clone(), db, services.clone()))
-        .context("cannot set up the GraphQL server")?;
-    let router = http_router(graphql, store, &services, http::WebhookConfig::from_env())?;
+    let services = AdsServices::from_settings(&settings);
+    let graphql = server::router_with_limits(
+        app_with(store.clone(), db, services.clone()),
+        Arc::new(Verifier::remote(&settings.auth)),
+        settings.limits,
+    )
+    .context("cannot set up the GraphQL server")?;
+    let router = http_router_within(
+        graphql,
+        store,
+        &services,
+        settings.webhooks.clone(),
+        &settings.limits,
+    );
     tracing::info!(listen = %config.listen, "ads subgraph listening");
     server::serve(config.listen, router, server::shutdown_signal())
         .await

@@ -3,9 +3,13 @@
 
 use std::sync::Arc;
 
-use crate::directory::{CampaignDirectory, SalesCampaignDirectory};
+use promptsales_kit::bus::Bus;
+
+use crate::directory::{
+    CampaignDirectory, FORGET_CHANNEL, SalesCampaignDirectory, cache_ttl, sales_url,
+};
 use crate::live::LiveMetrics;
-use crate::platforms::Platforms;
+use crate::platforms::{MetaConfig, Platforms};
 
 /// The schema's collaborators.
 #[derive(Clone)]
@@ -32,15 +36,39 @@ impl AdsServices {
     /// `PROMPTSALES_REDIS_URL`, the simulator and any configured platform.
     /// Call within a tokio runtime (the Redis listener starts).
     pub fn from_env() -> Self {
+        let vars = promptsales_kit::config::Vars::from_env();
+        Self::from_parts(
+            sales_url(&vars),
+            cache_ttl(&vars),
+            promptsales_kit::config::redis_url(&vars).as_deref(),
+            MetaConfig::from_vars(&vars),
+        )
+    }
+
+    /// As `settings` say. Call within a tokio runtime (the Redis listener starts).
+    pub fn from_settings(settings: &crate::Settings) -> Self {
+        Self::from_parts(
+            settings.sales_url.clone(),
+            settings.campaign_cache_ttl,
+            settings.redis_url.as_deref(),
+            settings.meta.clone(),
+        )
+    }
+
+    fn from_parts(
+        sales_url: String,
+        campaign_cache_ttl: std::time::Duration,
+        redis_url: Option<&str>,
+        meta: Option<MetaConfig>,
+    ) -> Self {
         Self {
-            directory: Arc::new(SalesCampaignDirectory::from_env().sharing_forgets(
-                promptsales_kit::bus::Bus::from_env(
-                    crate::directory::FORGET_CHANNEL,
-                    "campaign cache evictions",
+            directory: Arc::new(
+                SalesCampaignDirectory::new(sales_url, campaign_cache_ttl).sharing_forgets(
+                    Bus::on(redis_url, FORGET_CHANNEL, "campaign cache evictions"),
                 ),
-            )),
-            live: LiveMetrics::from_env(),
-            platforms: Platforms::from_env(),
+            ),
+            live: LiveMetrics::on(redis_url),
+            platforms: Platforms::configured(meta),
         }
     }
 }

@@ -13,18 +13,22 @@ pub mod domain;
 pub mod engine;
 pub mod schema;
 pub mod seed;
+pub mod settings;
 pub mod store;
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use promptsales_kit::ServiceConfig;
-use promptsales_kit::server::{SubgraphApp, db_readiness, router, serve, shutdown_signal};
+use promptsales_kit::auth::Verifier;
+use promptsales_kit::server::{
+    SubgraphApp, db_readiness, router_with_limits, serve, shutdown_signal,
+};
 use sea_orm::DatabaseConnection;
 
 pub use engine::ContentEngine;
 pub use schema::{ContentSchema, Mutation, Query, Subscription};
 pub use seed::seed_demo;
+pub use settings::Settings;
 pub use store::ContentStore;
 use store::sea::SeaContentStore;
 
@@ -97,9 +101,11 @@ pub fn app_with(
 }
 
 /// Runs the service from its configuration until Ctrl-C or SIGTERM.
-pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let config = &settings.service;
     let (store, db) = open_store(&config.database_url).await?;
-    let engine = ContentEngine::from_env(store.clone()).context("invalid AI configuration")?;
+    let engine = ContentEngine::from_settings(store.clone(), &settings)
+        .context("invalid AI configuration")?;
     // The vector index is built from the store at start (embedding what lacks a vector).
     let warming = engine.clone();
     tokio::spawn(async move {
@@ -112,7 +118,12 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     });
     // Batches interrupted by a restart (this instance's or another's) are resumed, once each.
     let resumer = engine.spawn_resumer();
-    let router = router(app_with(store, db, engine)).context("cannot build the HTTP router")?;
+    let router = router_with_limits(
+        app_with(store, db, engine),
+        Arc::new(Verifier::remote(&settings.auth)),
+        settings.limits,
+    )
+    .context("cannot build the HTTP router")?;
     tracing::info!(listen = %config.listen, "content subgraph listening");
     let served = serve(config.listen, router, shutdown_signal())
         .await

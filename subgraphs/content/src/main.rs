@@ -1,5 +1,9 @@
 //! The standalone content subgraph service (`promptsales-content`).
 
 fn main() -> std::process::ExitCode {
-    promptsales_kit::service::main(promptsales_content::NAME, promptsales_content::run)
+    promptsales_kit::service::main_with(
+        promptsales_content::NAME,
+        promptsales_content::Settings::from_vars,
+        promptsales_content::run,
+    )
 }

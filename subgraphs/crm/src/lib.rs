@@ -12,6 +12,7 @@ pub mod queue_bus;
 pub mod schema;
 pub mod seed;
 pub mod services;
+pub mod settings;
 pub mod store;
 pub mod webhook;
 
@@ -19,18 +20,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use promptsales_kit::ServiceConfig;
+use promptsales_kit::auth::Verifier;
 use promptsales_kit::server::{
-    RequestDataHook, SubgraphApp, db_readiness, router, serve, shutdown_signal,
+    RequestDataHook, SubgraphApp, db_readiness, router_with_limits, serve, shutdown_signal,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 pub use schema::{CrmSchema, Mutation, Query, Subscription};
 pub use seed::{seed_demo, seed_demo_on};
 pub use services::Services;
+pub use settings::Settings;
 pub use store::CrmStore;
 
-use crate::crypto::{DataKey, KeyEncryptionKey};
+use crate::crypto::{DataKey, KeyEncryptionKey, KeySettings};
 use crate::store::sea::SeaCrmStore;
 
 /// The subgraph's name.
@@ -73,11 +75,21 @@ pub async fn open_store(
 pub async fn open_configured_sea_store(
     database_url: &str,
 ) -> anyhow::Result<(SeaCrmStore, DatabaseConnection)> {
-    let kek = crypto::kek::load_configured().context("cannot load the crm certificate key pair")?;
+    let keys = KeySettings::from_vars(&promptsales_kit::config::Vars::from_env());
+    open_keyed_sea_store(database_url, &keys).await
+}
+
+/// [`open_configured_sea_store`] with the keys `keys` configure (a running subgraph's settings).
+pub async fn open_keyed_sea_store(
+    database_url: &str,
+    keys: &KeySettings,
+) -> anyhow::Result<(SeaCrmStore, DatabaseConnection)> {
+    let kek =
+        crypto::kek::load_configured(keys).context("cannot load the crm certificate key pair")?;
     let legacy =
-        crypto::key_file::load_legacy_key().context("cannot load the legacy crm data key")?;
+        crypto::key_file::load_legacy_key(keys).context("cannot load the legacy crm data key")?;
     if let Some(previous) =
-        crypto::kek::load_previous().context("cannot load the previous crm certificate")?
+        crypto::kek::load_previous(keys).context("cannot load the previous crm certificate")?
     {
         let db = promptsales_kit::db::connect_and_migrate::<promptsales_migrations::crm::Migrator>(
             database_url,
@@ -190,32 +202,29 @@ async fn reencrypt_in_background(store: Arc<dyn CrmStore>, every: Duration) {
     }
 }
 
-fn reencrypt_interval() -> anyhow::Result<Option<Duration>> {
-    match std::env::var(REENCRYPT_INTERVAL_ENV) {
-        Ok(v) if !v.trim().is_empty() => {
-            let secs: u64 = v
-                .trim()
-                .parse()
-                .with_context(|| format!("{REENCRYPT_INTERVAL_ENV} must be a number of seconds"))?;
-            Ok((secs > 0).then(|| Duration::from_secs(secs)))
-        }
-        _ => Ok(Some(Duration::from_secs(60))),
-    }
-}
-
-/// Runs the service from its configuration until Ctrl-C or SIGTERM: GraphQL, the lead-capture
+/// Runs the service as `settings` say until Ctrl-C or SIGTERM: GraphQL, the lead-capture
 /// webhook, and background re-encryption after key rotations.
-pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
-    let (store, db) = open_store(&config.database_url).await?;
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let config = &settings.service;
+    let (store, db) = open_keyed_sea_store(&config.database_url, &settings.keys).await?;
+    let store: Arc<dyn CrmStore> = Arc::new(store);
     tracing::info!(backend = ?db.get_database_backend(), "crm store ready");
-    let services = Services::from_env()?;
-    let webhook = webhook::WebhookConfig::from_env()?;
-    if let Some(every) = reencrypt_interval()? {
+    let services = Services::from_settings(&settings)?;
+    if let Some(every) = settings.reencrypt_interval {
         tokio::spawn(reencrypt_in_background(store.clone(), every));
     }
-    let router = router(app_with(store.clone(), db, services.clone()))
-        .context("cannot build the HTTP router")?
-        .merge(webhook::routes(store, services, webhook));
+    let router = router_with_limits(
+        app_with(store.clone(), db, services.clone()),
+        Arc::new(Verifier::remote(&settings.auth)),
+        settings.limits,
+    )
+    .context("cannot build the HTTP router")?
+    .merge(webhook::routes_with(
+        store,
+        services,
+        settings.webhook,
+        settings.service_identity.clone(),
+    ));
     tracing::info!(listen = %config.listen, "crm subgraph serving /graphql and {}", webhook::PATH);
     serve(config.listen, router, shutdown_signal())
         .await

@@ -1,5 +1,9 @@
 //! `promptsales-crm`: the crm subgraph as a standalone service.
 
 fn main() -> std::process::ExitCode {
-    promptsales_kit::service::main(promptsales_crm::NAME, promptsales_crm::run)
+    promptsales_kit::service::main_with(
+        promptsales_crm::NAME,
+        promptsales_crm::Settings::from_vars,
+        promptsales_crm::run,
+    )
 }

@@ -69,6 +69,11 @@ impl QueueBus {
         Arc::new(Self(Bus::from_env(CHANNEL, "agent queue updates")))
     }
 
+    /// Through the Redis at `redis_url` (`None`: local only); a bad URL means local only.
+    pub fn on(redis_url: Option<&str>) -> Arc<Self> {
+        Arc::new(Self(Bus::on(redis_url, CHANNEL, "agent queue updates")))
+    }
+
     /// Waits until this instance listens on Redis (returns at once for a local bus).
     pub async fn wait_listening(&self) {
         self.0.listening().await

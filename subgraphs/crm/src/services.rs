@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use promptsales_kit::ai::{AiConfig, AiGateway, HashingEmbedder, TemplateWriter, TracingRecorder};
+use promptsales_kit::ai::{AiGateway, HashingEmbedder, TemplateWriter, TracingRecorder};
 
 use crate::queue_bus::QueueBus;
 
@@ -39,14 +39,13 @@ impl Services {
         }
     }
 
-    /// From the environment: Redis pub/sub for the queue, the configured AI model (offline
+    /// As `settings` say: Redis pub/sub for the queue, the configured AI model (offline
     /// default when none is configured). Must be called inside a tokio runtime.
-    pub fn from_env() -> anyhow::Result<Self> {
-        let config = AiConfig::from_env().map_err(|e| anyhow::anyhow!("AI configuration: {e}"))?;
-        let ai = AiGateway::from_config(&config, Arc::new(TracingRecorder))
+    pub fn from_settings(settings: &crate::Settings) -> anyhow::Result<Self> {
+        let ai = AiGateway::from_config(&settings.ai, Arc::new(TracingRecorder))
             .map_err(|e| anyhow::anyhow!("AI configuration: {e}"))?;
         Ok(Self {
-            bus: QueueBus::from_env(),
+            bus: QueueBus::on(settings.redis_url.as_deref()),
             ai: Arc::new(ai),
             capture_scoring_failures: Arc::default(),
         })

@@ -34,6 +34,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
+use promptsales_kit::config::{ConfigError, Vars};
 use promptsales_kit::references::{self, Reference};
 use promptsales_kit::service_identity::ServiceIdentity;
 use promptsales_kit::{ApiError, Decimal4};
@@ -80,20 +81,17 @@ impl WebhookConfig {
         Self { window_secs }
     }
 
-    /// From the environment.
-    pub fn from_env() -> anyhow::Result<Self> {
-        let window = match std::env::var(WINDOW_ENV) {
-            Ok(v) if !v.trim().is_empty() => v
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|w| *w > 0)
-                .ok_or_else(|| {
-                    anyhow::anyhow!("{WINDOW_ENV} must be a positive number of seconds")
-                })?,
-            _ => DEFAULT_WINDOW_SECS,
-        };
-        if std::env::var(LEGACY_SECRET_ENV).is_ok_and(|v| !v.is_empty()) {
+    /// From `vars` (`PROMPTSALES_CRM_WEBHOOK_WINDOW`; a set legacy secret is warned about).
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
+        let window = vars
+            .parse(WINDOW_ENV, |v| {
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|w| *w > 0)
+                    .ok_or_else(|| "must be a positive number of seconds".to_string())
+            })?
+            .unwrap_or(DEFAULT_WINDOW_SECS);
+        if vars.get(LEGACY_SECRET_ENV).is_some_and(|v| !v.is_empty()) {
             tracing::warn!(
                 "{LEGACY_SECRET_ENV} is set but no longer used: each organization signs its \
                  lead-capture webhook with its own secret (mutation rotateCrmWebhookSecret)"
@@ -119,12 +117,6 @@ pub const CHECK_SCOPE: &str = "sales:read ads:read";
 /// (`PROMPTSALES_SERVICE_CLIENT_ID`, see `kit::service_identity`).
 pub fn routes(store: Arc<dyn CrmStore>, services: Services, config: WebhookConfig) -> Router {
     let identity = ServiceIdentity::from_env().map(Arc::new);
-    if identity.is_none() && references::enabled() {
-        tracing::warn!(
-            "no service identity (PROMPTSALES_SERVICE_CLIENT_ID/SECRET): the lead-capture \
-             webhook cannot check the campaigns it is given and refuses captures"
-        );
-    }
     routes_with(store, services, config, identity)
 }
 
@@ -136,6 +128,12 @@ pub fn routes_with(
     config: WebhookConfig,
     identity: Option<Arc<ServiceIdentity>>,
 ) -> Router {
+    if identity.is_none() && references::enabled() {
+        tracing::warn!(
+            "no service identity (PROMPTSALES_SERVICE_CLIENT_ID/SECRET): the lead-capture \
+             webhook cannot check the campaigns it is given and refuses captures"
+        );
+    }
     Router::new()
         .route(PATH, post(receive))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

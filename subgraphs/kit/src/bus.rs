@@ -125,9 +125,19 @@ where
     /// On `channel` through `PROMPTSALES_REDIS_URL` (default [`crate::config::DEFAULT_REDIS_URL`]; `off`:
     /// local only); local only when the URL is unusable. `what` names the events in logs.
     pub fn from_env(channel: &str, what: &str) -> Self {
-        match crate::config::redis_url_from_env() {
+        Self::on(
+            crate::config::redis_url_from_env().as_deref(),
+            channel,
+            what,
+        )
+    }
+
+    /// On `channel` through the Redis at `redis_url` (`None`: local only, as when
+    /// `PROMPTSALES_REDIS_URL` is `off`); local only when the URL is unusable.
+    pub fn on(redis_url: Option<&str>, channel: &str, what: &str) -> Self {
+        match redis_url {
             None => Self::local_only(),
-            Some(url) => match Self::with_redis(&url, channel) {
+            Some(url) => match Self::with_redis(url, channel) {
                 Ok(bus) => bus,
                 Err(e) => {
                     tracing::warn!(error = %e, "{REDIS_URL_ENV} is unusable; {what} stay on this instance");

@@ -10,7 +10,7 @@
 
 use std::net::IpAddr;
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Vars};
 
 /// The environment variable listing the trusted proxies.
 pub const TRUSTED_PROXIES_ENV: &str = "PROMPTSALES_TRUSTED_PROXIES";
@@ -97,13 +97,15 @@ impl TrustedProxies {
 
     /// `PROMPTSALES_TRUSTED_PROXIES`, or none when unset.
     pub fn from_env() -> Result<Self, ConfigError> {
-        match std::env::var(TRUSTED_PROXIES_ENV) {
-            Ok(text) => Self::parse(&text).map_err(|reason| ConfigError::Invalid {
-                name: TRUSTED_PROXIES_ENV.to_string(),
-                value: text,
-                reason,
-            }),
-            Err(_) => Ok(Self::none()),
+        Self::from_vars(&Vars::from_env())
+    }
+
+    /// `PROMPTSALES_TRUSTED_PROXIES` of `vars`, or none when unset.
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
+        match vars.get(TRUSTED_PROXIES_ENV) {
+            Some(text) => Self::parse(text)
+                .map_err(|reason| ConfigError::invalid(TRUSTED_PROXIES_ENV, text, reason)),
+            None => Ok(Self::none()),
         }
     }
 

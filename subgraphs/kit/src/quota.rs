@@ -94,8 +94,13 @@ impl WithoutRedis {
 
     /// The setting from [`WITHOUT_REDIS_ENV`] (unset or empty: the default, `open`).
     pub fn from_env() -> Result<Self, String> {
-        match std::env::var(WITHOUT_REDIS_ENV) {
-            Ok(text) if !text.trim().is_empty() => Self::parse(&text),
+        Self::from_vars(&crate::config::Vars::from_env())
+    }
+
+    /// The setting of `vars` (unset or empty: the default, `open`).
+    pub fn from_vars(vars: &crate::config::Vars) -> Result<Self, String> {
+        match vars.get(WITHOUT_REDIS_ENV) {
+            Some(text) if !text.trim().is_empty() => Self::parse(text),
             _ => Ok(Self::default()),
         }
     }

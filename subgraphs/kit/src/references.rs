@@ -61,22 +61,25 @@ impl Owner {
         format!("PROMPTSALES_{}_URL", self.name().to_ascii_uppercase())
     }
 
-    /// Its GraphQL endpoint, from the environment (read on every call).
+    /// Its GraphQL endpoint, from the environment (read on every call: tests move an owner
+    /// while a subgraph runs).
     pub fn url(self) -> String {
+        self.url_in(&crate::config::Vars::from_env())
+    }
+
+    /// Its GraphQL endpoint in `vars`: `PROMPTSALES_<OWNER>_URL`, else its listen address.
+    pub fn url_in(self, vars: &crate::config::Vars) -> String {
         let upper = self.name().to_ascii_uppercase();
-        if let Ok(url) = std::env::var(self.url_env())
-            && !url.trim().is_empty()
-        {
-            return url.trim().to_string();
+        if let Some(url) = vars.text(&self.url_env()) {
+            return url;
         }
         // The owner's listen address, unless it listens on every interface.
-        let host = std::env::var(format!("PROMPTSALES_{upper}_HOST"))
-            .ok()
-            .map(|h| h.trim().to_string())
-            .filter(|h| !h.is_empty() && h != "0.0.0.0" && h != "::")
+        let host = vars
+            .text(&format!("PROMPTSALES_{upper}_HOST"))
+            .filter(|h| h != "0.0.0.0" && h != "::")
             .unwrap_or_else(|| "127.0.0.1".to_string());
-        let port = std::env::var(format!("PROMPTSALES_{upper}_PORT"))
-            .ok()
+        let port = vars
+            .get(&format!("PROMPTSALES_{upper}_PORT"))
             .and_then(|p| p.trim().parse::<u16>().ok())
             .unwrap_or_else(|| crate::config::default_port(self.name()));
         format!("http://{host}:{port}/graphql")

@@ -66,15 +66,14 @@ impl ServiceIdentity {
 
     /// The identity the environment configures, or `None` when its client is not set.
     pub fn from_env() -> Option<Self> {
-        let var = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let (id, secret) = (var(CLIENT_ID_ENV)?, var(CLIENT_SECRET_ENV)?);
-        let url = var(TOKEN_URL_ENV).unwrap_or_else(|| {
-            let sales = crate::references::Owner::Sales.url();
+        Self::from_vars(&crate::config::Vars::from_env())
+    }
+
+    /// The identity `vars` configure, or `None` when its client is not set.
+    pub fn from_vars(vars: &crate::config::Vars) -> Option<Self> {
+        let (id, secret) = (vars.text(CLIENT_ID_ENV)?, vars.text(CLIENT_SECRET_ENV)?);
+        let url = vars.text(TOKEN_URL_ENV).unwrap_or_else(|| {
+            let sales = crate::references::Owner::Sales.url_in(vars);
             format!(
                 "{}/oauth/token",
                 sales.trim_end_matches('/').trim_end_matches("/graphql")

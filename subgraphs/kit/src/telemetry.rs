@@ -2,17 +2,25 @@
 
 use tracing_subscriber::EnvFilter;
 
+use crate::config::{LogSettings, Vars};
+
 /// Installs the global `tracing` subscriber: filter from `PROMPTSALES_LOG` (default `info`),
 /// format from `PROMPTSALES_LOG_FORMAT` (`text` or `json`). Calling it twice is harmless.
 pub fn init() {
-    let filter =
-        EnvFilter::try_from_env("PROMPTSALES_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let json =
-        std::env::var("PROMPTSALES_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    init_with(&LogSettings::from_vars(&Vars::from_env()));
+}
+
+/// [`init`] with the log settings already read (a filter that does not parse: `info`).
+pub fn init_with(log: &LogSettings) {
+    let filter = log
+        .filter
+        .as_deref()
+        .and_then(|f| EnvFilter::builder().parse(f).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
-    let _ = if json {
+    let _ = if log.json {
         builder.json().try_init()
     } else {
         builder.try_init()

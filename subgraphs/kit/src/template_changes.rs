@@ -33,6 +33,12 @@ pub fn from_env() -> TemplateBus {
     Bus::from_env(CHANNEL, "prompt template changes")
 }
 
+/// The bus through the Redis at `redis_url` (`None` or unusable: this instance only).
+/// Call within a tokio runtime, or the other instances are never heard.
+pub fn on(redis_url: Option<&str>) -> TemplateBus {
+    Bus::on(redis_url, CHANNEL, "prompt template changes")
+}
+
 /// A bus on Redis at `url`, on `{prefix}content:prompt_templates` (tests give each graph a prefix).
 pub fn with_redis(url: &str, prefix: &str) -> Result<TemplateBus, redis::RedisError> {
     Bus::with_redis(url, &format!("{prefix}{CHANNEL}"))

@@ -15,17 +15,18 @@ pub mod reconcile;
 pub mod scheduler;
 pub mod schema;
 pub mod seed;
+pub mod settings;
 pub mod store;
 
 use std::sync::Arc;
 
-use promptsales_kit::ServiceConfig;
 use promptsales_kit::client_addr::TrustedProxies;
 use promptsales_kit::server::transport::ServerLimits;
 use promptsales_kit::server::{SubgraphApp, db_readiness};
 
 pub use schema::{Mutation, Query, SalesSchema, SalesSubscription};
 pub use seed::{seed_demo, seed_demo_on};
+pub use settings::Settings;
 pub use store::SalesStore;
 pub use store::sea::SeaSalesStore;
 
@@ -96,42 +97,38 @@ pub fn app_trusting(
 
 /// The whole HTTP surface of the sales subgraph: the GraphQL app (verifying
 /// tokens with the issuer's own keys) and the OAuth endpoints of `issuer`,
-/// failed logins throttled in Redis as the environment says.
+/// as the environment's [`Settings`] say (tests and tools; a running subgraph
+/// reads its settings once, see [`http_router_for`]).
 pub fn http_router(
     store: Arc<dyn SalesStore>,
     db: sea_orm::DatabaseConnection,
     issuer: Arc<auth::Issuer>,
 ) -> anyhow::Result<axum::Router> {
-    let throttle = Arc::new(auth::throttle::LoginThrottle::from_env()?);
-    http_router_with(store, db, issuer, Some(throttle))
+    http_router_for(store, db, issuer, &Settings::from_env()?)
 }
 
-/// [`http_router`] with the given failed-login throttle (`None`: none), trusting the
-/// proxies of `PROMPTSALES_TRUSTED_PROXIES` (default none) for client addresses.
-pub fn http_router_with(
+/// [`http_router`] as `settings` say: failed logins throttled in their Redis, client
+/// addresses believed from their trusted proxies, within their transport limits.
+pub fn http_router_for(
     store: Arc<dyn SalesStore>,
     db: sea_orm::DatabaseConnection,
     issuer: Arc<auth::Issuer>,
-    throttle: Option<Arc<auth::throttle::LoginThrottle>>,
+    settings: &Settings,
 ) -> anyhow::Result<axum::Router> {
-    let trusted = TrustedProxies::from_env()?;
-    http_router_trusting(store, db, issuer, throttle, trusted)
+    let throttle = Arc::new(auth::throttle::LoginThrottle::from_settings(settings));
+    http_router_within(
+        store,
+        db,
+        issuer,
+        Some(throttle),
+        settings.trusted_proxies.clone(),
+        settings.limits,
+    )
 }
 
-/// [`http_router_with`], believing `X-Forwarded-For` only from `trusted` peers.
-pub fn http_router_trusting(
-    store: Arc<dyn SalesStore>,
-    db: sea_orm::DatabaseConnection,
-    issuer: Arc<auth::Issuer>,
-    throttle: Option<Arc<auth::throttle::LoginThrottle>>,
-    trusted: TrustedProxies,
-) -> anyhow::Result<axum::Router> {
-    let limits = ServerLimits::from_env()?;
-    http_router_within(store, db, issuer, throttle, trusted, limits)
-}
-
-/// [`http_router_trusting`] within `limits`: the GraphQL endpoint and the issuer's OAuth
-/// endpoints alike (body size, request timeout).
+/// [`http_router`] with the given failed-login throttle (`None`: none), believing
+/// `X-Forwarded-For` only from `trusted` peers, within `limits`: the GraphQL endpoint and
+/// the issuer's OAuth endpoints alike (body size, request timeout).
 pub fn http_router_within(
     store: Arc<dyn SalesStore>,
     db: sea_orm::DatabaseConnection,
@@ -159,27 +156,29 @@ pub fn http_router_within(
     Ok(graphql.merge(oauth))
 }
 
-/// Runs the service from its config until Ctrl-C or SIGTERM.
-pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
+/// Runs the service as `settings` say until Ctrl-C or SIGTERM.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let config = &settings.service;
     let (store, db) = open_store(&config.database_url).await?;
-    let issuer = Arc::new(auth::Issuer::from_env()?);
+    let issuer = Arc::new(auth::Issuer::from_settings(&settings)?);
     // Key rotations made with `promptsales signing-key` take effect without a restart.
-    let keys = issuer.spawn_reload(auth::keys::reload_interval_from_env()?);
+    let keys = issuer.spawn_reload(settings.key_reload_interval);
     // Keeps the audit log to its 90 days; stops with the process.
     let purge = audit::spawn_purge_job(store.clone());
     // Plan limits for the subgraphs that enforce them from Redis (`plan:{org}`).
-    let limits = limits::spawn_refresh(store.clone(), limits::shared().clone());
+    let publisher = limits::install(limits::PlanLimitsPublisher::from_settings(&settings));
+    let limits = limits::spawn_refresh(store.clone(), publisher.clone());
     // Reminders and overdue alerts of the agenda, once each across replicas.
     let agenda = scheduler::spawn(
         store.clone(),
         &config.database_url,
-        scheduler::interval_from_env(),
+        settings.scheduler_interval,
     );
     // Campaign stops that ads has not confirmed yet, retried until it does.
     let reconcile = reconcile::spawn(store.clone(), issuer.clone(), reconcile::EVERY);
     // Listening for the ETL's performance updates from the start, not from the first subscriber.
-    live::bus();
-    let router = http_router(store, db.clone(), issuer)?;
+    live::start(settings.bus_redis_url.as_deref());
+    let router = http_router_for(store, db.clone(), issuer, &settings)?;
     tracing::info!(listen = %config.listen, "sales subgraph listening");
     // Served with the peer address: failed logins are also counted per client IP
     // when no proxy forwards one.

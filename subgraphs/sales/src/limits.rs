@@ -31,8 +31,8 @@ use crate::store::SalesStore;
 
 /// Environment variable naming the Redis server.
 pub const REDIS_URL_VAR: &str = "PROMPTSALES_REDIS_URL";
-/// Its default.
-pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+/// Its default (the kit's, defined once).
+pub const DEFAULT_REDIS_URL: &str = promptsales_kit::config::DEFAULT_REDIS_URL;
 /// How long a published hash lives without being republished.
 pub const TTL_SECONDS: i64 = 48 * 3600;
 /// How often every organization's limits are republished.
@@ -81,18 +81,10 @@ impl PlanLimitsPublisher {
         self.without_redis
     }
 
-    /// A publisher to `PROMPTSALES_REDIS_URL` (default `redis://127.0.0.1:6379`), reserving by
-    /// `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS` (an invalid value is logged and the default kept).
-    pub fn from_env() -> Self {
-        let url = std::env::var(REDIS_URL_VAR)
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_REDIS_URL.to_string());
-        let without_redis = WithoutRedis::from_env().unwrap_or_else(|error| {
-            tracing::error!(%error, "invalid quota setting; the default (open) applies");
-            WithoutRedis::default()
-        });
-        Self::new(url, "").with_without_redis(without_redis)
+    /// A publisher to the sales Redis (`PROMPTSALES_REDIS_URL`), reserving as
+    /// `PROMPTSALES_AI_LIMIT_WITHOUT_REDIS` says.
+    pub fn from_settings(settings: &crate::Settings) -> Self {
+        Self::new(settings.redis_url.clone(), "").with_without_redis(settings.without_redis)
     }
 
     /// The key of an organization's limits.
@@ -215,11 +207,24 @@ impl PlanLimitsPublisher {
     }
 }
 
-/// The process's publisher, configured from the environment (resolvers use it unless
-/// the schema was given another, as tests do).
+static SHARED: std::sync::OnceLock<Arc<PlanLimitsPublisher>> = std::sync::OnceLock::new();
+
+/// The process's publisher (resolvers use it unless the schema was given another, as tests
+/// do): the one [`install`]ed at start, else one from the environment's settings.
 pub fn shared() -> &'static Arc<PlanLimitsPublisher> {
-    static SHARED: std::sync::OnceLock<Arc<PlanLimitsPublisher>> = std::sync::OnceLock::new();
-    SHARED.get_or_init(|| Arc::new(PlanLimitsPublisher::from_env()))
+    SHARED.get_or_init(|| {
+        let vars = promptsales_kit::config::Vars::from_env();
+        Arc::new(
+            PlanLimitsPublisher::new(crate::settings::redis_url(&vars), "")
+                .with_without_redis(crate::settings::without_redis(&vars)),
+        )
+    })
+}
+
+/// Makes `publisher` the process's (a running subgraph's, from its settings); a second
+/// call, or one after [`shared`] was first used, changes nothing.
+pub fn install(publisher: PlanLimitsPublisher) -> &'static Arc<PlanLimitsPublisher> {
+    SHARED.get_or_init(|| Arc::new(publisher))
 }
 
 /// Publishes the current limits of one organization (after a subscription change).

@@ -27,8 +27,16 @@ pub struct PerformanceUpdated {
 /// The bus of performance updates.
 pub type PerformanceBus = Bus<PerformanceUpdated>;
 
-/// This process's bus (from `PROMPTSALES_REDIS_URL`); the first call must be within a tokio runtime.
+static BUS: OnceLock<PerformanceBus> = OnceLock::new();
+
+/// This process's bus: the one [`start`]ed, else one from `PROMPTSALES_REDIS_URL` (tools,
+/// tests); the first call must be within a tokio runtime.
 pub fn bus() -> &'static PerformanceBus {
-    static BUS: OnceLock<PerformanceBus> = OnceLock::new();
     BUS.get_or_init(|| Bus::from_env(CHANNEL, "campaign performance updates"))
+}
+
+/// Starts this process's bus through the Redis at `redis_url` (`None`: this instance only),
+/// unless it runs already; call within a tokio runtime.
+pub fn start(redis_url: Option<&str>) -> &'static PerformanceBus {
+    BUS.get_or_init(|| Bus::on(redis_url, CHANNEL, "campaign performance updates"))
 }

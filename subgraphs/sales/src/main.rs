@@ -1,5 +1,9 @@
 //! `promptsales-sales`: the sales subgraph as a standalone service.
 
 fn main() -> std::process::ExitCode {
-    promptsales_kit::service::main(promptsales_sales::NAME, promptsales_sales::run)
+    promptsales_kit::service::main_with(
+        promptsales_sales::NAME,
+        promptsales_sales::Settings::from_vars,
+        promptsales_sales::run,
+    )
 }

@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::Utc;
+use promptsales_kit::config::Vars;
 use tokio::sync::broadcast;
 
 use crate::store::SalesStore;
@@ -30,10 +31,9 @@ pub fn hub() -> &'static broadcast::Sender<AgendaNotification> {
     HUB.get_or_init(|| broadcast::channel(1_024).0)
 }
 
-/// The tick interval from the environment.
-pub fn interval_from_env() -> Duration {
-    std::env::var(INTERVAL_VAR)
-        .ok()
+/// The tick interval of `vars` (unset, or not a positive number of seconds: the default).
+pub fn interval(vars: &Vars) -> Duration {
+    vars.get(INTERVAL_VAR)
         .and_then(|s| s.trim().parse::<u64>().ok())
         .filter(|s| *s > 0)
         .map(Duration::from_secs)

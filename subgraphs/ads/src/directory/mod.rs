@@ -10,7 +10,10 @@ use uuid::Uuid;
 
 use crate::domain::CampaignFacts;
 
-pub use sales_http::{FORGET_CHANNEL, SalesCampaignDirectory};
+pub use sales_http::{
+    DEFAULT_CACHE_TTL, DEFAULT_SALES_URL, FORGET_CHANNEL, SalesCampaignDirectory, cache_ttl,
+    sales_url,
+};
 
 /// Who asks: the caller's verified identity, and the bearer token it came with (forwarded,
 /// so sales applies the caller's own tenant and roles).

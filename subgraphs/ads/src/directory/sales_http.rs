@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use promptsales_kit::Decimal4;
 use promptsales_kit::bus::Bus;
+use promptsales_kit::config::Vars;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -35,6 +36,21 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const SWEEP_AT: usize = 1_024;
 /// The pub/sub channel on which every ads instance hears which campaigns' facts went stale.
 pub const FORGET_CHANNEL: &str = "ads:campaign_forget";
+
+/// `PROMPTSALES_SALES_URL` of `vars` (unset or blank: [`DEFAULT_SALES_URL`]).
+pub fn sales_url(vars: &Vars) -> String {
+    vars.get("PROMPTSALES_SALES_URL")
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or(DEFAULT_SALES_URL)
+        .to_string()
+}
+
+/// `PROMPTSALES_ADS_CAMPAIGN_CACHE_TTL` of `vars` (seconds; unset or not a number: [`DEFAULT_CACHE_TTL`]).
+pub fn cache_ttl(vars: &Vars) -> Duration {
+    vars.get("PROMPTSALES_ADS_CAMPAIGN_CACHE_TTL")
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_CACHE_TTL, Duration::from_secs)
+}
 
 const QUERY: &str = "query AdsCampaignFacts($id: ID!) { campaign(id: $id) { id status currency startDate endDate targetCountries organization { id } budget { total { amount currency } } approvals { round kind status } } }";
 
@@ -140,20 +156,6 @@ impl SalesCampaignDirectory {
         }
         self.forgets = Some(bus);
         self
-    }
-
-    /// `PROMPTSALES_SALES_URL` (default [`DEFAULT_SALES_URL`]) and
-    /// `PROMPTSALES_ADS_CAMPAIGN_CACHE_TTL` (seconds, default 30; 0 turns the cache off).
-    pub fn from_env() -> Self {
-        let url = std::env::var("PROMPTSALES_SALES_URL")
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_SALES_URL.to_string());
-        let ttl = std::env::var("PROMPTSALES_ADS_CAMPAIGN_CACHE_TTL")
-            .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok())
-            .map_or(DEFAULT_CACHE_TTL, Duration::from_secs);
-        Self::new(url, ttl)
     }
 
     fn cached(&self, key: &Key) -> Option<CampaignFacts> {

@@ -106,9 +106,9 @@ impl LiveMetrics {
         Ok(Self(Bus::with_redis(url, &format!("{prefix}{CHANNEL}"))?))
     }
 
-    /// `PROMPTSALES_REDIS_URL` (default [`DEFAULT_REDIS_URL`]); local only when the URL is unusable.
-    pub fn from_env() -> Self {
-        Self(Bus::from_env(CHANNEL, "live metrics"))
+    /// Through the Redis at `redis_url` (`None`: local only); local only when the URL is unusable.
+    pub fn on(redis_url: Option<&str>) -> Self {
+        Self(Bus::on(redis_url, CHANNEL, "live metrics"))
     }
 
     /// How many subscribers on this instance are listening now.

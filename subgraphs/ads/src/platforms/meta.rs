@@ -13,6 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use promptsales_kit::Decimal4;
+use promptsales_kit::config::Vars;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -58,14 +59,9 @@ impl std::fmt::Debug for MetaConfig {
 
 impl MetaConfig {
     /// From `PROMPTSALES_META_ACCESS_TOKEN`, `_AD_ACCOUNT_ID`, `_ADSET_ID`, `_CREATIVE_ID`
-    /// (all required), `_API_URL` and `_CONVERSION_ACTION` (defaults above); `None` unless configured.
-    pub fn from_env() -> Option<Self> {
-        let var = |name: &str| {
-            std::env::var(format!("PROMPTSALES_META_{name}"))
-                .ok()
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+    /// (all required), `_API_URL` and `_CONVERSION_ACTION` (defaults above) of `vars`; `None` unless configured.
+    pub fn from_vars(vars: &Vars) -> Option<Self> {
+        let var = |name: &str| vars.text(&format!("PROMPTSALES_META_{name}"));
         Some(Self {
             access_token: var("ACCESS_TOKEN")?,
             ad_account_id: var("AD_ACCOUNT_ID")?,

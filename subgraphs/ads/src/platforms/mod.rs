@@ -94,10 +94,10 @@ impl Platforms {
         self
     }
 
-    /// The simulator always; Meta when `PROMPTSALES_META_ACCESS_TOKEN` and its account are set.
-    pub fn from_env() -> Self {
+    /// The simulator always; Meta when `meta` is configured (`PROMPTSALES_META_ACCESS_TOKEN` and its account).
+    pub fn configured(meta: Option<MetaConfig>) -> Self {
         let platforms = Self::none().with(Arc::new(SimulatorPlatform));
-        match MetaConfig::from_env() {
+        match meta {
             Some(config) => platforms.with(Arc::new(MetaAdsClient::new(config))),
             None => platforms,
         }

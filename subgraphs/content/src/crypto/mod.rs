@@ -88,6 +88,9 @@ impl SecretCipher {
 #[derive(Clone, Default)]
 pub struct LazyCipher {
     explicit: Option<Arc<SecretCipher>>,
+    /// Where the key comes from when read at start (`PROMPTSALES_CONTENT_DATA_KEY` as set,
+    /// the data folder); `None`: the environment, on first use.
+    configured: Option<(Option<String>, std::path::PathBuf)>,
     resolved: Arc<OnceLock<Result<Arc<SecretCipher>, String>>>,
 }
 
@@ -102,8 +105,18 @@ impl LazyCipher {
     pub fn with_key(key: &DataKey) -> Result<Self, CryptoError> {
         Ok(Self {
             explicit: Some(Arc::new(SecretCipher::new(key)?)),
+            configured: None,
             resolved: Arc::default(),
         })
+    }
+
+    /// A cipher over the key `data_key` gives (base64; unset or blank: `content.key` in
+    /// `data_dir`, created when missing), loaded on the first call.
+    pub fn configured(data_key: Option<String>, data_dir: std::path::PathBuf) -> Self {
+        Self {
+            configured: Some((data_key, data_dir)),
+            ..Self::default()
+        }
     }
 
     /// The cipher; the key is loaded (or created) on the first call.
@@ -113,7 +126,11 @@ impl LazyCipher {
         }
         self.resolved
             .get_or_init(|| {
-                let key = key_file::load_data_key().map_err(|e| e.to_string())?;
+                let key = match &self.configured {
+                    Some((value, dir)) => key_file::resolve(value.clone(), dir),
+                    None => key_file::load_data_key(),
+                }
+                .map_err(|e| e.to_string())?;
                 SecretCipher::new(&key)
                     .map(Arc::new)
                     .map_err(|e| e.to_string())

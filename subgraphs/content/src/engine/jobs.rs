@@ -145,6 +145,11 @@ impl ProgressBus {
         Self::over(Bus::from_env(CHANNEL, "outreach progress snapshots"))
     }
 
+    /// Through the Redis at `redis_url` (`None`: local only); local only when unusable.
+    pub fn on(redis_url: Option<&str>) -> Arc<Self> {
+        Self::over(Bus::on(redis_url, CHANNEL, "outreach progress snapshots"))
+    }
+
     /// This instance's id (it also names the owner of the batches it runs).
     pub fn instance(&self) -> Uuid {
         self.bus.instance()

@@ -26,6 +26,7 @@ use std::time::Duration;
 use promptsales_kit::ApiError;
 use promptsales_kit::ai::config::parse_duration;
 use promptsales_kit::ai::{AiConfig, AiGateway, RedisCache};
+use promptsales_kit::config::{ConfigError, Vars};
 use promptsales_kit::template_changes::{self, TemplateBus, TemplateChanged};
 use uuid::Uuid;
 
@@ -64,36 +65,54 @@ impl Default for EngineConfig {
 }
 
 impl EngineConfig {
-    /// Reads the table above.
-    pub fn from_env() -> anyhow::Result<Self> {
+    /// Reads the table above from `vars`; a bad value is an error naming its variable.
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
         let mut config = Self::default();
-        if let Ok(v) = std::env::var("PROMPTSALES_CONTENT_SEARCH_CACHE_TTL") {
-            config.search_cache_ttl = parse_duration(&v).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "PROMPTSALES_CONTENT_SEARCH_CACHE_TTL={v:?} is not a duration such as 2h"
-                )
-            })?;
+        if let Some(ttl) = set_var(
+            vars,
+            "PROMPTSALES_CONTENT_SEARCH_CACHE_TTL",
+            "not a duration such as 2h",
+            parse_duration,
+        )? {
+            config.search_cache_ttl = ttl;
         }
-        if let Ok(v) = std::env::var("PROMPTSALES_CONTENT_OUTREACH_CONCURRENCY") {
-            config.outreach_concurrency = v
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=64).contains(n))
-                .ok_or_else(|| {
-                    anyhow::anyhow!("PROMPTSALES_CONTENT_OUTREACH_CONCURRENCY={v:?} must be 1..64")
-                })?;
+        if let Some(n) = set_var(
+            vars,
+            "PROMPTSALES_CONTENT_OUTREACH_CONCURRENCY",
+            "must be 1..64",
+            |v| {
+                v.trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+            },
+        )? {
+            config.outreach_concurrency = n;
         }
-        if let Ok(v) = std::env::var("PROMPTSALES_CONTENT_OUTREACH_LEASE") {
-            config.outreach_lease = parse_duration(&v)
-                .filter(|d| *d >= Duration::from_secs(1))
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "PROMPTSALES_CONTENT_OUTREACH_LEASE={v:?} is not a duration of at least 1s such as 30s"
-                    )
-                })?;
+        if let Some(lease) = set_var(
+            vars,
+            "PROMPTSALES_CONTENT_OUTREACH_LEASE",
+            "not a duration of at least 1s such as 30s",
+            |v| parse_duration(v).filter(|d| *d >= Duration::from_secs(1)),
+        )? {
+            config.outreach_lease = lease;
         }
         Ok(config)
+    }
+}
+
+/// `name` through `parse` when set (blank included: a blank value is refused, as it always was).
+fn set_var<T>(
+    vars: &Vars,
+    name: &str,
+    reason: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, ConfigError> {
+    match vars.get(name) {
+        Some(v) => parse(v)
+            .map(Some)
+            .ok_or_else(|| ConfigError::invalid(name, v, reason)),
+        None => Ok(None),
     }
 }
 
@@ -183,13 +202,33 @@ impl ContentEngine {
         Self::from_env_with_templates(store, template_changes::from_env())
     }
 
+    /// The engine `settings` configure. Call within a tokio runtime (the buses start).
+    pub fn from_settings(
+        store: Arc<dyn ContentStore>,
+        settings: &crate::Settings,
+    ) -> anyhow::Result<Arc<Self>> {
+        let gateway =
+            AiGateway::from_config(&settings.ai, Arc::new(promptsales_kit::ai::TracingRecorder))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let redis = settings.redis_url.as_deref();
+        Ok(Self::build(
+            store,
+            gateway,
+            LazyCipher::configured(settings.data_key.clone(), settings.data_dir.clone()),
+            settings.engine,
+            ProgressBus::on(redis),
+            template_changes::on(redis),
+        ))
+    }
+
     /// Like [`Self::from_env`], announcing template changes on `templates` (tests: a bus on
     /// their own Redis).
     pub fn from_env_with_templates(
         store: Arc<dyn ContentStore>,
         templates: TemplateBus,
     ) -> anyhow::Result<Arc<Self>> {
-        let ai_config = AiConfig::from_env().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let vars = Vars::from_env();
+        let ai_config = AiConfig::from_vars(&vars).map_err(|e| anyhow::anyhow!("{e}"))?;
         let gateway =
             AiGateway::from_config(&ai_config, Arc::new(promptsales_kit::ai::TracingRecorder))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -197,8 +236,8 @@ impl ContentEngine {
             store,
             gateway,
             LazyCipher::default(),
-            EngineConfig::from_env()?,
-            ProgressBus::from_env(),
+            EngineConfig::from_vars(&vars)?,
+            ProgressBus::on(promptsales_kit::config::redis_url(&vars).as_deref()),
             templates,
         ))
     }

@@ -208,22 +208,18 @@ pub const PREVIOUS_CERT_ENV: &str = "PROMPTSALES_CRM_KEK_PREVIOUS_CERT";
 pub const PREVIOUS_KEY_ENV: &str = "PROMPTSALES_CRM_KEK_PREVIOUS_KEY";
 
 /// The previous key pair when a certificate rotation is configured (both variables set).
-pub fn load_previous() -> Result<Option<KeyEncryptionKey>, KekError> {
-    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    match (set(PREVIOUS_CERT_ENV), set(PREVIOUS_KEY_ENV)) {
+pub fn load_previous(keys: &super::KeySettings) -> Result<Option<KeyEncryptionKey>, KekError> {
+    let set = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+    match (set(&keys.previous_cert), set(&keys.previous_key)) {
         (Some(cert), Some(key)) => load(Path::new(&cert), Path::new(&key)).map(Some),
         (None, None) => Ok(None),
         _ => Err(KekError::HalfConfigured),
     }
 }
 
-/// The process's key pair from the environment, else the data folder.
-pub fn load_configured() -> Result<KeyEncryptionKey, KekError> {
-    resolve(
-        std::env::var(CERT_ENV).ok(),
-        std::env::var(KEY_ENV).ok(),
-        &promptsales_kit::config::data_dir(),
-    )
+/// The process's key pair as configured, else the data folder's.
+pub fn load_configured(keys: &super::KeySettings) -> Result<KeyEncryptionKey, KekError> {
+    resolve(keys.cert.clone(), keys.key.clone(), &keys.data_dir)
 }
 
 /// Reads the pair at these paths, generating both when the private key does not exist yet.

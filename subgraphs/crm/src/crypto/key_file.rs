@@ -46,23 +46,20 @@ pub enum KeyError {
 }
 
 /// The legacy key if one is configured: the environment variable, else an existing `crm.key`.
-pub fn load_legacy_key() -> Result<Option<DataKey>, KeyError> {
-    let dir = promptsales_kit::config::data_dir();
-    match std::env::var(ENV_VAR).ok().filter(|v| !v.trim().is_empty()) {
+pub fn load_legacy_key(keys: &super::KeySettings) -> Result<Option<DataKey>, KeyError> {
+    let dir = &keys.data_dir;
+    match keys.legacy_key.clone().filter(|v| !v.trim().is_empty()) {
         Some(value) => DataKey::from_base64(&value)
             .map(Some)
             .map_err(|e| KeyError::Env(e.into())),
-        None if dir.join(FILE_NAME).exists() => resolve(None, &dir).map(Some),
+        None if dir.join(FILE_NAME).exists() => resolve(None, dir).map(Some),
         None => Ok(None),
     }
 }
 
 /// The data key of this process: the environment variable, else `crm.key` in the data folder.
-pub fn load_data_key() -> Result<DataKey, KeyError> {
-    resolve(
-        std::env::var(ENV_VAR).ok(),
-        &promptsales_kit::config::data_dir(),
-    )
+pub fn load_data_key(keys: &super::KeySettings) -> Result<DataKey, KeyError> {
+    resolve(keys.legacy_key.clone(), &keys.data_dir)
 }
 
 /// The key from `env_value` when set and non-empty, else the key file in `dir` (created when missing).

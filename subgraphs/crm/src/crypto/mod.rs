@@ -24,6 +24,58 @@ pub mod keyring;
 pub mod legacy;
 
 pub use kek::KeyEncryptionKey;
+
+/// Where crm's keys come from, read once at start: the certificate pair
+/// (`PROMPTSALES_CRM_KEK_CERT`, `_KEK_KEY`), the previous pair during a rotation
+/// (`_KEK_PREVIOUS_CERT`, `_KEK_PREVIOUS_KEY`), the legacy key (`PROMPTSALES_CRM_DATA_KEY`),
+/// each as set (blank counts as unset where it is used), and the data folder.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct KeySettings {
+    /// Path of the certificate whose key wraps the data keys.
+    pub cert: Option<String>,
+    /// Path of its private key.
+    pub key: Option<String>,
+    /// Path of the previous certificate.
+    pub previous_cert: Option<String>,
+    /// Path of the previous private key.
+    pub previous_key: Option<String>,
+    /// The legacy data key itself (base64), a secret.
+    pub legacy_key: Option<String>,
+    /// Where the generated pair and `crm.key` are.
+    pub data_dir: std::path::PathBuf,
+}
+
+impl std::fmt::Debug for KeySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Paths only: the legacy key never reaches a log.
+        f.debug_struct("KeySettings")
+            .field("cert", &self.cert)
+            .field("key", &self.key)
+            .field("previous_cert", &self.previous_cert)
+            .field("previous_key", &self.previous_key)
+            .field(
+                "legacy_key",
+                &self.legacy_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("data_dir", &self.data_dir)
+            .finish()
+    }
+}
+
+impl KeySettings {
+    /// The key settings of `vars`.
+    pub fn from_vars(vars: &promptsales_kit::config::Vars) -> Self {
+        let text = |name: &str| vars.get(name).map(str::to_string);
+        Self {
+            cert: text(kek::CERT_ENV),
+            key: text(kek::KEY_ENV),
+            previous_cert: text(kek::PREVIOUS_CERT_ENV),
+            previous_key: text(kek::PREVIOUS_KEY_ENV),
+            legacy_key: text(key_file::ENV_VAR),
+            data_dir: promptsales_kit::config::data_dir_of(vars),
+        }
+    }
+}
 pub use keyring::{DataKeyRecord, KeyPurpose, KeyRing};
 pub use legacy::{DataKey, PersonalDataCipher};
 use promptsales_kit::sealed::SealError;

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use super::AiError;
 use super::openai::OpenAiConfig;
+use crate::config::{ConfigError, Vars};
 
 /// Default Redis, the same the router uses.
 pub use crate::config::DEFAULT_REDIS_URL;
@@ -62,9 +63,14 @@ impl EmbedderChoice {
 
 /// The models folder: `PROMPTSALES_MODELS_DIR`, else `<data dir>/models`.
 pub fn models_dir() -> std::path::PathBuf {
-    var("PROMPTSALES_MODELS_DIR")
+    models_dir_of(&Vars::from_env())
+}
+
+/// [`models_dir`] in `vars`.
+pub fn models_dir_of(vars: &Vars) -> std::path::PathBuf {
+    vars.text("PROMPTSALES_MODELS_DIR")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| crate::config::data_dir().join("models"))
+        .unwrap_or_else(|| crate::config::data_dir_of(vars).join("models"))
 }
 
 /// What happens to the plan limit when Redis (where usage is counted) is down: the one
@@ -104,13 +110,6 @@ impl Default for AiConfig {
     }
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
 /// Parses `250ms`, `7s`, `5m`, `24h` or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
@@ -128,27 +127,33 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     }
 }
 
-fn duration_var(name: &str, default: Duration) -> Result<Duration, AiError> {
-    match var(name) {
-        None => Ok(default),
-        Some(v) => parse_duration(&v)
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| AiError::Config(format!("{name}={v:?} is not a duration such as 7s"))),
-    }
+fn duration_var(vars: &Vars, name: &str, default: Duration) -> Result<Duration, ConfigError> {
+    Ok(vars
+        .parse(name, |v| {
+            parse_duration(v)
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| "not a duration such as 7s".to_string())
+        })?
+        .unwrap_or(default))
 }
 
-fn number_var(name: &str, default: u64) -> Result<u64, AiError> {
-    match var(name) {
-        None => Ok(default),
-        Some(v) => v
-            .parse()
-            .map_err(|_| AiError::Config(format!("{name}={v:?} is not a whole number"))),
-    }
+fn number_var(vars: &Vars, name: &str, default: u64) -> Result<u64, ConfigError> {
+    Ok(vars
+        .parse(name, |v| {
+            v.parse().map_err(|_| "not a whole number".to_string())
+        })?
+        .unwrap_or(default))
 }
 
 impl AiConfig {
     /// Reads the configuration from the environment (table above).
     pub fn from_env() -> Result<Self, AiError> {
+        Self::from_vars(&Vars::from_env()).map_err(|e| AiError::Config(e.to_string()))
+    }
+
+    /// Reads the configuration from `vars` (table above); a bad value is an error naming it.
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
+        let var = |name: &str| vars.text(name);
         let openai = match var("PROMPTSALES_AI_BASE_URL") {
             None => None,
             Some(base_url) => Some(OpenAiConfig {
@@ -157,15 +162,17 @@ impl AiConfig {
                 embedding_model: var("PROMPTSALES_AI_EMBEDDING_MODEL"),
                 api_key: var("PROMPTSALES_AI_API_KEY").map(Into::into),
                 simple_timeout: duration_var(
+                    vars,
                     "PROMPTSALES_AI_TIMEOUT_SIMPLE",
                     DEFAULT_SIMPLE_TIMEOUT,
                 )?,
                 complex_timeout: duration_var(
+                    vars,
                     "PROMPTSALES_AI_TIMEOUT_COMPLEX",
                     DEFAULT_COMPLEX_TIMEOUT,
                 )?,
                 retry: super::retry::RetryPolicy {
-                    max_retries: u32::try_from(number_var("PROMPTSALES_AI_MAX_RETRIES", 3)?)
+                    max_retries: u32::try_from(number_var(vars, "PROMPTSALES_AI_MAX_RETRIES", 3)?)
                         .unwrap_or(u32::MAX),
                     ..super::retry::RetryPolicy::default()
                 },
@@ -173,7 +180,9 @@ impl AiConfig {
         };
         let limit_without_redis = match var(crate::quota::WITHOUT_REDIS_ENV) {
             None => LimitWithoutRedis::default(),
-            Some(text) => LimitWithoutRedis::parse(&text).map_err(AiError::Config)?,
+            Some(text) => LimitWithoutRedis::parse(&text).map_err(|reason| {
+                ConfigError::invalid(crate::quota::WITHOUT_REDIS_ENV, &text, reason)
+            })?,
         };
         Ok(Self {
             openai,
@@ -184,8 +193,9 @@ impl AiConfig {
                 Some(url) => Some(url),
                 None => Some(DEFAULT_REDIS_URL.to_string()),
             },
-            cache_ttl: duration_var("PROMPTSALES_AI_CACHE_TTL", DEFAULT_CACHE_TTL)?,
+            cache_ttl: duration_var(vars, "PROMPTSALES_AI_CACHE_TTL", DEFAULT_CACHE_TTL)?,
             default_generations_per_month: number_var(
+                vars,
                 "PROMPTSALES_AI_GENERATIONS_PER_MONTH",
                 DEFAULT_GENERATIONS_PER_MONTH,
             )?,
@@ -193,12 +203,14 @@ impl AiConfig {
             embedder: match var("PROMPTSALES_AI_EMBEDDER") {
                 None => EmbedderChoice::Auto,
                 Some(text) => EmbedderChoice::parse(&text).ok_or_else(|| {
-                    AiError::Config(format!(
-                        "PROMPTSALES_AI_EMBEDDER={text:?} must be local, hashing or openai"
-                    ))
+                    ConfigError::invalid(
+                        "PROMPTSALES_AI_EMBEDDER",
+                        &text,
+                        "must be local, hashing or openai",
+                    )
                 })?,
             },
-            models_dir: models_dir(),
+            models_dir: models_dir_of(vars),
         })
     }
 }
@@ -215,5 +227,35 @@ mod tests {
         assert_eq!(parse_duration("20"), Some(Duration::from_secs(20)));
         assert_eq!(parse_duration("7 parsecs"), None);
         assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn the_ai_settings_default_read_and_name_a_bad_variable() {
+        let config = AiConfig::from_vars(&Vars::default()).unwrap();
+        assert!(config.openai.is_none());
+        assert_eq!(config.redis_url.as_deref(), Some(DEFAULT_REDIS_URL));
+        assert_eq!(config.cache_ttl, DEFAULT_CACHE_TTL);
+        assert_eq!(config.models_dir, std::path::PathBuf::from("data/models"));
+        let vars = Vars::from_pairs([
+            ("PROMPTSALES_AI_BASE_URL", "http://llm/v1"),
+            ("PROMPTSALES_AI_TIMEOUT_SIMPLE", "2s"),
+            ("PROMPTSALES_AI_REDIS_URL", "off"),
+            ("PROMPTSALES_AI_EMBEDDER", "hashing"),
+        ]);
+        let config = AiConfig::from_vars(&vars).unwrap();
+        let openai = config.openai.unwrap();
+        assert_eq!(openai.model, DEFAULT_MODEL);
+        assert_eq!(openai.simple_timeout, Duration::from_secs(2));
+        assert_eq!(config.redis_url, None);
+        assert_eq!(config.embedder, EmbedderChoice::Hashing);
+        for name in [
+            "PROMPTSALES_AI_CACHE_TTL",
+            "PROMPTSALES_AI_GENERATIONS_PER_MONTH",
+            "PROMPTSALES_AI_LIMIT_WITHOUT_REDIS",
+            "PROMPTSALES_AI_EMBEDDER",
+        ] {
+            let e = AiConfig::from_vars(&Vars::from_pairs([(name, "bad")])).unwrap_err();
+            assert!(e.to_string().contains(name), "{name}: {e}");
+        }
     }
 }

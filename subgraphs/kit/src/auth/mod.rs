@@ -27,7 +27,7 @@ pub use guard::{AccessGuard, MemberFields, Unauthenticated};
 pub use signing::SigningKey;
 pub use verifier::{TokenError, Verifier};
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Vars};
 
 /// The only signature algorithm tokens may use (the allow-list is this one entry).
 pub const ALGORITHM: jsonwebtoken::Algorithm = jsonwebtoken::Algorithm::ES256;
@@ -68,24 +68,23 @@ impl AuthConfig {
     /// Reads `PROMPTSALES_JWT_ISSUER`, `PROMPTSALES_JWT_AUDIENCE`, `PROMPTSALES_JWT_LEEWAY`
     /// and `PROMPTSALES_JWKS_URL`, each with its default.
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&Vars::from_env())
+    }
+
+    /// [`AuthConfig::from_env`] from `vars`.
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
         let defaults = Self::default();
         let text = |name: &str, default: String| {
-            std::env::var(name)
-                .ok()
+            vars.get(name)
                 .filter(|v| !v.trim().is_empty())
+                .map(str::to_string)
                 .unwrap_or(default)
         };
-        let leeway_seconds = match std::env::var("PROMPTSALES_JWT_LEEWAY") {
-            Ok(v) => {
-                v.trim()
-                    .parse()
-                    .map_err(|e: std::num::ParseIntError| ConfigError::Invalid {
-                        name: "PROMPTSALES_JWT_LEEWAY".into(),
-                        value: v.clone(),
-                        reason: e.to_string(),
-                    })?
-            }
-            Err(_) => defaults.leeway_seconds,
+        let leeway_seconds = match vars.get("PROMPTSALES_JWT_LEEWAY") {
+            Some(v) => v.trim().parse().map_err(|e: std::num::ParseIntError| {
+                ConfigError::invalid("PROMPTSALES_JWT_LEEWAY", v, e.to_string())
+            })?,
+            None => defaults.leeway_seconds,
         };
         Ok(Self {
             issuer: text("PROMPTSALES_JWT_ISSUER", defaults.issuer),

@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Vars};
 use crate::document_guard::{self, DocumentLimits, LimitExceeded};
 
 /// `Content-Type` of the spec's GraphQL response media type.
@@ -69,24 +69,6 @@ impl Default for ServerLimits {
                 ..DocumentLimits::default()
             },
         }
-    }
-}
-
-fn env_parse<T>(
-    name: &str,
-    parse: impl Fn(&str) -> Result<T, String>,
-) -> Result<Option<T>, ConfigError> {
-    match std::env::var(name) {
-        Ok(value) if !value.trim().is_empty() => {
-            parse(value.trim())
-                .map(Some)
-                .map_err(|reason| ConfigError::Invalid {
-                    name: name.to_string(),
-                    value,
-                    reason,
-                })
-        }
-        _ => Ok(None),
     }
 }
 
@@ -146,17 +128,22 @@ impl ServerLimits {
     /// `PROMPTSALES_SUBGRAPH_REQUEST_TIMEOUT`, `PROMPTSALES_SUBGRAPH_MAX_JSON_DEPTH`,
     /// `PROMPTSALES_SUBGRAPH_MAX_TOKENS`), each defaulting to [`ServerLimits::default`].
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&Vars::from_env())
+    }
+
+    /// [`ServerLimits::from_env`] from `vars`.
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
         let mut limits = Self::default();
-        if let Some(size) = env_parse("PROMPTSALES_SUBGRAPH_MAX_BODY_SIZE", parse_size)? {
+        if let Some(size) = vars.parse("PROMPTSALES_SUBGRAPH_MAX_BODY_SIZE", parse_size)? {
             limits.max_body_size = size;
         }
-        if let Some(timeout) = env_parse("PROMPTSALES_SUBGRAPH_REQUEST_TIMEOUT", parse_duration)? {
+        if let Some(timeout) = vars.parse("PROMPTSALES_SUBGRAPH_REQUEST_TIMEOUT", parse_duration)? {
             limits.request_timeout = timeout;
         }
-        if let Some(depth) = env_parse("PROMPTSALES_SUBGRAPH_MAX_JSON_DEPTH", parse_count)? {
+        if let Some(depth) = vars.parse("PROMPTSALES_SUBGRAPH_MAX_JSON_DEPTH", parse_count)? {
             limits.max_json_depth = depth;
         }
-        if let Some(tokens) = env_parse("PROMPTSALES_SUBGRAPH_MAX_TOKENS", parse_count)? {
+        if let Some(tokens) = vars.parse("PROMPTSALES_SUBGRAPH_MAX_TOKENS", parse_count)? {
             limits.document.max_tokens = tokens;
         }
         Ok(limits)

@@ -8,7 +8,7 @@ use chrono::Utc;
 use jsonwebtoken::jwk::JwkSet;
 use promptsales_kit::auth::jwks::SharedKeys;
 use promptsales_kit::auth::{AuthConfig, Claims, SigningKey, TokenType, Verifier};
-use promptsales_kit::config::ConfigError;
+use promptsales_kit::config::{ConfigError, Vars};
 use uuid::Uuid;
 
 use super::keys::{KeyFileError, KeyFiles, KeyRing};
@@ -34,21 +34,24 @@ impl Default for Lifetimes {
 impl Lifetimes {
     /// Reads `PROMPTSALES_ACCESS_TOKEN_TTL` and `PROMPTSALES_REFRESH_TOKEN_TTL` (seconds).
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&Vars::from_env())
+    }
+
+    /// [`Lifetimes::from_env`] from `vars`.
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
         let defaults = Self::default();
         let seconds = |name: &str, default: Duration| -> Result<Duration, ConfigError> {
-            match std::env::var(name) {
-                Ok(v) => v
+            match vars.get(name) {
+                Some(v) => v
                     .trim()
                     .parse::<u64>()
                     .ok()
                     .filter(|s| *s > 0)
                     .map(Duration::from_secs)
-                    .ok_or_else(|| ConfigError::Invalid {
-                        name: name.into(),
-                        value: v.clone(),
-                        reason: "must be a positive number of seconds".into(),
+                    .ok_or_else(|| {
+                        ConfigError::invalid(name, v, "must be a positive number of seconds")
                     }),
-                Err(_) => Ok(default),
+                None => Ok(default),
             }
         };
         Ok(Self {
@@ -103,15 +106,16 @@ impl Issuer {
         }
     }
 
-    /// The issuer of a running sales subgraph: the key files, token settings and lifetimes from the environment.
-    pub fn from_env() -> anyhow::Result<Self> {
-        let files = KeyFiles::from_env();
+    /// The issuer of a running sales subgraph: its key files (created on first start), token
+    /// settings and lifetimes as its settings say.
+    pub fn from_settings(settings: &crate::Settings) -> anyhow::Result<Self> {
+        let files = settings.key_files.clone();
         let ring = files.load_or_create()?;
         Ok(Self::with_ring(
             ring,
             Some(files),
-            AuthConfig::from_env()?,
-            Lifetimes::from_env()?,
+            settings.auth.clone(),
+            settings.lifetimes,
         ))
     }
 

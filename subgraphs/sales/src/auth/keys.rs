@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use promptsales_kit::auth::SigningKey;
 use promptsales_kit::auth::signing::SigningError;
-use promptsales_kit::config::ConfigError;
+use promptsales_kit::config::{ConfigError, Vars};
 use promptsales_kit::secret_file::{self, SecretFileError};
 use serde::{Deserialize, Serialize};
 
@@ -102,10 +102,15 @@ fn io(path: &Path, source: std::io::Error) -> KeyFileError {
 
 /// Where the key file is: the environment variable, else the data folder's `jwt-signing.pem`.
 pub fn key_path() -> PathBuf {
-    std::env::var_os(ENV_VAR)
+    key_path_of(&Vars::from_env())
+}
+
+/// [`key_path`] in `vars`.
+pub fn key_path_of(vars: &Vars) -> PathBuf {
+    vars.get_os(ENV_VAR)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| promptsales_kit::config::data_dir().join(FILE_NAME))
+        .unwrap_or_else(|| promptsales_kit::config::data_dir_of(vars).join(FILE_NAME))
 }
 
 /// Reads the key at `path`, creating it (0600, a new random key) when it does not exist.
@@ -131,30 +136,15 @@ fn parse_key(path: &Path, pem: &str) -> Result<SigningKey, KeyFileError> {
     })
 }
 
-fn seconds_var(name: &str, default: Duration) -> Result<Duration, ConfigError> {
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => {
-            v.trim()
-                .parse::<u64>()
-                .map(Duration::from_secs)
-                .map_err(|e| ConfigError::Invalid {
-                    name: name.into(),
-                    value: v.clone(),
-                    reason: e.to_string(),
-                })
-        }
-        _ => Ok(default),
-    }
-}
-
-/// `PROMPTSALES_JWT_KEY_ACTIVATION_DELAY` (seconds, default 660).
-pub fn activation_delay_from_env() -> Result<Duration, ConfigError> {
-    seconds_var(ACTIVATION_DELAY_VAR, DEFAULT_ACTIVATION_DELAY)
-}
-
-/// `PROMPTSALES_JWT_KEY_RELOAD_INTERVAL` (seconds, default 30; at least 1).
-pub fn reload_interval_from_env() -> Result<Duration, ConfigError> {
-    Ok(seconds_var(RELOAD_INTERVAL_VAR, DEFAULT_RELOAD_INTERVAL)?.max(Duration::from_secs(1)))
+/// `PROMPTSALES_JWT_KEY_RELOAD_INTERVAL` of `vars` (seconds, default 30; at least 1).
+pub fn reload_interval(vars: &Vars) -> Result<Duration, ConfigError> {
+    let seconds = vars.parse(RELOAD_INTERVAL_VAR, |v| {
+        v.parse::<u64>().map_err(|e| e.to_string())
+    })?;
+    Ok(seconds
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_RELOAD_INTERVAL)
+        .max(Duration::from_secs(1)))
 }
 
 /// The key that will sign next: published already, signing from `activate_at`.
@@ -344,8 +334,13 @@ impl KeyFiles {
     /// `PROMPTSALES_JWT_PRIVATE_KEY_FILE` and `PROMPTSALES_JWT_ROTATION_FILE`
     /// (default: beside the key file).
     pub fn from_env() -> Self {
-        let files = Self::beside(key_path());
-        match std::env::var_os(ROTATION_ENV_VAR).filter(|v| !v.is_empty()) {
+        Self::from_vars(&Vars::from_env())
+    }
+
+    /// [`KeyFiles::from_env`] from `vars`.
+    pub fn from_vars(vars: &Vars) -> Self {
+        let files = Self::beside(key_path_of(vars));
+        match vars.get_os(ROTATION_ENV_VAR).filter(|v| !v.is_empty()) {
             Some(rotation) => Self {
                 rotation: PathBuf::from(rotation),
                 ..files

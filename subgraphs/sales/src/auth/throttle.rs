@@ -20,7 +20,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use promptsales_kit::config::ConfigError;
+use promptsales_kit::config::{ConfigError, Vars};
 use redis::aio::ConnectionManager;
 use tokio::sync::Mutex;
 
@@ -55,19 +55,12 @@ impl Default for ThrottleConfig {
 impl ThrottleConfig {
     /// Reads `PROMPTSALES_LOGIN_MAX_FAILURES`, `PROMPTSALES_LOGIN_MAX_FAILURES_PER_IP`
     /// and `PROMPTSALES_LOGIN_FAILURE_WINDOW` (seconds, at least 1).
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
         let defaults = Self::default();
         let number = |name: &str, default: u64| -> Result<u64, ConfigError> {
-            match std::env::var(name) {
-                Ok(v) if !v.trim().is_empty() => {
-                    v.trim().parse::<u64>().map_err(|e| ConfigError::Invalid {
-                        name: name.into(),
-                        value: v.clone(),
-                        reason: e.to_string(),
-                    })
-                }
-                _ => Ok(default),
-            }
+            Ok(vars
+                .parse(name, |v| v.parse::<u64>().map_err(|e| e.to_string()))?
+                .unwrap_or(default))
         };
         Ok(Self {
             max_per_account: number("PROMPTSALES_LOGIN_MAX_FAILURES", defaults.max_per_account)?,
@@ -176,13 +169,9 @@ impl LoginThrottle {
         }
     }
 
-    /// Counters in `PROMPTSALES_REDIS_URL` with the limits from the environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let url = std::env::var(crate::limits::REDIS_URL_VAR)
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| crate::limits::DEFAULT_REDIS_URL.to_string());
-        Ok(Self::new(url, "", ThrottleConfig::from_env()?))
+    /// Counters in the sales Redis (`PROMPTSALES_REDIS_URL`) with the limits its settings say.
+    pub fn from_settings(settings: &crate::Settings) -> Self {
+        Self::new(settings.redis_url.clone(), "", settings.throttle)
     }
 
     /// The limits.
