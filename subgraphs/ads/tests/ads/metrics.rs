@@ -158,29 +158,9 @@ async fn the_signed_webhook_records_days_and_refuses_the_rest(env: &Env) -> Resu
         ids.push(ad.id);
     }
     let secret = b"meta-webhook-secret".to_vec();
-    let config = WebhookConfig {
-        secrets: [("meta".to_string(), secret.clone())].into(),
-        tolerance_secs: 300,
-    };
-    let tokens = Tokens::new()?;
-    let services = test_services();
-    let graphql =
-        promptsales_kit::server::router_with(env.app_with(services.clone()), tokens.verifier())?;
-    let served = Served::start(promptsales_ads::http_router(
-        graphql,
-        env.store.clone(),
-        &services,
-        config,
-    )?)
-    .await?;
-    let http = reqwest::Client::new();
+    let webhook = Webhook::serve(env, &[("meta", &secret)], ServerLimits::default()).await?;
     let post = |platform: &str, body: String, timestamp: i64, signature: String| {
-        http.post(format!("{}/webhooks/ads/{platform}", served.base))
-            .header(TIMESTAMP_HEADER, timestamp.to_string())
-            .header(SIGNATURE_HEADER, signature)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
+        webhook.post_as(platform, body, timestamp, signature)
     };
     let body = json!({"metrics": [
         {"externalId": "120001", "day": iso_n(1), "impressions": 1000, "reach": 800, "clicks": 30, "spend": "12.50", "conversions": 2, "conversionValue": "80"},
@@ -252,6 +232,76 @@ async fn the_signed_webhook_records_days_and_refuses_the_rest(env: &Env) -> Resu
     Ok(())
 }
 
+/// The ads HTTP surface (GraphQL beside the platforms' metrics webhook) served with each
+/// platform's secret within `limits`, and a client of its webhook.
+struct Webhook {
+    served: Served,
+    http: reqwest::Client,
+}
+
+impl Webhook {
+    async fn serve(env: &Env, secrets: &[(&str, &[u8])], limits: ServerLimits) -> Result<Self> {
+        let config = WebhookConfig {
+            secrets: secrets
+                .iter()
+                .map(|(platform, secret)| (platform.to_string(), secret.to_vec()))
+                .collect(),
+            tolerance_secs: 300,
+        };
+        let services = test_services();
+        let graphql = promptsales_kit::server::router_with_limits(
+            env.app_with(services.clone()),
+            Tokens::new()?.verifier(),
+            limits,
+        )?;
+        let served = Served::start(promptsales_ads::http_router_within(
+            graphql,
+            env.store.clone(),
+            &services,
+            config,
+            &limits,
+        ))
+        .await?;
+        Ok(Self {
+            served,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    /// Posts `body` to `platform`'s webhook with these timestamp and signature headers.
+    fn post_as(
+        &self,
+        platform: &str,
+        body: String,
+        timestamp: i64,
+        signature: String,
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<> {
+        self.http
+            .post(format!("{}/webhooks/ads/{platform}", self.served.base))
+            .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(SIGNATURE_HEADER, signature)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    }
+
+    /// Posts `body` to `platform`'s webhook signed now with `secret`.
+    fn post(
+        &self,
+        platform: &str,
+        secret: &[u8],
+        body: &str,
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<> {
+        let now = chrono::Utc::now().timestamp();
+        self.post_as(
+            platform,
+            body.to_string(),
+            now,
+            sign(secret, now, body.as_bytes()),
+        )
+    }
+}
+
 /// Gives `ad` the platform, platform id and RUNNING status a publication would.
 async fn on_platform(
     env: &Env,
@@ -301,36 +351,13 @@ async fn a_platform_webhook_writes_only_to_the_ads_its_ids_name(env: &Env) -> Re
     on_platform(env, &meta_b, "meta", "300002").await?;
     on_platform(env, &google_b, "google_ads", "300001").await?;
     let (meta_secret, google_secret) = (b"meta-secret".to_vec(), b"google-secret".to_vec());
-    let config = WebhookConfig {
-        secrets: [
-            ("meta".to_string(), meta_secret.clone()),
-            ("google_ads".to_string(), google_secret.clone()),
-        ]
-        .into(),
-        tolerance_secs: 300,
-    };
-    let services = test_services();
-    let graphql = promptsales_kit::server::router_with(
-        env.app_with(services.clone()),
-        Tokens::new()?.verifier(),
-    )?;
-    let served = Served::start(promptsales_ads::http_router(
-        graphql,
-        env.store.clone(),
-        &services,
-        config,
-    )?)
+    let webhook = Webhook::serve(
+        env,
+        &[("meta", &meta_secret), ("google_ads", &google_secret)],
+        ServerLimits::default(),
+    )
     .await?;
-    let http = reqwest::Client::new();
-    let now = chrono::Utc::now().timestamp();
-    let post = |platform: &str, secret: &[u8], body: &str| {
-        http.post(format!("{}/webhooks/ads/{platform}", served.base))
-            .header(TIMESTAMP_HEADER, now.to_string())
-            .header(SIGNATURE_HEADER, sign(secret, now, body.as_bytes()))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-    };
+    let post = |platform: &str, secret: &[u8], body: &str| webhook.post(platform, secret, body);
     // A body that claims B's organization changes nothing: the ids decide.
     let body = json!({"organizationId": b, "metrics": [
         {"externalId": "300001", "day": iso_n(21), "impressions": 700, "clicks": 7, "spend": "7"},
@@ -428,32 +455,8 @@ async fn the_webhook_records_spend_only_for_running_ads(env: &Env) -> Result<()>
         stopped.push((external, status));
     }
     let secret = b"meta-secret".to_vec();
-    let config = WebhookConfig {
-        secrets: [("meta".to_string(), secret.clone())].into(),
-        tolerance_secs: 300,
-    };
-    let services = test_services();
-    let graphql = promptsales_kit::server::router_with(
-        env.app_with(services.clone()),
-        Tokens::new()?.verifier(),
-    )?;
-    let served = Served::start(promptsales_ads::http_router(
-        graphql,
-        env.store.clone(),
-        &services,
-        config,
-    )?)
-    .await?;
-    let http = reqwest::Client::new();
-    let now = chrono::Utc::now().timestamp();
-    let post = |body: String| {
-        http.post(format!("{}/webhooks/ads/meta", served.base))
-            .header(TIMESTAMP_HEADER, now.to_string())
-            .header(SIGNATURE_HEADER, sign(&secret, now, body.as_bytes()))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-    };
+    let webhook = Webhook::serve(env, &[("meta", &secret)], ServerLimits::default()).await?;
+    let post = |body: String| webhook.post("meta", &secret, &body);
     let before = env.row_counts().await?;
     for (external, status) in &stopped {
         // The running ad's day first: the batch is all or nothing.
@@ -539,39 +542,12 @@ async fn the_webhook_records_spend_only_for_running_ads(env: &Env) -> Result<()>
 /// body over it is refused with 413 and a JSON code, and nothing is written.
 async fn the_webhook_takes_the_subgraphs_body_limit(env: &Env) -> Result<()> {
     let secret = b"meta-webhook-secret".to_vec();
-    let config = WebhookConfig {
-        secrets: [("meta".to_string(), secret.clone())].into(),
-        tolerance_secs: 300,
-    };
-    let tokens = Tokens::new()?;
-    let services = test_services();
     let limits = ServerLimits {
         max_body_size: 4_096,
         ..ServerLimits::default()
     };
-    let graphql = promptsales_kit::server::router_with_limits(
-        env.app_with(services.clone()),
-        tokens.verifier(),
-        limits,
-    )?;
-    let served = Served::start(promptsales_ads::http_router_within(
-        graphql,
-        env.store.clone(),
-        &services,
-        config,
-        &limits,
-    ))
-    .await?;
-    let http = reqwest::Client::new();
-    let post = |body: String| {
-        let now = chrono::Utc::now().timestamp();
-        http.post(format!("{}/webhooks/ads/meta", served.base))
-            .header(TIMESTAMP_HEADER, now.to_string())
-            .header(SIGNATURE_HEADER, sign(&secret, now, body.as_bytes()))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-    };
+    let webhook = Webhook::serve(env, &[("meta", &secret)], limits).await?;
+    let post = |body: String| webhook.post("meta", &secret, &body);
     let before = env.row_counts().await?;
     let over = json!({"metrics": [], "padding": "x".repeat(8_000)}).to_string();
     let response = post(over).await?;
