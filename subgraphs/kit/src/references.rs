@@ -62,9 +62,21 @@ impl Owner {
     }
 
     /// Its GraphQL endpoint, from the environment (read on every call: tests move an owner
-    /// while a subgraph runs).
+    /// while a subgraph runs). Only its three variables are read: this runs on every checked
+    /// mutation, where a snapshot of the whole environment would be wasted work.
     pub fn url(self) -> String {
-        self.url_in(&crate::config::Vars::from_env())
+        let upper = self.name().to_ascii_uppercase();
+        let names = [
+            self.url_env(),
+            format!("PROMPTSALES_{upper}_HOST"),
+            format!("PROMPTSALES_{upper}_PORT"),
+        ];
+        let vars = crate::config::Vars::from_pairs(
+            names
+                .into_iter()
+                .filter_map(|name| std::env::var_os(&name).map(|value| (name, value))),
+        );
+        self.url_in(&vars)
     }
 
     /// Its GraphQL endpoint in `vars`: `PROMPTSALES_<OWNER>_URL`, else its listen address.
