@@ -51,6 +51,17 @@ pub trait CampaignDirectory: Send + Sync {
         id: Uuid,
     ) -> Result<Option<CampaignFacts>, DirectoryError>;
 
+    /// The campaign as `caller` may see it now, never from memory: for the checks that commit
+    /// budget (a launch, a publication, a launched plan's change), so a total lowered in sales
+    /// or a stop counts at once. The default asks [`Self::campaign`].
+    async fn fresh_campaign(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<Option<CampaignFacts>, DirectoryError> {
+        self.campaign(caller, id).await
+    }
+
     /// Drops what is remembered of campaign `id` (its status changed): the next ask is fresh.
     fn forget(&self, id: Uuid) {
         let _ = id;

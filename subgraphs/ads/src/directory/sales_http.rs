@@ -237,10 +237,18 @@ impl CampaignDirectory for SalesCampaignDirectory {
         caller: &Caller,
         id: Uuid,
     ) -> Result<Option<CampaignFacts>, DirectoryError> {
-        let key = key_of(caller, id);
-        if let Some(facts) = self.cached(&key) {
+        if let Some(facts) = self.cached(&key_of(caller, id)) {
             return Ok(Some(facts));
         }
+        self.fresh_campaign(caller, id).await
+    }
+
+    async fn fresh_campaign(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<Option<CampaignFacts>, DirectoryError> {
+        let key = key_of(caller, id);
         let asked = Instant::now();
         let facts = self.fetch(caller, id).await?;
         // Only a "yes" is remembered (an active campaign with its launch approved): a refusal is

@@ -70,11 +70,23 @@ pub fn today() -> NaiveDate {
 
 /// The campaign as sales reports it to the caller; `NOT_FOUND` when the caller cannot see it.
 pub(crate) async fn campaign_facts(ctx: &Context<'_>, campaign_id: Uuid) -> Result<CampaignFacts> {
-    let scope = scope(ctx)?;
-    Ok(services(ctx)?
-        .directory
-        .campaign(&caller(ctx)?, campaign_id)
-        .await
+    facts_of(ctx, campaign_id, false).await
+}
+
+/// [`campaign_facts`] read now, never from the directory's memory: for the checks that commit
+/// budget, which must see a total lowered in sales at once.
+async fn fresh_campaign_facts(ctx: &Context<'_>, campaign_id: Uuid) -> Result<CampaignFacts> {
+    facts_of(ctx, campaign_id, true).await
+}
+
+async fn facts_of(ctx: &Context<'_>, campaign_id: Uuid, fresh: bool) -> Result<CampaignFacts> {
+    let (scope, directory, caller) = (scope(ctx)?, &services(ctx)?.directory, caller(ctx)?);
+    let facts = if fresh {
+        directory.fresh_campaign(&caller, campaign_id).await
+    } else {
+        directory.campaign(&caller, campaign_id).await
+    };
+    Ok(facts
         .map_err(directory_error)?
         .filter(|c| scope.allows(c.organization_id))
         .ok_or_else(|| ApiError::not_found("Campaign", campaign_id))?)
@@ -96,7 +108,7 @@ pub async fn launch(
     inputs: Vec<AdFields>,
 ) -> Result<Vec<Ad>> {
     let (store, scope) = (store(ctx)?, scope(ctx)?);
-    let campaign = campaign_facts(ctx, campaign_id).await?;
+    let campaign = fresh_campaign_facts(ctx, campaign_id).await?;
     let markets: HashMap<Uuid, _> = store
         .markets(scope)
         .await
@@ -188,7 +200,7 @@ pub async fn move_ad(
         tracing::info!(ad = %saved.id, status = saved.status.code(), "ad updated");
         return Ok(saved);
     }
-    let campaign = campaign_facts(ctx, current.campaign_id).await?;
+    let campaign = fresh_campaign_facts(ctx, current.campaign_id).await?;
     if let Some(mv) = mv {
         campaign_allows(
             &campaign,

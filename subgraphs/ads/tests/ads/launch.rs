@@ -20,7 +20,8 @@ use crate::sales::Sales;
 on_each_backend!(
     a_launch_is_all_or_none_against_the_real_sales_subgraph,
     two_concurrent_launches_over_the_budget_exactly_one_succeeds,
-    create_ad_names_a_campaign_of_the_callers_tenant_in_sales
+    create_ad_names_a_campaign_of_the_callers_tenant_in_sales,
+    a_launch_sees_a_budget_lowered_in_sales_at_once
 );
 
 const LAUNCH: &str = r#"mutation($campaignId: ID!, $ads: [AdLaunchInput!]!) {
@@ -294,6 +295,96 @@ async fn a_campaign_forgotten_by_one_instance_is_forgotten_by_every_instance() -
         b.campaign(&me, other.id).await?,
         remembered_other,
         "only that campaign is forgotten"
+    );
+    Ok(())
+}
+
+/// A launch checks the budget as sales has it now, not as the directory remembered it: after
+/// a first launch (which the directory remembers for an hour here), a downward adjustment of
+/// the total in sales makes the next launch that no longer fits a CONFLICT at once.
+async fn a_launch_sees_a_budget_lowered_in_sales_at_once(env: &Env) -> Result<()> {
+    let sales = Sales::start().await?;
+    let plan = demo_plan();
+    let campaign = &plan.campaigns[0];
+    let org = campaign.organization_id;
+    let es = env.market(org, "ES", "EUR").await?.id.to_string();
+    let app = env.app_with(promptsales_ads::AdsServices {
+        directory: Arc::new(SalesCampaignDirectory::new(
+            &sales.url,
+            Duration::from_secs(3600),
+        )),
+        ..test_services()
+    });
+    let bearer = sales.bearer(org, &["sales:write", "ads:write"])?;
+    let today = promptsales_kit::demo::demo_today();
+    let days = |from: i64, to: i64| {
+        (
+            (today + chrono::Duration::days(from)).to_string(),
+            (today + chrono::Duration::days(to)).to_string(),
+        )
+    };
+    let launch = |daily: String, (start, end): (String, String)| {
+        let (app, bearer) = (&app, bearer.clone());
+        let vars = json!({"campaignId": campaign.id.to_string(),
+                          "ads": [ad(&es, "INSTAGRAM", &daily, &start, &end)]});
+        async move { gql_authorized(app, &tenant(org), &bearer, LAUNCH, vars).await }
+    };
+    let sales_graphql = |query: &'static str, variables: Value| {
+        let (url, bearer) = (sales.url.clone(), bearer.clone());
+        async move {
+            let answer: Value = reqwest::Client::new()
+                .post(url)
+                .header("authorization", bearer)
+                .json(&json!({"query": query, "variables": variables}))
+                .send()
+                .await?
+                .json()
+                .await?;
+            anyhow::Ok(answer)
+        }
+    };
+
+    // 10.00 a day for 10 days: 100 committed, remembered with the campaign.
+    let first = launch("10".into(), days(0, 9)).await;
+    assert!(first["errors"].is_null(), "{first:#}");
+    let budget = sales_graphql(
+        "query($id: ID!) { campaign(id: $id) { budget { total { amount } spent { amount } } } }",
+        json!({"id": campaign.id.to_string()}),
+    )
+    .await?;
+    let amount = |path: &str| -> Result<Decimal4> {
+        budget["data"]["campaign"]["budget"][path]["amount"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("budget.{path}: {budget:#}"))?
+            .parse::<Decimal4>()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    };
+    let (total, spent) = (amount("total")?, amount("spent")?);
+    // The lowest total sales allows (what it has spent), and at least 200: 100 left for ads.
+    let lowered = Decimal4(spent.0.max(Decimal4::from_units(200).0));
+    // The second launch: what is left under the lowered total, and one more cent a day.
+    let second = Decimal4((lowered.0 - Decimal4::from_units(100).0) / 10 / 100 * 100 + 100);
+    assert!(
+        Decimal4::from_units(100).0 + second.0 * 10 <= total.0,
+        "under the old total the second launch fits: the test means something"
+    );
+    let adjusted = sales_graphql(
+        "mutation($input: BudgetMovementInput!) { recordBudgetMovement(input: $input) { kind } }",
+        json!({"input": {"campaignId": campaign.id.to_string(), "kind": "ADJUSTMENT",
+                         "amount": Decimal4(lowered.0 - total.0).to_string()}}),
+    )
+    .await?;
+    assert!(adjusted["errors"].is_null(), "{adjusted:#}");
+
+    let over = launch(second.to_string(), days(10, 19)).await;
+    assert_eq!(
+        over["errors"][0]["extensions"]["code"], "CONFLICT",
+        "the lowered total counts at once: {over:#}"
+    );
+    let fits = launch(Decimal4(second.0 - 100).to_string(), days(10, 19)).await;
+    assert!(
+        fits["errors"].is_null(),
+        "what is left still launches: {fits:#}"
     );
     Ok(())
 }
